@@ -1,0 +1,115 @@
+/**
+ * Generates the interpreter from the ISA table: one `case` per opcode, built from the entry's
+ * `exec` snippet and the field layout of its operand kinds. Generating it (rather than writing a
+ * switch by hand) keeps the table the single source of truth, and the same expansion will serve
+ * the basic-block compiler.
+ *
+ * The generated function runs up to `budget` instructions and returns how many retired. It keeps
+ * eip in a local and caches the host array and index of the current code page, so that a fetch
+ * is one typed-array load. Anything unusual (a fault, an MMIO exit) is thrown by a helper and
+ * caught here once, outside the loop.
+ */
+import { ISA, type InsnDef } from '../isa/table.js';
+import { lengthOf, reservedBits } from '../isa/encoding.js';
+
+const MEM_EA =
+  '((((w & 0x8000) !== 0 ? R[(w >>> 12) & 7] : 0) + ((w & 0x80000) !== 0 ? R[(w >>> 16) & 7] << ((w >>> 20) & 3) : 0) + cmem[p + 1]) >>> 0)';
+
+/** Expands one table entry into the body of its `case`. */
+export function expandCase(d: InsnDef): string {
+  const len = lengthOf(d);
+  const hasMem = d.operands.includes('m');
+  const immWord = hasMem ? 'cmem[p + 2]' : 'cmem[p + 1]';
+  let regs = 0;
+  let a = '', b = '', imm = '';
+  for (const k of d.operands) {
+    if (k === 'r') { if (regs++ === 0) a = 'R[(w >>> 8) & 7]'; else b = 'R[(w >>> 12) & 7]'; }
+    if (k === 'i' || k === 'rel') imm = immWord;
+    if (k === 'u5') imm = '((w >>> 24) & 31)';
+    if (k === 'u8') imm = '(w >>> 24)';
+    if (k === 'p16') imm = '(w >>> 16)';
+  }
+  const next = `((eip + ${len}) >>> 0)`;
+  let body = d.exec
+    .replaceAll('$A', a)
+    .replaceAll('$B', b)
+    .replaceAll('$a', '((w >>> 8) & 7)')
+    .replaceAll('$I', imm)
+    .replaceAll('$M', 'ea')
+    .replaceAll('$T', `((eip + ${len} + ${immWord}) >>> 0)`)
+    .replaceAll('$N', next)
+    .replaceAll('$C', '((w >>> 12) & 7)')
+    .replaceAll('FLUSH', 'cpage = 1')
+    .replaceAll('STOP', 'budget = 0');
+  body = expandMacro(body, 'JUMP', (x) => `{ const t = ${x}; if ((t & 3) !== 0) c.gp(0); eip = t; }`);
+  body = expandMacro(body, 'EXIT', (x) => `{ c.exit = ${x}; eip = ${next}; n++; break loop; }`);
+  const lines = [`case ${d.op}: {`];
+  const rsv = reservedBits(d.operands);
+  if (rsv !== 0) lines.push(`  if ((w & ${rsv}) !== 0) c.ud();`);
+  if (d.privileged) lines.push('  if (c.cpl !== 0) c.gp(0);');
+  if (hasMem) lines.push(`  const ea = ${MEM_EA};`);
+  lines.push(`  ${body}`);
+  if (!d.branch) lines.push(`  eip = ${next};`);
+  lines.push('  break;', '}');
+  return lines.join('\n');
+}
+
+/** Replaces NAME(args) with f(args), matching parentheses. */
+function expandMacro(src: string, name: string, f: (arg: string) => string): string {
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const j = src.indexOf(name + '(', i);
+    if (j < 0) return out + src.slice(i);
+    let depth = 0, k = j + name.length;
+    for (; k < src.length; k++) {
+      if (src[k] === '(') depth++;
+      else if (src[k] === ')' && --depth === 0) break;
+    }
+    out += src.slice(i, j) + f(src.slice(j + name.length + 1, k));
+    i = k + 1;
+  }
+}
+
+export function interpreterSource(table: readonly InsnDef[] = ISA): string {
+  return `
+return function interpret(c, budget) {
+  const R = c.regs;
+  let n = 0, eip = c.eip;
+  // cpage: virtual page whose instructions cmem[cbase + ...] holds; 1 never matches a page.
+  let cpage = 1, cmem = c.ram32, cbase = 0;
+  try {
+    loop: while (n < budget) {
+      const off = eip & 4095;
+      if ((eip & -4096) !== cpage || off > 4084) {
+        c.eip = eip;
+        cpage = c.fetchSetup(eip) ? eip & -4096 : 1;
+        cmem = c.fmem; cbase = c.fbase;
+      }
+      const p = cbase + (off >> 2);
+      const w = cmem[p];
+      switch (w & 255) {
+${table.map(expandCase).join('\n')}
+        default: c.ud();
+      }
+      n++;
+    }
+  } catch (e) {
+    c.eip = eip;
+    c.caught = e;
+    return n;
+  }
+  c.eip = eip;
+  return n;
+};`;
+}
+
+export type Interpreter = (cpu: unknown, budget: number) => number;
+
+let compiled: Interpreter | undefined;
+
+export function interpreter(): Interpreter {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  compiled ??= new Function(interpreterSource())() as Interpreter;
+  return compiled;
+}

@@ -1,0 +1,371 @@
+/**
+ * The mx86 vCPU, modelled on VT-x non-root mode: the guest kernel runs at ring 0, its page
+ * tables translate without exits, and what hardware would trap is returned from `run()` as a
+ * VM exit record (design §3). Event delivery (exceptions, `int n`, injected interrupts), the
+ * privilege switch through the kernel-stack register and the interrupt shadow live here; the
+ * instruction semantics are generated from the ISA table (codegen.ts).
+ */
+import type { AccessSize, VmExit } from '../exits.js';
+import { RESET_VECTOR, type GuestMemory } from '../memory.js';
+import { BY_OPCODE } from '../isa/table.js';
+import { lengthOf } from '../isa/encoding.js';
+import { interpreter } from './codegen.js';
+import { EFLAGS, WRITABLE_EFLAGS } from './flags.js';
+import { CR0_PG, CR0_WP, ExitSignal, GuestFault, Mmu, ShutdownSignal, VEC } from './mmu.js';
+
+/** Vectors whose exceptions push a meaningful error code (the frame always has the slot). */
+const GATE_PRESENT = 1, GATE_DPL_SHIFT = 1, GATE_TRAP = 8;
+
+const LENGTH = new Uint8Array(256).map((_, op) => (BY_OPCODE[op] ? lengthOf(BY_OPCODE[op]!) : 4));
+
+const HLT_EXIT: VmExit = Object.freeze({ reason: 'hlt' });
+
+export interface CpuSnapshot {
+  regs: number[];
+  eip: number;
+  eflags: number;
+  cpl: number;
+  cr0: number;
+  cr2: number;
+  cr3: number;
+  ksp: number;
+  idtBase: number;
+  idtLimit: number;
+}
+
+export class Vcpu extends Mmu {
+  eip = RESET_VECTOR;
+  ksp = 0;
+  idtBase = 0;
+  idtLimit = 0;
+  /** Instructions retired since creation. */
+  retired = 0;
+  /** Virtual cycle count at the start of the current run, and cycles per instruction (rdtsc). */
+  tsc = 0;
+  cpi = 1;
+
+  /** Set by the VMM when it has an interrupt to inject but the guest has IF=0. */
+  wantInterruptWindow = false;
+  /** After sti, interrupts stay blocked until one more instruction retires. */
+  interruptShadow = false;
+
+  /** Register awaiting the value of an `in` (set at the io exit, filled by completeIo). */
+  private pendingIn = -1;
+  private pendingInMask = 0;
+  private shutdownCause: string | undefined;
+
+  // Interpreter plumbing (read by the generated code).
+  exit: VmExit | null = null;
+  caught: unknown = null;
+  fmem: Int32Array;
+  fbase = 0;
+  private readonly scratch = new Int32Array(3);
+  readonly hltExit = HLT_EXIT;
+  private readonly interpret = interpreter();
+
+  constructor(mem: GuestMemory) {
+    super(mem);
+    this.fmem = mem.ram32;
+    this.eflagsHigh = 0;
+  }
+
+  // ---- state the VMM and tests use ---------------------------------------------------------
+
+  get eflags(): number {
+    return this.getEflags();
+  }
+
+  get interruptsEnabled(): boolean {
+    return (this.eflagsHigh & EFLAGS.IF) !== 0;
+  }
+
+  /** The VMM may inject an external interrupt now. */
+  get interruptible(): boolean {
+    return this.interruptsEnabled && !this.interruptShadow && this.shutdownCause === undefined;
+  }
+
+  get isShutdown(): boolean {
+    return this.shutdownCause !== undefined;
+  }
+
+  snapshot(): CpuSnapshot {
+    return {
+      regs: Array.from(this.regs), eip: this.eip, eflags: this.getEflags(), cpl: this.cpl,
+      cr0: this.cr0 >>> 0, cr2: this.cr2 >>> 0, cr3: this.cr3 >>> 0, ksp: this.ksp >>> 0,
+      idtBase: this.idtBase, idtLimit: this.idtLimit,
+    };
+  }
+
+  /** For tests and loaders: enter ring 3 directly. */
+  setPrivilege(cpl: 0 | 3): void {
+    this.setCpl(cpl);
+  }
+
+  getEflags(): number {
+    return this.arithFlags() | this.eflagsHigh | EFLAGS.RESERVED1;
+  }
+
+  /** Returns true when IF went from 0 to 1 (the run loop then checks for an interrupt window). */
+  setEflags(v: number): boolean {
+    const wasOn = this.interruptsEnabled;
+    this.setArithFlags(v);
+    let high = v & (EFLAGS.IF | EFLAGS.DF);
+    // At ring 3 popf cannot change IF (x86 with IOPL 0 ignores it silently).
+    if (this.cpl !== 0) high = (high & ~EFLAGS.IF) | (this.eflagsHigh & EFLAGS.IF);
+    this.eflagsHigh = high;
+    return !wasOn && this.interruptsEnabled;
+  }
+
+  setIF(on: boolean): void {
+    this.eflagsHigh = on ? this.eflagsHigh | EFLAGS.IF : this.eflagsHigh & ~EFLAGS.IF;
+  }
+
+  sti(): boolean {
+    if (this.interruptsEnabled) return false;
+    this.setIF(true);
+    this.interruptShadow = true;
+    return true;
+  }
+
+  readCr(n: number): number {
+    switch (n) {
+      case 0: return this.cr0;
+      case 2: return this.cr2;
+      case 3: return this.cr3;
+      default: return this.ud();
+    }
+  }
+
+  writeCr(n: number, v: number): void {
+    switch (n) {
+      case 0:
+        this.cr0 = v & (CR0_PG | CR0_WP | 1);
+        this.paging = (this.cr0 & CR0_PG) !== 0;
+        this.flushTlb();
+        return;
+      case 2: this.cr2 = v; return;
+      case 3: this.cr3 = v & ~0xfff; this.flushTlb(); return;
+      default: this.ud();
+    }
+  }
+
+  lidt(va: number): void {
+    const base = this.ld32(va) >>> 0;
+    const limit = this.ld32((va + 4) >>> 0) >>> 0;
+    this.idtBase = base;
+    this.idtLimit = limit;
+  }
+
+  rdtsc(retiredThisRun: number): void {
+    const t = this.tsc + (this.retired + retiredThisRun - this.runStartRetired) * this.cpi;
+    this.regs[0] = t % 4294967296;
+    this.regs[2] = Math.floor(t / 4294967296);
+  }
+  private runStartRetired = 0;
+
+  inExit(reg: number, port: number, size: AccessSize): VmExit {
+    this.pendingIn = reg;
+    this.pendingInMask = size === 4 ? -1 : (1 << (8 * size)) - 1;
+    return { reason: 'io', port, size, write: false, value: 0 };
+  }
+
+  /** Answers the `in` of the last io exit. */
+  completeIo(value: number): void {
+    if (this.pendingIn < 0) throw new Error('completeIo: the last exit was not an io read');
+    this.regs[this.pendingIn] = value & this.pendingInMask;
+    this.pendingIn = -1;
+  }
+
+  /** Answers the read of the last mmio exit; the instruction restarts and consumes the value. */
+  completeMmioRead(value: number): void {
+    this.replay.push(value);
+  }
+
+  // ---- instruction fetch (called by the generated interpreter on a page change) -------------
+
+  /**
+   * Points fmem/fbase at the words of the instruction at eip. Returns true when the whole page
+   * can be cached; near the page end the instruction may straddle two pages, so its words are
+   * gathered one by one (each may fault on its own page) into a scratch buffer.
+   */
+  fetchSetup(eip: number): boolean {
+    const off = eip & 4095;
+    if (off <= 4084) {
+      const pa = this.fetchTranslate(eip);
+      this.pointAt(pa - off);
+      return true;
+    }
+    const w0 = this.fetchWord(eip);
+    this.scratch[0] = w0;
+    const words = LENGTH[w0 & 255] >> 2;
+    for (let k = 1; k < words; k++) this.scratch[k] = this.fetchWord((eip + 4 * k) >>> 0);
+    this.fmem = this.scratch;
+    this.fbase = -(off >> 2);
+    return false;
+  }
+
+  private fetchTranslate(va: number): number {
+    if (!this.paging) return va;
+    const vpn = va >>> 12, s = vpn & 255, t = this.tlb;
+    return t.read[s] === vpn ? ((t.frame[s] | (va & 0xfff)) >>> 0) : this.walk(va, false, true);
+  }
+
+  private pointAt(pageBase: number): void {
+    if (pageBase + 4096 <= this.ramSize) {
+      this.fmem = this.ram32;
+      this.fbase = pageBase >>> 2;
+    } else if (this.mem.isRom(pageBase, 4096)) {
+      this.fmem = this.mem.rom32;
+      this.fbase = (pageBase - this.mem.romBase) >>> 2;
+    } else {
+      throw new ShutdownSignal(`instruction fetch from unbacked guest-physical address 0x${pageBase.toString(16)}`);
+    }
+  }
+
+  private fetchWord(va: number): number {
+    const pa = this.fetchTranslate(va);
+    this.pointAt(pa & ~0xfff);
+    return this.fmem[this.fbase + ((pa & 0xfff) >> 2)];
+  }
+
+  // ---- event delivery ----------------------------------------------------------------------
+
+  /**
+   * Delivers vector through the IDT. Frame (always five words, lowest address last):
+   * old esp, old eflags, old ring, return eip, error code. From ring 3 the frame goes on the
+   * kernel stack (ksp). Returns the handler address.
+   */
+  private deliver(vector: number, error: number, returnEip: number, software: boolean): number {
+    if (vector * 8 + 7 > this.idtLimit) this.gp(vector * 8 + 2);
+    const gateAddr = (this.idtBase + vector * 8) >>> 0;
+    const handler = this.sysRead32(gateAddr) >>> 0;
+    const flags = this.sysRead32((gateAddr + 4) >>> 0);
+    if (!(flags & GATE_PRESENT)) this.gp(vector * 8 + 2);
+    if (software && this.cpl > ((flags >>> GATE_DPL_SHIFT) & 3)) this.gp(vector * 8 + 2);
+    if (handler & 3) this.gp(vector * 8 + 2);
+    const oldEsp = this.regs[4], oldEflags = this.getEflags(), oldCpl = this.cpl;
+    let sp = oldCpl === 3 ? this.ksp >>> 0 : oldEsp >>> 0;
+    for (const v of [oldEsp, oldEflags, oldCpl, returnEip, error]) {
+      sp = (sp - 4) >>> 0;
+      this.sysWrite32(sp, v);
+    }
+    this.regs[4] = sp;
+    this.setCpl(0);
+    if (!(flags & GATE_TRAP)) this.setIF(false);
+    this.interruptShadow = false;
+    return handler;
+  }
+
+  /**
+   * Delivers an exception; a fault while doing so becomes #DF, and a fault while delivering #DF
+   * shuts the VM down (triple fault).
+   */
+  private deliverException(f: GuestFault): void {
+    try {
+      this.eip = this.deliver(f.vector, f.error, this.eip, false);
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+      if (f.vector === VEC.DF) throw new ShutdownSignal('triple fault');
+      this.deliverException(new GuestFault(VEC.DF, 0));
+    }
+  }
+
+  /** `int n`: returns the handler; a gate problem is a #GP at the int instruction. */
+  softInt(vector: number, next: number): number {
+    return this.deliver(vector, 0, next, true);
+  }
+
+  /** Injects an external interrupt (the VMM checked `interruptible`). */
+  injectInterrupt(vector: number): void {
+    try {
+      this.deliverException(new GuestFault(vector, 0));
+    } catch (e) {
+      if (e instanceof ShutdownSignal) this.shutdownCause = e.cause;
+      else throw e;
+    }
+  }
+
+  /** iret at ring 0: pops eip, ring, eflags, esp; returns the new eip. */
+  iret(): number {
+    const sp = this.regs[4] >>> 0;
+    const eip = this.ld32(sp) >>> 0;
+    const ring = this.ld32((sp + 4) >>> 0);
+    const eflags = this.ld32((sp + 8) >>> 0);
+    const esp = this.ld32((sp + 12) >>> 0);
+    if ((ring !== 0 && ring !== 3) || (eip & 3) !== 0) this.gp(0);
+    this.setEflags(eflags & WRITABLE_EFLAGS);
+    this.regs[4] = esp;
+    this.setCpl(ring);
+    return eip;
+  }
+
+  // ---- the run loop ------------------------------------------------------------------------
+
+  /**
+   * Runs guest code for at most `budget` instructions, until an exit, like KVM_RUN. Faults are
+   * delivered to the guest inside the loop; they are not exits.
+   */
+  run(budget: number): VmExit {
+    if (this.shutdownCause !== undefined) return { reason: 'shutdown', cause: this.shutdownCause };
+    if (this.pendingIn >= 0) throw new Error('run: the io read of the last exit was not completed');
+    this.runStartRetired = this.retired;
+    let left = budget;
+    try {
+      // A restarted MMIO instruction, or the instruction in the sti shadow, runs alone first.
+      if (this.replay.length > 0 || this.interruptShadow) {
+        const restarting = this.replay.length > 0;
+        this.replayPos = 0;
+        left -= this.step(1);
+        if (restarting) this.replay.length = 0;
+        if (this.exit) return this.takeExit();
+        this.interruptShadow = false;
+        if (this.wantInterruptWindow && this.interruptsEnabled) return { reason: 'interrupt-window' };
+      }
+      while (left > 0) {
+        left -= this.step(left);
+        if (this.exit) return this.takeExit();
+        if (this.interruptShadow && left > 0) {
+          left -= this.step(1);
+          if (this.exit) return this.takeExit();
+          this.interruptShadow = false;
+        }
+        if (this.wantInterruptWindow && this.interruptsEnabled && !this.interruptShadow) {
+          return { reason: 'interrupt-window' };
+        }
+      }
+    } catch (e) {
+      if (e instanceof ShutdownSignal) {
+        this.shutdownCause = e.cause;
+        return { reason: 'shutdown', cause: e.cause };
+      }
+      throw e;
+    }
+    return { reason: 'preemption' };
+  }
+
+  private takeExit(): VmExit {
+    const x = this.exit!;
+    this.exit = null;
+    this.interruptShadow = false;
+    return x;
+  }
+
+  /** Runs the interpreter and handles what it caught; returns instructions attempted. */
+  private step(budget: number): number {
+    const n = this.interpret(this, budget);
+    this.retired += n;
+    const e = this.caught;
+    if (e === null) return n;
+    this.caught = null;
+    if (e instanceof GuestFault) {
+      this.replay.length = 0;
+      this.deliverException(e);
+      return n + 1; // the faulting instruction consumed budget, so faults cannot loop forever
+    }
+    if (e instanceof ExitSignal) {
+      this.exit = e.exit;
+      return n;
+    }
+    throw e;
+  }
+}

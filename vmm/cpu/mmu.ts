@@ -1,0 +1,274 @@
+/**
+ * Guest memory access as the vCPU sees it: two-level x86 paging (non-PAE, 4 KiB pages) with a
+ * direct-mapped TLB per privilege level, and the split between RAM/ROM (plain array access) and
+ * everything else (an MMIO exit). Faults and exits leave the instruction by throwing; the run
+ * loop catches them outside its hot path.
+ */
+import type { AccessSize, VmExit } from '../exits.js';
+import type { GuestMemory } from '../memory.js';
+import { LazyFlags } from './flags.js';
+
+export const VEC = { DE: 0, UD: 6, DF: 8, GP: 13, PF: 14 } as const;
+
+/** An architectural exception raised by the instruction in progress. */
+export class GuestFault {
+  constructor(readonly vector: number, readonly error: number) {}
+}
+
+/** The instruction needs the VMM (an MMIO access); it restarts after the exit is handled. */
+export class ExitSignal {
+  constructor(readonly exit: VmExit) {}
+}
+
+/** The VM cannot go on (triple fault, fetch from unbacked memory). */
+export class ShutdownSignal {
+  constructor(readonly cause: string) {}
+}
+
+export const CR0_PG = 0x80000000 | 0;
+export const CR0_WP = 1 << 16;
+const PTE_P = 1, PTE_RW = 2, PTE_US = 4, PTE_A = 0x20, PTE_D = 0x40;
+const PF_P = 1, PF_W = 2, PF_U = 4, PF_I = 16;
+
+export const TLB_SIZE = 256;
+
+/** One direct-mapped TLB: a slot holds the virtual page number it maps (-1: empty). */
+class Tlb {
+  readonly read = new Int32Array(TLB_SIZE).fill(-1);
+  /** Tag present only when writes are allowed and the dirty bit is already set. */
+  readonly write = new Int32Array(TLB_SIZE).fill(-1);
+  readonly frame = new Int32Array(TLB_SIZE);
+
+  flush(): void {
+    this.read.fill(-1);
+    this.write.fill(-1);
+  }
+}
+
+export class Mmu extends LazyFlags {
+  readonly regs = new Int32Array(8);
+  cpl = 0;
+  cr0 = 0;
+  cr2 = 0;
+  cr3 = 0;
+  paging = false;
+
+  readonly ram: Uint8Array;
+  readonly ram16: Uint16Array;
+  readonly ram32: Int32Array;
+  readonly ramSize: number;
+
+  private readonly kernelTlb = new Tlb();
+  private readonly userTlb = new Tlb();
+  /** The TLB of the current privilege level. */
+  protected tlb: Tlb = this.kernelTlb;
+  tlbMisses = 0;
+
+  /**
+   * Completed MMIO accesses of the instruction being restarted: read values, or 0 for writes
+   * already carried out. A restarted instruction consumes them in order instead of exiting again.
+   */
+  protected readonly replay: number[] = [];
+  protected replayPos = 0;
+
+  constructor(readonly mem: GuestMemory) {
+    super();
+    this.ram = mem.ram;
+    this.ram16 = mem.ram16;
+    this.ram32 = mem.ram32;
+    this.ramSize = mem.ramSize;
+  }
+
+  protected setCpl(cpl: number): void {
+    this.cpl = cpl;
+    this.tlb = cpl === 0 ? this.kernelTlb : this.userTlb;
+  }
+
+  flushTlb(): void {
+    this.kernelTlb.flush();
+    this.userTlb.flush();
+  }
+
+  invlpg(va: number): void {
+    const vpn = va >>> 12;
+    for (const t of [this.kernelTlb, this.userTlb]) {
+      const s = vpn & (TLB_SIZE - 1);
+      if (t.read[s] === vpn) { t.read[s] = -1; t.write[s] = -1; }
+    }
+  }
+
+  ud(): never {
+    throw new GuestFault(VEC.UD, 0);
+  }
+
+  gp(error: number): never {
+    throw new GuestFault(VEC.GP, error);
+  }
+
+  private pageFault(va: number, error: number): never {
+    this.cr2 = va | 0;
+    throw new GuestFault(VEC.PF, error);
+  }
+
+  /** Page-table entries live in RAM; a walk that leaves RAM reads "not present". */
+  private readPte(pa: number): number {
+    return pa + 4 <= this.ramSize ? this.ram32[pa >>> 2] : 0;
+  }
+
+  /**
+   * Walks the page tables for `va`, sets accessed/dirty bits, fills the TLB and returns the
+   * physical address. `supervisor` forces a ring-0 access (IDT reads, interrupt frames).
+   */
+  walk(va: number, write: boolean, fetch: boolean, supervisor = false): number {
+    this.tlbMisses++;
+    const user = this.cpl === 3 && !supervisor;
+    const err = (write ? PF_W : 0) | (user ? PF_U : 0) | (fetch ? PF_I : 0);
+    const pdeAddr = ((this.cr3 & ~0xfff) + ((va >>> 22) << 2)) >>> 0;
+    const pde = this.readPte(pdeAddr);
+    if (!(pde & PTE_P)) this.pageFault(va, err);
+    const pteAddr = ((pde & ~0xfff) + (((va >>> 12) & 0x3ff) << 2)) >>> 0;
+    const pte = this.readPte(pteAddr);
+    if (!(pte & PTE_P)) this.pageFault(va, err);
+    const both = pde & pte;
+    if (user && !(both & PTE_US)) this.pageFault(va, err | PF_P);
+    const writable = (both & PTE_RW) !== 0 || (!user && !(this.cr0 & CR0_WP));
+    if (write && !writable) this.pageFault(va, err | PF_P);
+    if (!(pde & PTE_A)) this.ram32[pdeAddr >>> 2] = pde | PTE_A;
+    const newPte = pte | PTE_A | (write ? PTE_D : 0);
+    if (newPte !== pte) this.ram32[pteAddr >>> 2] = newPte;
+    const frame = pte & ~0xfff;
+    if (!supervisor || this.cpl === 0) {
+      const vpn = va >>> 12, s = vpn & (TLB_SIZE - 1), t = this.tlb;
+      t.read[s] = vpn;
+      t.frame[s] = frame;
+      t.write[s] = writable && newPte & PTE_D ? vpn : -1;
+    }
+    return ((frame | (va & 0xfff)) >>> 0);
+  }
+
+  protected translateRead(va: number): number {
+    if (!this.paging) return va;
+    const vpn = va >>> 12, s = vpn & (TLB_SIZE - 1), t = this.tlb;
+    return t.read[s] === vpn ? ((t.frame[s] | (va & 0xfff)) >>> 0) : this.walk(va, false, false);
+  }
+
+  protected translateWrite(va: number): number {
+    if (!this.paging) return va;
+    const vpn = va >>> 12, s = vpn & (TLB_SIZE - 1), t = this.tlb;
+    return t.write[s] === vpn ? ((t.frame[s] | (va & 0xfff)) >>> 0) : this.walk(va, true, false);
+  }
+
+  ld32(va: number): number {
+    const pa = this.translateRead(va);
+    if ((pa & 3) === 0 && pa < this.ramSize) return this.ram32[pa >>> 2];
+    return this.loadSlow(va, pa, 4);
+  }
+
+  ld16(va: number): number {
+    const pa = this.translateRead(va);
+    if ((pa & 1) === 0 && pa < this.ramSize) return this.ram16[pa >>> 1];
+    return this.loadSlow(va, pa, 2);
+  }
+
+  ld8(va: number): number {
+    const pa = this.translateRead(va);
+    if (pa < this.ramSize) return this.ram[pa];
+    return this.loadSlow(va, pa, 1);
+  }
+
+  st32(va: number, v: number): void {
+    const pa = this.translateWrite(va);
+    if ((pa & 3) === 0 && pa < this.ramSize) { this.ram32[pa >>> 2] = v; return; }
+    this.storeSlow(va, pa, 4, v);
+  }
+
+  st16(va: number, v: number): void {
+    const pa = this.translateWrite(va);
+    if ((pa & 1) === 0 && pa < this.ramSize) { this.ram16[pa >>> 1] = v; return; }
+    this.storeSlow(va, pa, 2, v);
+  }
+
+  st8(va: number, v: number): void {
+    const pa = this.translateWrite(va);
+    if (pa < this.ramSize) { this.ram[pa] = v; return; }
+    this.storeSlow(va, pa, 1, v);
+  }
+
+  push(v: number): void {
+    const sp = (this.regs[4] - 4) >>> 0;
+    this.st32(sp, v);
+    this.regs[4] = sp;
+  }
+
+  /** Unaligned, page-crossing, ROM and MMIO loads. */
+  private loadSlow(va: number, pa: number, size: AccessSize): number {
+    if (this.paging && (va & 0xfff) + size > 0x1000) {
+      // Each byte may live on a different page (and fault there, with CR2 pointing at it).
+      let v = 0;
+      for (let k = 0; k < size; k++) v |= this.ld8((va + k) >>> 0) << (8 * k);
+      return size === 4 ? v | 0 : v;
+    }
+    if (pa + size <= this.ramSize) return this.readBytes(this.ram, pa, size);
+    const m = this.mem;
+    if (m.isRom(pa, size)) return this.readBytes(m.rom, pa - m.romBase, size);
+    return this.mmioRead(pa, size);
+  }
+
+  private storeSlow(va: number, pa: number, size: AccessSize, v: number): void {
+    if (this.paging && (va & 0xfff) + size > 0x1000) {
+      // Translate every byte first so that a fault on the second page writes nothing.
+      const pas: number[] = [];
+      for (let k = 0; k < size; k++) pas.push(this.translateWrite((va + k) >>> 0));
+      if (pas.every((p) => p < this.ramSize)) {
+        pas.forEach((p, k) => { this.ram[p] = v >>> (8 * k); });
+        return;
+      }
+      for (let k = 0; k < size; k++) this.st8((va + k) >>> 0, v >>> (8 * k));
+      return;
+    }
+    if (pa + size <= this.ramSize) {
+      for (let k = 0; k < size; k++) this.ram[pa + k] = v >>> (8 * k);
+      return;
+    }
+    // ROM is read-only to the guest: like a KVM read-only memslot, a write exits to the VMM.
+    this.mmioWrite(pa, size, v);
+  }
+
+  private readBytes(bytes: Uint8Array, off: number, size: AccessSize): number {
+    let v = 0;
+    for (let k = 0; k < size; k++) v |= bytes[off + k] << (8 * k);
+    return size === 4 ? v | 0 : v;
+  }
+
+  private mmioRead(pa: number, size: AccessSize): number {
+    if (this.replayPos < this.replay.length) return this.replay[this.replayPos++];
+    throw new ExitSignal({ reason: 'mmio', address: pa, size, write: false, value: 0 });
+  }
+
+  private mmioWrite(pa: number, size: AccessSize, v: number): void {
+    if (this.replayPos < this.replay.length) { this.replayPos++; return; }
+    // The VMM carries the write out while handling the exit; the restart must not repeat it.
+    this.replay.push(0);
+    this.replayPos++;
+    const mask = size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
+    throw new ExitSignal({ reason: 'mmio', address: pa, size, write: true, value: (v & mask) >>> 0 });
+  }
+
+  /** A ring-0 read of a linear address, whatever the current ring (IDT, interrupt frames). */
+  protected sysRead32(va: number): number {
+    const pa = this.paging ? this.walk(va, false, false, true) : va;
+    if (pa + 4 <= this.ramSize && (pa & 3) === 0) return this.ram32[pa >>> 2];
+    if (pa + 4 <= this.ramSize) return this.readBytes(this.ram, pa, 4);
+    if (this.mem.isRom(pa, 4)) return this.readBytes(this.mem.rom, pa - this.mem.romBase, 4);
+    throw new ShutdownSignal(`interrupt delivery read unbacked guest-physical address 0x${pa.toString(16)}`);
+  }
+
+  protected sysWrite32(va: number, v: number): void {
+    const pa = this.paging ? this.walk(va, true, false, true) : va;
+    if (pa + 4 <= this.ramSize) {
+      for (let k = 0; k < 4; k++) this.ram[pa + k] = v >>> (8 * k);
+      return;
+    }
+    throw new ShutdownSignal(`interrupt delivery wrote unbacked guest-physical address 0x${pa.toString(16)}`);
+  }
+}
