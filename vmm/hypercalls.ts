@@ -1,0 +1,70 @@
+/**
+ * The hypercall table: `vmcall` with the call number in eax and arguments in ebx, ecx, edx,
+ * esi, edi; the result comes back in eax, negative errno values for errors (docs/hypercalls.md).
+ * Calls from ring 3 are refused before any handler runs.
+ */
+export const HC_ERR = {
+  EPERM: -1,
+  EFAULT: -14,
+  EINVAL: -22,
+  ENOSYS: -38,
+} as const;
+
+export const HYPERCALL_ABI_VERSION = 1;
+export const HC_VERSION = 0;
+
+export interface HypercallArgs {
+  readonly nr: number;
+  readonly args: readonly number[];
+}
+
+export interface HypercallResult {
+  /** Value for eax. */
+  readonly value: number;
+  /** Hypervisor work the call did, in cycles, on top of the profile's dispatch cost. */
+  readonly cycles?: number;
+}
+
+export type HypercallHandler = (call: HypercallArgs) => HypercallResult;
+
+export interface HypercallEntry {
+  readonly name: string;
+  readonly handler: HypercallHandler;
+}
+
+export class HypercallTable {
+  private readonly entries = new Map<number, HypercallEntry>();
+  /** Calls per name, for the report; refused calls are counted as 'refused'. */
+  readonly counts = new Map<string, number>();
+
+  constructor() {
+    this.register(HC_VERSION, 'version', () => ({ value: HYPERCALL_ABI_VERSION }));
+  }
+
+  register(nr: number, name: string, handler: HypercallHandler): void {
+    if (!Number.isInteger(nr) || nr < 0 || nr > 0xffffffff) throw new Error(`hypercall ${name}: bad number ${nr}`);
+    if (this.entries.has(nr)) throw new Error(`hypercall ${nr} (${name}) is already registered as ${this.entries.get(nr)!.name}`);
+    this.entries.set(nr, { name, handler });
+  }
+
+  /** Dispatches one call; regs is the vCPU's register file (eax..edi), eax is overwritten. */
+  dispatch(regs: Int32Array, cpl: number): { name: string; cycles: number } {
+    const nr = regs[0] >>> 0;
+    const entry = this.entries.get(nr);
+    let name: string;
+    let result: HypercallResult;
+    if (cpl !== 0) {
+      name = 'refused';
+      result = { value: HC_ERR.EPERM };
+    } else if (entry === undefined) {
+      name = 'unknown';
+      result = { value: HC_ERR.ENOSYS };
+    } else {
+      name = entry.name;
+      result = entry.handler({ nr, args: [regs[3], regs[1], regs[2], regs[6], regs[7]] });
+    }
+    regs[0] = result.value;
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    return { name, cycles: result.cycles ?? 0 };
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * A virtual machine: guest memory, one vCPU, the port and MMIO buses with their devices, the
+ * virtual clock, the cost profile and the exit accounting, plus the run loop that ties them
+ * together the way a KVM user-space VMM does: enter the guest, handle the exit, charge its cost
+ * in virtual time, fire due events, inject interrupts, re-enter.
+ */
+import type { Image } from '../toolchain/image/format.js';
+import { validateImage } from '../toolchain/image/read.js';
+import { loadImage } from '../toolchain/image/load.js';
+import { Bus } from './bus.js';
+import { VirtualClock } from './clock.js';
+import { Vcpu } from './cpu/cpu.js';
+import type { ExitReason, VmExit } from './exits.js';
+import { GuestMemory, RESET_VECTOR } from './memory.js';
+import { exitCost, loadProfile, type CostProfile } from './profile.js';
+import { ExitStats } from './stats.js';
+import { HypercallTable } from './hypercalls.js';
+import { KERNEL_MIN_ADDR, writeBootInfo } from './bootinfo.js';
+import { answerCpuid } from './cpuid.js';
+import { Pic, PIC_PORT_COUNT, PIC_PRIMARY_PORT, PIC_SECONDARY_PORT } from '../devices/pic/pic.js';
+import { COM1_IRQ, COM1_PORT, UART_PORT_COUNT, Uart16550 } from '../devices/serial/uart16550.js';
+import { Timer, TIMER_IRQ, TIMER_PORT, TIMER_PORT_COUNT } from '../devices/timer/timer.js';
+import { PowerPort, POWER_PORT, POWER_PORT_COUNT } from '../devices/power/power.js';
+import { NullPort, NULL_PORT } from '../devices/null/null-port.js';
+
+export const DEFAULT_MEM = 64 * 1024 * 1024;
+
+export interface VmOptions {
+  memSize?: number;
+  profile?: CostProfile;
+  /** Loaded into RAM; its entry is handed to the firmware through the boot-information block. */
+  kernel: Image;
+  /** The boot ROM image (addresses in the ROM window). */
+  firmware: Image;
+  cmdline?: string;
+  /** Serial output, byte by byte. */
+  console?: (byte: number) => void;
+  /** Bytes queued on the serial input before the guest starts (deterministic stdin). */
+  input?: Uint8Array;
+  /** Stop after this many guest instructions (0: no limit). */
+  maxInstructions?: number;
+  /** Called for every exit after it was handled, with its cost in virtual cycles. */
+  onExit?: (exit: VmExit, cycles: number, device: string | undefined) => void;
+}
+
+export type StopReason = 'poweroff' | 'shutdown' | 'instruction-limit' | 'halted';
+
+export interface RunResult {
+  stop: StopReason;
+  /** The guest's exit code on power-off. */
+  exitCode: number;
+  /** What happened, for the one-line message of a stop other than power-off. */
+  message: string;
+  instructions: number;
+  cycles: number;
+}
+
+export class Vm {
+  readonly profile: CostProfile;
+  readonly mem: GuestMemory;
+  readonly cpu: Vcpu;
+  readonly ports = new Bus('port');
+  readonly mmio = new Bus('mmio');
+  readonly clock = new VirtualClock();
+  readonly stats = new ExitStats();
+  readonly hypercalls = new HypercallTable();
+  readonly pic: Pic;
+  readonly uart: Uart16550;
+  readonly timer: Timer;
+  readonly power: PowerPort;
+  /** Writes the guest made to its ROM (discarded, as with a read-only memslot). */
+  romWrites = 0;
+
+  private readonly maxInstructions: number;
+  private readonly onExit: VmOptions['onExit'];
+  private irqRaised = false;
+  private sliceEnd: number;
+  /** Cycles already charged for retired instructions (kept exact with a fractional CPI). */
+  private chargedRetired = 0;
+
+  constructor(opts: VmOptions) {
+    this.profile = opts.profile ?? loadProfile();
+    this.mem = new GuestMemory(opts.memSize ?? DEFAULT_MEM);
+    this.cpu = new Vcpu(this.mem);
+    this.cpu.cpi = this.profile.cyclesPerInstruction;
+    this.maxInstructions = opts.maxInstructions ?? 0;
+    this.onExit = opts.onExit;
+    this.sliceEnd = this.profile.timesliceCycles;
+
+    this.pic = new Pic(() => { this.irqRaised = true; });
+    this.ports.map(PIC_PRIMARY_PORT, PIC_PORT_COUNT, this.pic);
+    this.ports.map(PIC_SECONDARY_PORT, PIC_PORT_COUNT, this.pic.secondary);
+    const console = opts.console ?? ((): void => {});
+    this.uart = new Uart16550({ sink: console, irq: this.pic.line(COM1_IRQ), name: 'serial' });
+    this.ports.map(COM1_PORT, UART_PORT_COUNT, this.uart);
+    this.timer = new Timer(this.clock, this.pic.line(TIMER_IRQ), this.profile.cpuHz);
+    this.ports.map(TIMER_PORT, TIMER_PORT_COUNT, this.timer);
+    this.power = new PowerPort();
+    this.ports.map(POWER_PORT, POWER_PORT_COUNT, this.power);
+    this.ports.map(NULL_PORT, 1, new NullPort());
+    if (opts.input) this.uart.pushInput(opts.input);
+
+    this.loadFirmware(opts.firmware);
+    this.loadKernel(opts.kernel, opts.cmdline ?? '');
+    this.cpu.eip = RESET_VECTOR;
+  }
+
+  private loadFirmware(fw: Image): void {
+    for (const s of fw.segments) {
+      const bytes = new Uint8Array(s.memSize);
+      bytes.set(s.data);
+      this.mem.writeRom(s.paddr, bytes);
+    }
+  }
+
+  private loadKernel(kernel: Image, cmdline: string): void {
+    validateImage(kernel, { ramSize: this.mem.ramSize }, 'kernel');
+    let end = KERNEL_MIN_ADDR;
+    for (const s of kernel.segments) {
+      if (s.memSize > 0 && s.paddr < KERNEL_MIN_ADDR) {
+        throw new Error(`kernel: segment at 0x${s.paddr.toString(16)} is below 0x${KERNEL_MIN_ADDR.toString(16)}, where firmware and boot data live`);
+      }
+      end = Math.max(end, s.paddr + s.memSize);
+    }
+    loadImage(kernel, this.mem.ram, 'kernel');
+    writeBootInfo(this.mem, {
+      memSize: this.mem.ramSize, cmdline, kernelEntry: kernel.entry, kernelEnd: (end + 0xfff) & ~0xfff,
+    });
+  }
+
+  /** Virtual time in nanoseconds. */
+  get nowNs(): number {
+    return (this.clock.now * 1e9) / this.profile.cpuHz;
+  }
+
+  /** Runs until the guest powers off, shuts down, halts for good or hits the instruction limit. */
+  run(): RunResult {
+    const cpu = this.cpu;
+    const p = this.profile;
+    for (;;) {
+      if (this.power.poweredOff) return this.result('poweroff', `guest powered off with exit code ${this.power.exitCode}`);
+      this.injectPending();
+      const now = this.clock.now;
+      const deadline = Math.min(this.clock.nextDeadline(), this.sliceEnd);
+      let budget = Math.max(1, Math.ceil((deadline - now) / p.cyclesPerInstruction));
+      if (this.maxInstructions > 0) {
+        const left = this.maxInstructions - cpu.retired;
+        if (left <= 0) return this.result('instruction-limit', `stopped after ${cpu.retired} instructions (--max-instructions)`);
+        budget = Math.min(budget, left);
+      }
+      cpu.tsc = now;
+      const exit = cpu.run(budget);
+      this.chargeInstructions();
+      if (exit.reason === 'preemption') {
+        this.endOfBudget();
+        continue;
+      }
+      if (exit.reason === 'shutdown') {
+        this.account(exit, undefined, p.exitCycles.shutdown);
+        return this.result('shutdown', `guest shut down: ${exit.cause}`);
+      }
+      this.handleExit(exit);
+      if (exit.reason === 'hlt' && !this.waitForInterrupt()) {
+        return this.result('halted', cpu.interruptsEnabled
+          ? 'guest halted with nothing left to wake it (no timer armed, no input pending)'
+          : 'guest halted with interrupts disabled');
+      }
+    }
+  }
+
+  /** The budget ran out: a timeslice end (a preemption exit) or a device event coming due. */
+  private endOfBudget(): void {
+    const now = this.clock.now;
+    if (now >= this.sliceEnd) {
+      this.sliceEnd = now + this.profile.timesliceCycles;
+      this.account({ reason: 'preemption' }, undefined, this.profile.exitCycles.preemption);
+    }
+    this.irqRaised = false;
+    this.clock.runDue();
+    // A host-side event that raised no interrupt would not have disturbed the guest at all.
+    if (this.irqRaised) {
+      this.account({ reason: 'external-interrupt' }, undefined, this.profile.exitCycles['external-interrupt']);
+    }
+  }
+
+  private handleExit(exit: VmExit): void {
+    const cpu = this.cpu;
+    let device: string | undefined;
+    let extra = 0;
+    switch (exit.reason) {
+      case 'io': {
+        const hit = this.ports.find(exit.port);
+        device = hit?.device.name;
+        if (exit.write) this.ports.write(exit.port, exit.size, exit.value);
+        else cpu.completeIo(this.ports.read(exit.port, exit.size));
+        break;
+      }
+      case 'mmio': {
+        if (this.mem.isRom(exit.address, exit.size)) {
+          device = 'rom';
+          this.romWrites++;
+          break;
+        }
+        const hit = this.mmio.find(exit.address);
+        device = hit?.device.name;
+        if (exit.write) this.mmio.write(exit.address, exit.size, exit.value);
+        else cpu.completeMmioRead(this.mmio.read(exit.address, exit.size));
+        break;
+      }
+      case 'vmcall': {
+        const r = this.hypercalls.dispatch(cpu.regs, exit.cpl);
+        device = r.name;
+        extra = r.cycles;
+        break;
+      }
+      case 'cpuid':
+        answerCpuid(cpu.regs, exit.leaf);
+        break;
+      case 'interrupt-window':
+        cpu.wantInterruptWindow = false;
+        break;
+      default:
+        break;
+    }
+    this.account(exit, device, exitCost(this.profile, exit) + extra);
+    this.irqRaised = false;
+    this.clock.runDue();
+  }
+
+  private account(exit: VmExit, device: string | undefined, cycles: number): void {
+    const c = Math.round(cycles);
+    this.clock.advance(c);
+    this.stats.record(exit.reason as ExitReason, device, c);
+    this.onExit?.(exit, c, device);
+  }
+
+  private chargeInstructions(): void {
+    const cpi = this.profile.cyclesPerInstruction;
+    const r = this.cpu.retired;
+    const c = Math.round(r * cpi) - Math.round(this.chargedRetired * cpi);
+    this.chargedRetired = r;
+    if (c > 0) this.clock.advance(c);
+  }
+
+  /** Injects the PIC's pending interrupt if the guest can take it, else asks for a window exit. */
+  private injectPending(): void {
+    if (this.pic.pendingVector() < 0) return;
+    if (!this.cpu.interruptible) {
+      this.cpu.wantInterruptWindow = true;
+      return;
+    }
+    const vector = this.pic.acknowledge();
+    this.cpu.wantInterruptWindow = false;
+    this.cpu.injectInterrupt(vector);
+    this.clock.advance(this.profile.interruptInjectionCycles);
+  }
+
+  /**
+   * After hlt: idle in virtual time until an interrupt can be delivered. Returns false when
+   * nothing can ever wake the guest.
+   */
+  private waitForInterrupt(): boolean {
+    for (;;) {
+      if (this.power.poweredOff) return true;
+      if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return true;
+      if (!this.cpu.interruptsEnabled) return false;
+      const next = this.clock.nextDeadline();
+      if (next === Infinity) return false;
+      if (next > this.clock.now) this.clock.advance(next - this.clock.now);
+      // Idle time is no timeslice: the host would have scheduled something else.
+      this.sliceEnd = Math.max(this.sliceEnd, this.clock.now + this.profile.timesliceCycles);
+      this.clock.runDue();
+    }
+  }
+
+  private result(stop: StopReason, message: string): RunResult {
+    return {
+      stop,
+      exitCode: stop === 'poweroff' ? this.power.exitCode : 0,
+      message,
+      instructions: this.cpu.retired,
+      cycles: this.clock.now,
+    };
+  }
+}
