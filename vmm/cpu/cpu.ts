@@ -156,6 +156,60 @@ export class Vcpu extends Mmu {
     this.idtLimit = limit;
   }
 
+  // ---- one-operand multiply and divide (edx:eax) ------------------------------------------
+
+  mul1(b: number): void {
+    const [lo, hi] = Mmu.mulU64(this.regs[0], b);
+    this.regs[0] = lo;
+    this.regs[2] = hi;
+    this.mulFlags(lo, hi !== 0);
+  }
+
+  imul1(m: number): void {
+    const a = this.regs[0], b = m | 0;
+    const [lo, u] = Mmu.mulU64(a, b);
+    // Signed high half from the unsigned one: subtract each operand's weight of its sign bit.
+    const hi = (u - (a < 0 ? b : 0) - (b < 0 ? a : 0)) | 0;
+    this.regs[0] = lo;
+    this.regs[2] = hi;
+    this.mulFlags(lo, hi !== ((lo | 0) >> 31));
+  }
+
+  div1(d: number): void {
+    const divisor = d >>> 0;
+    if (divisor === 0) throw new GuestFault(VEC.DE, 0);
+    const lo = this.regs[0] >>> 0, hi = this.regs[2] >>> 0;
+    if (hi === 0) {
+      this.regs[0] = Math.floor(lo / divisor);
+      this.regs[2] = lo % divisor;
+      return;
+    }
+    // The quotient fits in 32 bits only when the high half is below the divisor.
+    if (hi >= divisor) throw new GuestFault(VEC.DE, 0);
+    const n = (BigInt(hi) << 32n) | BigInt(lo), dv = BigInt(divisor);
+    this.regs[0] = Number(n / dv);
+    this.regs[2] = Number(n % dv);
+  }
+
+  idiv1(d: number): void {
+    const divisor = d | 0;
+    if (divisor === 0) throw new GuestFault(VEC.DE, 0);
+    const lo = this.regs[0], hi = this.regs[2];
+    if (hi === lo >> 31) {
+      // edx:eax is the sign extension of eax: plain doubles are exact.
+      const q = Math.trunc(lo / divisor);
+      if (q > 0x7fffffff) throw new GuestFault(VEC.DE, 0); // -2^31 / -1
+      this.regs[0] = q;
+      this.regs[2] = lo % divisor;
+      return;
+    }
+    const n = (BigInt(hi) << 32n) | BigInt(lo >>> 0), dv = BigInt(divisor);
+    const q = n / dv;
+    if (q > 0x7fffffffn || q < -0x80000000n) throw new GuestFault(VEC.DE, 0);
+    this.regs[0] = Number(q);
+    this.regs[2] = Number(n % dv);
+  }
+
   rdtsc(retiredThisRun: number): void {
     const t = this.tsc + (this.retired + retiredThisRun - this.runStartRetired) * this.cpi;
     this.regs[0] = t % 4294967296;

@@ -1,0 +1,12 @@
+import { GuestMemory } from '../vmm/memory.js';
+import { Vcpu } from '../vmm/cpu/cpu.js';
+import { ISA } from '../vmm/isa/table.js';
+import { encode, wordsToBytes } from '../vmm/isa/encoding.js';
+const mem = new GuestMemory(1 << 20);
+const cpu = new Vcpu(mem);
+const d = ISA.find(d => d.mnemonic === 'add' && d.operands.join() === 'r,i')!;
+const h = ISA.find(d => d.mnemonic === 'hlt')!;
+const bytes = wordsToBytes([...encode({ def: d, operands: [{ kind: 'r', reg: 0 }, { kind: 'i', value: 5 }] }), ...encode({ def: h, operands: [] })]);
+mem.ram.set(bytes, 0x1000);
+cpu.eip = 0x1000;
+console.log(cpu.run(100), cpu.snapshot());

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * The `vamos` command. Every failure a user can cause ends here as one line on stderr and a
+ * non-zero exit code: 2 for usage errors, 1 for bad input (image, source, profile).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bootMain, bootUsage } from './boot.js';
+import { UsageError } from './args.js';
+import { processIo, type Io } from './io.js';
+import { asMain } from '../toolchain/as/cli.js';
+import { objdumpMain } from '../toolchain/objdump.js';
+
+interface Command {
+  readonly about: string;
+  readonly main: (argv: string[], io: Io) => number;
+  readonly usage?: () => string;
+}
+
+const COMMANDS: Record<string, Command> = {
+  boot: { about: 'boot an image (or the default guest) and show its console', main: bootMain, usage: bootUsage },
+  as: { about: 'assemble mx86 source into an image', main: (argv, io) => asMain(argv, io) },
+  objdump: { about: 'show the header, symbols and disassembly of an image', main: (argv, io) => objdumpMain(argv, io) },
+};
+
+function topUsage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.about}`);
+  return `usage: vamos <command> [options]\n\ncommands:\n${rows.join('\n')}\n\nRun 'vamos <command> --help' for a command's options.\n`;
+}
+
+export function main(argv: string[], io: Io): number {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(topUsage());
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.stderr(`vamos: unknown command '${name}'\n${topUsage()}`);
+    return 2;
+  }
+  try {
+    return cmd.main(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`vamos ${name}: ${e.message}\n${cmd.usage ? cmd.usage() : ''}`);
+      return 2;
+    }
+    if (e instanceof Error && !isHostBug(e)) {
+      io.stderr(`vamos ${name}: ${e.message.split('\n')[0]}\n`);
+      return 1;
+    }
+    // A bug in vamos itself: still one line for the user, the stack only on request.
+    io.stderr(`vamos ${name}: internal error: ${String((e as Error)?.message ?? e).split('\n')[0]} (set VAMOS_DEBUG=1 for details)\n`);
+    if (process.env.VAMOS_DEBUG) io.stderr(String((e as Error)?.stack) + '\n');
+    return 70;
+  }
+}
+
+/** TypeError, RangeError and friends come from our code, not the user's input. */
+function isHostBug(e: Error): boolean {
+  return e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError;
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) process.exitCode = main(process.argv.slice(2), processIo());
