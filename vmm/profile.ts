@@ -56,6 +56,28 @@ export function exitCost(p: CostProfile, exit: VmExit): number {
   return c;
 }
 
+/**
+ * exitCost() precomputed, for the run loop: one array load per exit instead of walking the
+ * profile (io costs depend on the port, because in-kernel ports are light).
+ */
+export class ExitCostTable {
+  private readonly byReason = new Map<ExitReason, number>();
+  private readonly ioByPort = new Float64Array(0x10000);
+
+  constructor(p: CostProfile) {
+    for (const r of EXIT_REASONS) {
+      if (r !== 'io') this.byReason.set(r, exitCost(p, { reason: r } as VmExit));
+    }
+    for (let port = 0; port < 0x10000; port++) {
+      this.ioByPort[port] = exitCost(p, { reason: 'io', port, size: 1, write: true, value: 0 });
+    }
+  }
+
+  cost(exit: VmExit): number {
+    return exit.reason === 'io' ? this.ioByPort[exit.port] : this.byReason.get(exit.reason)!;
+  }
+}
+
 export function cyclesToNs(p: CostProfile, cycles: number): number {
   return (cycles * 1e9) / p.cpuHz;
 }

@@ -40,7 +40,8 @@ function add(b: ExitBucket, cycles: number): void {
 
 export class ExitStats {
   private readonly reasons = new Map<ExitReason, ExitBucket>();
-  private readonly devices = new Map<string, { reason: ExitReason; device: string; bucket: ExitBucket }>();
+  /** reason → device → row. Nested maps: the record path builds no strings (it runs per exit). */
+  private readonly devices = new Map<ExitReason, Map<string, DeviceRow & { bucket: ExitBucket }>>();
   private count = 0;
   private cycles = 0;
 
@@ -53,9 +54,10 @@ export class ExitStats {
     add(b, cycles);
     const label = device ?? (reason === 'io' || reason === 'mmio' ? UNMAPPED : undefined);
     if (label === undefined) return;
-    const key = `${reason}\0${label}`;
-    let d = this.devices.get(key);
-    if (d === undefined) this.devices.set(key, (d = { reason, device: label, bucket: emptyBucket() }));
+    let byDevice = this.devices.get(reason);
+    if (byDevice === undefined) this.devices.set(reason, (byDevice = new Map()));
+    let d = byDevice.get(label);
+    if (d === undefined) byDevice.set(label, (d = { reason, device: label, bucket: emptyBucket() }));
     add(d.bucket, cycles);
   }
 
@@ -73,7 +75,7 @@ export class ExitStats {
 
   countOf(reason: ExitReason, device?: string): number {
     if (device === undefined) return this.reasons.get(reason)?.count ?? 0;
-    return this.devices.get(`${reason}\0${device}`)?.bucket.count ?? 0;
+    return this.devices.get(reason)?.get(device)?.bucket.count ?? 0;
   }
 
   /** In EXIT_REASONS order, reasons that occurred only. */
@@ -85,7 +87,7 @@ export class ExitStats {
   }
 
   byDevice(): DeviceRow[] {
-    return [...this.devices.values()];
+    return [...this.devices.values()].flatMap((m) => [...m.values()]);
   }
 
   reset(): void {

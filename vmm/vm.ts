@@ -12,7 +12,7 @@ import { VirtualClock } from './clock.js';
 import { Vcpu } from './cpu/cpu.js';
 import type { ExitReason, VmExit } from './exits.js';
 import { GuestMemory, RESET_VECTOR } from './memory.js';
-import { exitCost, loadProfile, type CostProfile } from './profile.js';
+import { ExitCostTable, loadProfile, type CostProfile } from './profile.js';
 import { ExitStats } from './stats.js';
 import { HypercallTable } from './hypercalls.js';
 import { KERNEL_MIN_ADDR, writeBootInfo } from './bootinfo.js';
@@ -71,6 +71,7 @@ export class Vm {
   /** Writes the guest made to its ROM (discarded, as with a read-only memslot). */
   romWrites = 0;
 
+  private readonly costs: ExitCostTable;
   private readonly maxInstructions: number;
   private readonly onExit: VmOptions['onExit'];
   private irqRaised = false;
@@ -83,6 +84,7 @@ export class Vm {
     this.mem = new GuestMemory(opts.memSize ?? DEFAULT_MEM);
     this.cpu = new Vcpu(this.mem);
     this.cpu.cpi = this.profile.cyclesPerInstruction;
+    this.costs = new ExitCostTable(this.profile);
     this.maxInstructions = opts.maxInstructions ?? 0;
     this.onExit = opts.onExit;
     this.sliceEnd = this.profile.timesliceCycles;
@@ -222,7 +224,7 @@ export class Vm {
       default:
         break;
     }
-    this.account(exit, device, exitCost(this.profile, exit) + extra);
+    this.account(exit, device, this.costs.cost(exit) + extra);
     this.irqRaised = false;
     this.clock.runDue();
   }

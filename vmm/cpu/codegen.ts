@@ -41,7 +41,7 @@ export function expandCase(d: InsnDef): string {
     .replaceAll('$C', '((w >>> 12) & 7)')
     .replaceAll('FLUSH', 'cpage = 1')
     .replaceAll('STOP', 'budget = 0');
-  body = expandMacro(body, 'JUMP', (x) => `{ const t = ${x}; if ((t & 3) !== 0) c.gp(0); eip = t; }`);
+  body = expandMacro(body, 'JUMP', (x) => `{ const jt = ${x}; if ((jt & 3) !== 0) c.gp(0); eip = jt; }`);
   body = expandMacro(body, 'EXIT', (x) => `{ c.exit = ${x}; eip = ${next}; n++; break loop; }`);
   const lines = [`case ${d.op}: {`];
   const rsv = reservedBits(d.operands);
@@ -77,7 +77,9 @@ return function interpret(c, budget) {
   const R = c.regs;
   let n = 0, eip = c.eip;
   // cpage: virtual page whose instructions cmem[cbase + ...] holds; 1 never matches a page.
-  let cpage = 1, cmem = c.ram32, cbase = 0;
+  // It survives across runs (an exit-heavy loop would otherwise translate on every entry); the
+  // vCPU resets it whenever translations or the privilege level change.
+  let cpage = c.cpage, cmem = c.fmem, cbase = c.fbase;
   try {
     loop: while (n < budget) {
       const off = eip & 4095;
@@ -96,10 +98,12 @@ ${table.map(expandCase).join('\n')}
     }
   } catch (e) {
     c.eip = eip;
+    c.cpage = cpage;
     c.caught = e;
     return n;
   }
   c.eip = eip;
+  c.cpage = cpage;
   return n;
 };`;
 }

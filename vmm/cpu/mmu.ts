@@ -52,6 +52,8 @@ export class Mmu extends LazyFlags {
   cr2 = 0;
   cr3 = 0;
   paging = false;
+  /** The interpreter's cached code page (see codegen.ts); 1 means none. */
+  cpage = 1;
 
   readonly ram: Uint8Array;
   readonly ram16: Uint16Array;
@@ -80,11 +82,13 @@ export class Mmu extends LazyFlags {
   }
 
   protected setCpl(cpl: number): void {
+    this.cpage = 1;
     this.cpl = cpl;
     this.tlb = cpl === 0 ? this.kernelTlb : this.userTlb;
   }
 
   flushTlb(): void {
+    this.cpage = 1;
     this.kernelTlb.flush();
     this.userTlb.flush();
   }
@@ -241,7 +245,11 @@ export class Mmu extends LazyFlags {
   }
 
   private mmioRead(pa: number, size: AccessSize): number {
-    if (this.replayPos < this.replay.length) return this.replay[this.replayPos++];
+    if (this.replayPos < this.replay.length) {
+      // The VMM may answer with an unsigned or wider value; the flag helpers expect a load's range.
+      const v = this.replay[this.replayPos++];
+      return size === 4 ? v | 0 : v & ((1 << (8 * size)) - 1);
+    }
     throw new ExitSignal({ reason: 'mmio', address: pa, size, write: false, value: 0 });
   }
 
