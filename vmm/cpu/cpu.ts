@@ -81,7 +81,10 @@ export class Vcpu extends Mmu {
 
   /** The VMM may inject an external interrupt now. */
   get interruptible(): boolean {
-    return this.interruptsEnabled && !this.interruptShadow && this.shutdownCause === undefined;
+    // An instruction waiting to be restarted after an MMIO exit must finish first: its replayed
+    // values belong to it, not to the handler.
+    return this.interruptsEnabled && !this.interruptShadow && this.shutdownCause === undefined &&
+      this.replay.length === 0;
   }
 
   get isShutdown(): boolean {
@@ -370,7 +373,8 @@ export class Vcpu extends Mmu {
         const restarting = this.replay.length > 0;
         this.replayPos = 0;
         left -= this.step(1);
-        if (restarting) this.replay.length = 0;
+        // An instruction with several MMIO accesses exits once per access: keep what it has done.
+        if (restarting && this.exit?.reason !== 'mmio') this.replay.length = 0;
         if (this.exit) return this.takeExit();
         this.interruptShadow = false;
         if (this.wantInterruptWindow && this.interruptsEnabled) return { reason: 'interrupt-window' };

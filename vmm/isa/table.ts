@@ -152,10 +152,10 @@ def({ op: 0x66, mnemonic: 'idiv', operands: ['r'], exec: 'c.idiv1($A);', summary
 def({ op: 0x70, mnemonic: 'jmp', operands: ['rel'], branch: true, exec: 'JUMP($T);', summary: 'eip ← target' });
 def({ op: 0x71, mnemonic: 'jmp', operands: ['r'], branch: true, exec: 'JUMP($A >>> 0);', summary: 'eip ← A' });
 def({ op: 0x72, mnemonic: 'jmp', operands: ['m'], size: 4, branch: true, exec: 'JUMP(c.ld32($M) >>> 0);', summary: 'eip ← dword [m]' });
-def({ op: 0x73, mnemonic: 'call', operands: ['rel'], size: 4, branch: true, exec: 'c.push($N); JUMP($T);', summary: 'push next eip; eip ← target' });
-def({ op: 0x74, mnemonic: 'call', operands: ['r'], size: 4, branch: true, exec: '{ const t = $A >>> 0; c.push($N); JUMP(t); }', summary: 'push next eip; eip ← A' });
-def({ op: 0x75, mnemonic: 'call', operands: ['m'], size: 4, branch: true, exec: '{ const t = c.ld32($M) >>> 0; c.push($N); JUMP(t); }', summary: 'push next eip; eip ← dword [m]' });
-def({ op: 0x76, mnemonic: 'ret', operands: [], size: 4, branch: true, exec: '{ const t = c.ld32(R[4] >>> 0) >>> 0; R[4] += 4; JUMP(t); }', summary: 'eip ← pop' });
+def({ op: 0x73, mnemonic: 'call', operands: ['rel'], size: 4, branch: true, exec: '{ const t = $T; if ((t & 3) !== 0) c.gp(0); c.push($N); JUMP(t); }', summary: 'push next eip; eip ← target' });
+def({ op: 0x74, mnemonic: 'call', operands: ['r'], size: 4, branch: true, exec: '{ const t = $A >>> 0; if ((t & 3) !== 0) c.gp(0); c.push($N); JUMP(t); }', summary: 'push next eip; eip ← A' });
+def({ op: 0x75, mnemonic: 'call', operands: ['m'], size: 4, branch: true, exec: '{ const t = c.ld32($M) >>> 0; if ((t & 3) !== 0) c.gp(0); c.push($N); JUMP(t); }', summary: 'push next eip; eip ← dword [m]' });
+def({ op: 0x76, mnemonic: 'ret', operands: [], size: 4, branch: true, exec: '{ const t = c.ld32(R[4] >>> 0) >>> 0; JUMP(t); R[4] += 4; }', summary: 'eip ← pop' });
 
 CONDITIONS.forEach((cc, k) => {
   def({ op: 0x80 + k, mnemonic: `j${cc}`, operands: ['rel'], branch: true, exec: `if (c.c_${cc}()) { JUMP($T); } else { JUMP($N); }`, summary: `jump if ${CONDITION_TEXT[cc]}` });
@@ -163,8 +163,8 @@ CONDITIONS.forEach((cc, k) => {
 });
 
 // ---- system -------------------------------------------------------------------------------
-def({ op: 0xa0, mnemonic: 'int', operands: ['u8'], branch: true, exec: 'c.softInt($I, $N);', summary: 'software interrupt through IDT gate n (gate DPL must allow the current ring, else #GP)' });
-def({ op: 0xa1, mnemonic: 'iret', operands: [], privileged: true, branch: true, exec: 'c.iret(); FLUSH; STOP;', summary: 'pop eip, cs (ring), eflags, esp; return to that ring' });
+def({ op: 0xa0, mnemonic: 'int', operands: ['u8'], branch: true, exec: 'JUMP(c.softInt($I, $N));', summary: 'software interrupt through IDT gate n (gate DPL must allow the current ring, else #GP)' });
+def({ op: 0xa1, mnemonic: 'iret', operands: [], privileged: true, branch: true, exec: 'JUMP(c.iret()); FLUSH; STOP;', summary: 'pop eip, cs (ring), eflags, esp; return to that ring' });
 def({ op: 0xa2, mnemonic: 'hlt', operands: [], privileged: true, exits: 'hlt', branch: true, exec: 'EXIT(c.hltExit);', summary: 'halt until an interrupt' });
 def({ op: 0xa3, mnemonic: 'cli', operands: [], privileged: true, exec: 'c.setIF(false);', summary: 'IF ← 0' });
 def({ op: 0xa4, mnemonic: 'sti', operands: [], privileged: true, exec: 'if (c.sti()) STOP;', summary: 'IF ← 1; interrupts stay blocked for one more instruction' });
@@ -185,8 +185,8 @@ const SIZES: readonly [string, 1 | 2 | 4][] = [['b', 1], ['w', 2], ['d', 4]];
 SIZES.forEach(([s, size], k) => {
   def({ op: 0xb0 + k, mnemonic: `in${s}`, operands: ['r', 'r'], size, privileged: true, exits: 'io', branch: true, exec: `EXIT(c.inExit($a, $B & 0xffff, ${size}));`, summary: `A ← ${size * 8}-bit read of port B` });
   def({ op: 0xb4 + k, mnemonic: `in${s}`, operands: ['r', 'p16'], size, privileged: true, exits: 'io', branch: true, exec: `EXIT(c.inExit($a, $I, ${size}));`, summary: `A ← ${size * 8}-bit read of port imm16` });
-  def({ op: 0xb8 + k, mnemonic: `out${s}`, operands: ['r', 'r'], size, privileged: true, exits: 'io', branch: true, exec: `EXIT({ reason: "io", port: $A & 0xffff, size: ${size}, write: true, value: $B & ${size === 4 ? '-1' : (1 << (size * 8)) - 1} });`, summary: `${size * 8}-bit write of B to port A` });
-  def({ op: 0xbc + k, mnemonic: `out${s}`, operands: ['p16', 'r'], size, privileged: true, exits: 'io', branch: true, exec: `EXIT({ reason: "io", port: $I, size: ${size}, write: true, value: $A & ${size === 4 ? '-1' : (1 << (size * 8)) - 1} });`, summary: `${size * 8}-bit write of A to port imm16` });
+  def({ op: 0xb8 + k, mnemonic: `out${s}`, operands: ['r', 'r'], size, privileged: true, exits: 'io', branch: true, exec: `EXIT({ reason: "io", port: $A & 0xffff, size: ${size}, write: true, value: ${size === 4 ? '$B >>> 0' : `$B & ${(1 << (size * 8)) - 1}`} });`, summary: `${size * 8}-bit write of B to port A` });
+  def({ op: 0xbc + k, mnemonic: `out${s}`, operands: ['p16', 'r'], size, privileged: true, exits: 'io', branch: true, exec: `EXIT({ reason: "io", port: $I, size: ${size}, write: true, value: ${size === 4 ? '$A >>> 0' : `$A & ${(1 << (size * 8)) - 1}`} });`, summary: `${size * 8}-bit write of A to port imm16` });
 });
 
 export const ISA: readonly InsnDef[] = defs;
