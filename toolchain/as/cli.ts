@@ -29,7 +29,7 @@ class Usage extends Error {}
 /** Unsigned 32-bit numbers in decimal, 0x, 0o or 0b notation. */
 export function parseNumberArg(text: string, flag: string): number {
   const m = /^(?:0x[0-9a-f]+|0o[0-7]+|0b[01]+|[0-9]+)$/i.exec(text.replace(/_/g, ''));
-  const v = m ? Number(m[0].replace(/^0o/i, '0o')) : NaN;
+  const v = m ? Number(m[0]) : NaN;
   if (!Number.isInteger(v) || v > 0xffffffff) throw new Usage(`${flag}: '${text}' is not a 32-bit unsigned number`);
   return v;
 }

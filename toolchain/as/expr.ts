@@ -146,7 +146,7 @@ export function evaluate(e: Expr, env: Env): number {
       const v = evaluate(e.e, env);
       return (e.op === '-' ? -v : e.op === '~' ? ~v : v === 0 ? 1 : 0) >>> 0;
     }
-    case 'bin': return binary(e.op, evaluate(e.a, env), evaluate(e.b, env), e.b.col);
+    case 'bin': return binary(e.op, evaluate(e.a, env), evaluate(e.b, env), e.col);
   }
 }
 

@@ -57,7 +57,7 @@ export class Parser {
   private aborted = false;
   private readonly includes: string[] = [];
   /** The macro whose body is being collected, with the nesting of `.macro` inside it. */
-  private collecting: { macro: Macro; nest: number; loc: Loc; col: number } | null = null;
+  private collecting: { macro: Macro; nest: number; loc: Loc; col: number; keep: boolean } | null = null;
 
   constructor(private readonly diags: Diagnostics, private readonly opts: ParseOptions) {}
 
@@ -90,13 +90,25 @@ export class Parser {
     if (head === '.macro') c.nest++;
     if (head === '.endm' && c.nest-- === 0) {
       this.collecting = null;
-      this.macros.set(c.macro.name.toLowerCase(), c.macro);
+      if (c.keep) this.macros.set(c.macro.name.toLowerCase(), c.macro);
       return;
     }
     c.macro.body.push({ text, line: loc.line });
   }
 
+  /**
+   * Starts collecting a macro body. This happens before the definition line is even lexed, so
+   * that when the line is refused its body is still skipped rather than assembled line by line.
+   */
+  private startMacro(loc: Loc, col: number): NonNullable<Parser['collecting']> {
+    const c = { macro: { name: '', params: [], body: [], file: loc.file }, nest: 0, loc, col, keep: false };
+    this.collecting = c;
+    return c;
+  }
+
   private statement(text: string, loc: Loc): void {
+    const start = /^\s*\.macro\b/i.exec(text);
+    if (start) this.startMacro(loc, start[0].length - 5);
     const ts = new Tokens(lex(text), codeEnd(text));
     while (ts.peek()?.t === 'ident' && ts.isPunct(':', 1)) {
       const t = ts.next() as Extract<Token, { t: 'ident' }>;
@@ -235,13 +247,16 @@ export class Parser {
         return this.include(new TextDecoder().decode(Uint8Array.from(t.bytes)), loc, t.col);
       }
       case '.macro': {
+        const collecting = this.collecting ?? this.startMacro(loc, col);
+        const macro = collecting.macro;
         const t = this.ident(ts, 'a macro name');
+        macro.name = t.text;
+        macro.params = parseParams(loc.text.slice(t.end, ts.lineEnd), t.end + 1);
         if (t.text.startsWith('.') || isMnemonic(t.text)) {
           throw new StmtError(`'${t.text}' is ${isMnemonic(t.text) ? 'an instruction' : 'directive-like'} and cannot name a macro`, t.col);
         }
         if (this.macros.has(t.text.toLowerCase())) throw new StmtError(`macro '${t.text}' is already defined`, t.col);
-        const params = parseParams(loc.text.slice(t.end, ts.lineEnd), t.end + 1);
-        this.collecting = { macro: { name: t.text, params, body: [], file: loc.file }, nest: 0, loc, col };
+        collecting.keep = true;
         return;
       }
       case '.endm':

@@ -15,7 +15,8 @@ export function formatOperand(o: Operand, next: number): string {
     case 'm': {
       const parts: string[] = [];
       if (o.base !== null) parts.push(REGISTERS[o.base]);
-      if (o.index !== null) parts.push(o.scale === 1 ? REGISTERS[o.index] : `${REGISTERS[o.index]}*${o.scale}`);
+      // Without a base, a scale-1 index must still show its scale: `[ecx]` is the base form.
+      if (o.index !== null) parts.push(o.scale === 1 && o.base !== null ? REGISTERS[o.index] : `${REGISTERS[o.index]}*${o.scale}`);
       if (parts.length === 0) return `[${hex(o.disp)}]`;
       let s = parts.join(' + ');
       if (o.disp !== 0) s += o.disp < 0 ? ` - ${hex(-o.disp)}` : ` + ${hex(o.disp)}`;
