@@ -2,12 +2,13 @@
  * `vamos boot [IMAGE]`: boots a kernel image (or the default guest) behind the boot ROM, streams
  * the serial console to stdout and, with --stats, prints the exit table of `perf kvm stat`.
  */
-import { fstatSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { bootRom } from '../firmware/build.js';
 import { defaultGuest } from '../guest-os/build.js';
 import { readImage } from '../toolchain/image/read.js';
 import type { Image } from '../toolchain/image/format.js';
-import { loadProfile } from '../vmm/profile.js';
+import { BUILTIN_PROFILES, loadProfile, type CostProfile } from '../vmm/profile.js';
+import { MAX_RAM, MIN_RAM } from '../vmm/memory.js';
 import { formatPerfKvmStat } from '../vmm/stats.js';
 import { DEFAULT_MEM, Vm, type RunResult } from '../vmm/vm.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
@@ -65,7 +66,8 @@ export function bootMain(argv: string[], io: Io): number {
   const { flags, positional } = parseArgs(argv, BOOT_FLAGS);
   if (flags.help) { io.stdout(bootUsage()); return 0; }
   if (positional.length > 1) throw new UsageError(`boot takes one image, got ${positional.length}`);
-  const profile = loadProfile(flags.profile);
+  if (flags.mem !== undefined) checkMem(flags.mem);
+  const profile = loadProfileFlag(flags.profile);
   let kernel: Image;
   if (positional.length === 1) {
     const path = positional[0];
@@ -100,6 +102,20 @@ export function bootMain(argv: string[], io: Io): number {
   if (last !== 10) io.stdout('\n');
   if (flags.stats) io.stdout('\n' + summaryLine(vm, result) + '\n\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
   return exitCodeOf(result, io);
+}
+
+function checkMem(bytes: number): void {
+  if (bytes < MIN_RAM || bytes > MAX_RAM || bytes % 4096 !== 0) {
+    throw new UsageError(`--mem: ${bytes} bytes is not a multiple of 4 KiB between 64K and 3G`);
+  }
+}
+
+/** A name that is neither built in nor a file is a usage error; a broken file is bad input. */
+function loadProfileFlag(value: string | undefined): CostProfile {
+  if (value !== undefined && !(BUILTIN_PROFILES as readonly string[]).includes(value) && !existsSync(value)) {
+    throw new UsageError(`--profile: '${value}' is neither a built-in profile (${BUILTIN_PROFILES.join(', ')}) nor a file`);
+  }
+  return loadProfile(value);
 }
 
 function summaryLine(vm: Vm, r: RunResult): string {
