@@ -281,7 +281,7 @@ export class Vcpu extends Mmu {
 
   private fetchWord(va: number): number {
     const pa = this.fetchTranslate(va);
-    this.pointAt(pa & ~0xfff);
+    this.pointAt((pa & ~0xfff) >>> 0); // unsigned: the ROM's pages are above 2 GiB
     return this.fmem[this.fbase + ((pa & 0xfff) >> 2)];
   }
 

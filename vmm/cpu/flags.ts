@@ -79,15 +79,16 @@ export class LazyFlags {
     return r;
   }
 
+  // inc/dec keep CF. After inc, dec or a shift, fcf already holds it: skip recomputing it.
   inc(a: number): number {
-    this.fcf = this.cf();
+    if (this.fop < INC) this.fcf = this.cf();
     const r = (a + 1) | 0;
     this.fop = INC; this.fres = r;
     return r;
   }
 
   dec(a: number): number {
-    this.fcf = this.cf();
+    if (this.fop < INC) this.fcf = this.cf();
     const r = (a - 1) | 0;
     this.fop = DEC; this.fres = r;
     return r;
@@ -115,11 +116,16 @@ export class LazyFlags {
     return this.explicit(a >> n, (a >> (n - 1)) & 1, 0);
   }
 
-  /** Rotates change only CF and OF; ZF, SF and PF keep their values. */
+  /**
+   * Rotates change only CF and OF. ZF, SF and PF keep their values, and every lazy kind derives
+   * those from fres alone, so switching to EXPLICIT with fres untouched keeps them for free.
+   */
   private rotateFlags(cf: number, of: number): void {
-    const f = this.arithFlags() & ~(EFLAGS.CF | EFLAGS.OF);
-    this.fbits = f | cf | (of << 11);
-    this.fop = NONE;
+    if (this.fop === NONE) {
+      this.fbits = (this.fbits & ~(EFLAGS.CF | EFLAGS.OF)) | cf | (of << 11);
+    } else {
+      this.fop = EXPLICIT; this.fcf = cf; this.fof = of;
+    }
   }
 
   rol(a: number, n: number): number {
