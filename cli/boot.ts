@@ -11,6 +11,7 @@ import { BUILTIN_PROFILES, loadProfile, type CostProfile } from '../vmm/profile.
 import { MAX_RAM, MIN_RAM } from '../vmm/memory.js';
 import { formatPerfKvmStat } from '../vmm/stats.js';
 import { DEFAULT_MEM, Vm, type RunResult } from '../vmm/vm.js';
+import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import type { Io } from './io.js';
 
@@ -22,6 +23,8 @@ export const BOOT_FLAGS = {
   'max-instructions': { kind: 'count', value: 'N', help: 'stop after N guest instructions (exit code 124)' },
   cmdline: { kind: 'string', value: 'TEXT', help: 'kernel command line, passed in the boot-information block' },
   input: { kind: 'string', value: 'FILE', help: 'bytes for the serial console input (default: stdin when it is a file or pipe)' },
+  trace: { kind: 'string', value: 'FILE', help: 'record every VM exit to FILE for `vamos report` (docs/trace-format.md)' },
+  'trace-ring': { kind: 'count', value: 'N', help: 'with --trace, keep only the last N exits (bounded memory for long runs)' },
 } satisfies Flags;
 
 const SYNOPSIS = 'vamos boot [options] [IMAGE]';
@@ -91,14 +94,24 @@ export function bootMain(argv: string[], io: Io): number {
   } else {
     input = io.stdinIsData ? stdinBytes() : undefined;
   }
+  if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
+  if (flags['trace-ring'] === 0) throw new UsageError('--trace-ring must be at least 1');
+  const firmware = bootRom();
+  const trace = flags.trace === undefined ? undefined
+    : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: positional[0] ?? 'default guest' });
   const console = new ConsoleStream(io);
   let last = 10;
   const vm = new Vm({
-    kernel, firmware: bootRom(), profile, memSize: flags.mem, cmdline: flags.cmdline ?? '',
-    console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'],
+    kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '',
+    console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
   });
   const result = vm.run();
   console.flush();
+  trace?.close({
+    profile: vm.profile.name, cpuHz: vm.profile.cpuHz, stop: result.message,
+    symbols: [...kernel.symbols, ...firmware.symbols].filter((s) => s.kind !== 'label')
+      .map(({ name, value, size }) => ({ name, value, size })),
+  });
   if (last !== 10) io.stdout('\n');
   if (flags.stats) io.stdout('\n' + summaryLine(vm, result) + '\n\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
   return exitCodeOf(result, io);

@@ -15,6 +15,7 @@ import { GuestMemory, RESET_VECTOR } from './memory.js';
 import { ExitCostTable, loadProfile, type CostProfile } from './profile.js';
 import { ExitStats } from './stats.js';
 import { HypercallTable } from './hypercalls.js';
+import type { TraceRecorder } from './trace/recorder.js';
 import { KERNEL_MIN_ADDR, writeBootInfo } from './bootinfo.js';
 import { answerCpuid } from './cpuid.js';
 import { Pic, PIC_PORT_COUNT, PIC_PRIMARY_PORT, PIC_SECONDARY_PORT } from '../devices/pic/pic.js';
@@ -39,8 +40,13 @@ export interface VmOptions {
   input?: Uint8Array;
   /** Stop after this many guest instructions (0: no limit). */
   maxInstructions?: number;
-  /** Called for every exit after it was handled, with its cost in virtual cycles. */
-  onExit?: (exit: VmExit, cycles: number, device: string | undefined) => void;
+  /**
+   * Called for every exit after it was handled, with its cost in virtual cycles, the device or
+   * hypercall that served it, the virtual time it happened at and the guest eip it came from.
+   */
+  onExit?: (exit: VmExit, cycles: number, device: string | undefined, at: number, eip: number) => void;
+  /** Records every exit for `vamos report` (vmm/trace). */
+  trace?: TraceRecorder;
 }
 
 export type StopReason = 'poweroff' | 'shutdown' | 'instruction-limit' | 'halted';
@@ -74,6 +80,7 @@ export class Vm {
   private readonly costs: ExitCostTable;
   private readonly maxInstructions: number;
   private readonly onExit: VmOptions['onExit'];
+  private readonly trace: TraceRecorder | undefined;
   private irqRaised = false;
   private sliceEnd: number;
   /** Cycles already charged for retired instructions (kept exact with a fractional CPI). */
@@ -87,6 +94,7 @@ export class Vm {
     this.costs = new ExitCostTable(this.profile);
     this.maxInstructions = opts.maxInstructions ?? 0;
     this.onExit = opts.onExit;
+    this.trace = opts.trace;
     this.sliceEnd = this.profile.timesliceCycles;
 
     this.pic = new Pic(() => { this.irqRaised = true; });
@@ -231,9 +239,11 @@ export class Vm {
 
   private account(exit: VmExit, device: string | undefined, cycles: number): void {
     const c = Math.round(cycles);
+    const at = this.clock.now;
     this.clock.advance(c);
     this.stats.record(exit.reason as ExitReason, device, c);
-    this.onExit?.(exit, c, device);
+    this.trace?.record(exit, at, this.cpu.exitEip, c, device);
+    this.onExit?.(exit, c, device, at, this.cpu.exitEip);
   }
 
   private chargeInstructions(): void {

@@ -42,7 +42,7 @@ export function expandCase(d: InsnDef): string {
     .replaceAll('FLUSH', 'cpage = 1')
     .replaceAll('STOP', 'budget = 0');
   body = expandMacro(body, 'JUMP', (x) => `{ const jt = ${x}; if ((jt & 3) !== 0) c.gp(0); eip = jt; }`);
-  body = expandMacro(body, 'EXIT', (x) => `{ c.exit = ${x}; eip = ${next}; n++; break loop; }`);
+  body = expandMacro(body, 'EXIT', (x) => `{ c.exit = ${x}; c.exitEip = eip; eip = ${next}; n++; break loop; }`);
   const lines = [`case ${d.op}: {`];
   const rsv = reservedBits(d.operands);
   if (rsv !== 0) lines.push(`  if ((w & ${rsv}) !== 0) c.ud();`);

@@ -56,6 +56,11 @@ export class Vcpu extends Mmu {
 
   // Interpreter plumbing (read by the generated code).
   exit: VmExit | null = null;
+  /**
+   * Where the last exit came from: the exiting instruction for io, hlt, vmcall, cpuid and mmio;
+   * the next instruction to run for interrupts, windows and preemption. Traces map it to a symbol.
+   */
+  exitEip = 0;
   caught: unknown = null;
   fmem: Int32Array;
   fbase = 0;
@@ -377,7 +382,7 @@ export class Vcpu extends Mmu {
         if (restarting && this.exit?.reason !== 'mmio') this.replay.length = 0;
         if (this.exit) return this.takeExit();
         this.interruptShadow = false;
-        if (this.wantInterruptWindow && this.interruptsEnabled) return { reason: 'interrupt-window' };
+        if (this.wantInterruptWindow && this.interruptsEnabled) return this.asyncExit({ reason: 'interrupt-window' });
       }
       while (left > 0) {
         left -= this.step(left);
@@ -388,17 +393,23 @@ export class Vcpu extends Mmu {
           this.interruptShadow = false;
         }
         if (this.wantInterruptWindow && this.interruptsEnabled && !this.interruptShadow) {
-          return { reason: 'interrupt-window' };
+          return this.asyncExit({ reason: 'interrupt-window' });
         }
       }
     } catch (e) {
       if (e instanceof ShutdownSignal) {
         this.shutdownCause = e.cause;
-        return { reason: 'shutdown', cause: e.cause };
+        return this.asyncExit({ reason: 'shutdown', cause: e.cause });
       }
       throw e;
     }
-    return { reason: 'preemption' };
+    return this.asyncExit({ reason: 'preemption' });
+  }
+
+  /** An exit that no instruction asked for: it happened at the next instruction to run. */
+  private asyncExit(x: VmExit): VmExit {
+    this.exitEip = this.eip;
+    return x;
   }
 
   private takeExit(): VmExit {
@@ -422,6 +433,7 @@ export class Vcpu extends Mmu {
     }
     if (e instanceof ExitSignal) {
       this.exit = e.exit;
+      this.exitEip = this.eip; // the instruction restarts: eip still points at it
       return n;
     }
     throw e;

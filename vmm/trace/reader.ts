@@ -1,0 +1,57 @@
+/**
+ * Reads an exit trace. Every malformed file gets one `TraceError` line naming the file and what
+ * is wrong, never a host exception.
+ */
+import { readFileSync } from 'node:fs';
+import { FOOTER_MAGIC, FOOTER_SIZE, RECORD_SIZE, type TraceRecord, type TraceTrailer } from './format.js';
+
+export class TraceError extends Error {}
+
+export interface Trace {
+  trailer: TraceTrailer;
+  records: TraceRecord[];
+}
+
+export function readTraceFile(path: string): Trace {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new TraceError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return parseTrace(bytes, path);
+}
+
+export function parseTrace(bytes: Uint8Array, source = 'trace'): Trace {
+  if (bytes.length < FOOTER_SIZE) throw new TraceError(`${source}: not a vamos trace (${bytes.length} bytes, too short)`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = Buffer.from(bytes.subarray(bytes.length - 8)).toString('latin1');
+  if (magic !== FOOTER_MAGIC) throw new TraceError(`${source}: not a vamos trace (no ${FOOTER_MAGIC} footer; truncated or another file)`);
+  const trailerLen = dv.getUint32(bytes.length - FOOTER_SIZE, true);
+  const recordBytes = bytes.length - FOOTER_SIZE - trailerLen;
+  if (recordBytes < 0 || recordBytes % RECORD_SIZE !== 0) {
+    throw new TraceError(`${source}: corrupt trace: trailer length ${trailerLen} does not fit the file`);
+  }
+  let trailer: TraceTrailer;
+  try {
+    trailer = JSON.parse(Buffer.from(bytes.subarray(recordBytes, recordBytes + trailerLen)).toString('utf8')) as TraceTrailer;
+  } catch {
+    throw new TraceError(`${source}: corrupt trace: the trailer is not JSON`);
+  }
+  if (trailer?.version !== 1 || !Array.isArray(trailer.devices) || !Array.isArray(trailer.symbols) || typeof trailer.cpuHz !== 'number') {
+    throw new TraceError(`${source}: unsupported or corrupt trace trailer`);
+  }
+  const records: TraceRecord[] = [];
+  for (let o = 0; o < recordBytes; o += RECORD_SIZE) {
+    records.push({
+      at: dv.getFloat64(o, true),
+      eip: dv.getUint32(o + 8, true),
+      cost: dv.getUint32(o + 12, true),
+      detail: dv.getUint32(o + 16, true),
+      device: dv.getUint16(o + 20, true),
+      reason: dv.getUint8(o + 22),
+      flags: dv.getUint8(o + 23),
+    });
+  }
+  return { trailer, records };
+}
