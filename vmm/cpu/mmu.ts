@@ -94,6 +94,7 @@ export class Mmu extends LazyFlags {
   }
 
   invlpg(va: number): void {
+    this.cpage = 1;
     const vpn = va >>> 12;
     for (const t of [this.kernelTlb, this.userTlb]) {
       const s = vpn & (TLB_SIZE - 1);
@@ -264,6 +265,7 @@ export class Mmu extends LazyFlags {
 
   /** A ring-0 read of a linear address, whatever the current ring (IDT, interrupt frames). */
   protected sysRead32(va: number): number {
+    if (this.paging && (va & 0xfff) > 0xffc) return this.sysCrossing(va, false, 0);
     const pa = this.paging ? this.walk(va, false, false, true) : va;
     if (pa + 4 <= this.ramSize && (pa & 3) === 0) return this.ram32[pa >>> 2];
     if (pa + 4 <= this.ramSize) return this.readBytes(this.ram, pa, 4);
@@ -272,11 +274,32 @@ export class Mmu extends LazyFlags {
   }
 
   protected sysWrite32(va: number, v: number): void {
+    if (this.paging && (va & 0xfff) > 0xffc) { this.sysCrossing(va, true, v); return; }
     const pa = this.paging ? this.walk(va, true, false, true) : va;
     if (pa + 4 <= this.ramSize) {
       for (let k = 0; k < 4; k++) this.ram[pa + k] = v >>> (8 * k);
       return;
     }
     throw new ShutdownSignal(`interrupt delivery wrote unbacked guest-physical address 0x${pa.toString(16)}`);
+  }
+
+  /**
+   * A ring-0 dword access that crosses a page boundary (a misaligned esp or IDT): each byte is
+   * translated through its own page, all before any is written, as for a guest store.
+   */
+  private sysCrossing(va: number, write: boolean, v: number): number {
+    const pas: number[] = [];
+    for (let k = 0; k < 4; k++) pas.push(this.walk((va + k) >>> 0, write, false, true));
+    for (const pa of pas) {
+      if (pa >= this.ramSize && (write || !this.mem.isRom(pa, 1))) {
+        throw new ShutdownSignal(`interrupt delivery ${write ? 'wrote' : 'read'} unbacked guest-physical address 0x${pa.toString(16)}`);
+      }
+    }
+    let r = 0;
+    pas.forEach((pa, k) => {
+      if (write) this.ram[pa] = v >>> (8 * k);
+      else r |= (pa < this.ramSize ? this.ram[pa] : this.mem.rom[pa - this.mem.romBase]) << (8 * k);
+    });
+    return r | 0;
   }
 }
