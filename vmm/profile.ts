@@ -3,7 +3,7 @@
  * JSON file; the built-ins live in profiles/ at the repository root.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from './paths.js';
 import { EXIT_REASONS, type ExitReason, type VmExit } from './exits.js';
 
 export type ExitClass = 'light' | 'heavy';
@@ -106,12 +106,7 @@ export function loadProfile(nameOrPath: string = DEFAULT_PROFILE): CostProfile {
 
 function resolveProfile(nameOrPath: string): string {
   if ((BUILTIN_PROFILES as readonly string[]).includes(nameOrPath)) {
-    // From vmm/profile.ts the root is one level up; from dist/vmm/profile.js it is two.
-    for (const rel of [`../profiles/${nameOrPath}.json`, `../../profiles/${nameOrPath}.json`]) {
-      const p = fileURLToPath(new URL(rel, import.meta.url));
-      if (existsSync(p)) return p;
-    }
-    throw new Error(`profile ${nameOrPath}: built-in profile file not found next to ${fileURLToPath(import.meta.url)}`);
+    return projectFile('profiles', `${nameOrPath}.json`);
   }
   if (!/[\\/]|\.json$/i.test(nameOrPath)) {
     throw new Error(

@@ -8,7 +8,7 @@ import { ISA } from '../../vmm/isa/table.js';
 import { BEGIN_MARKER, END_MARKER, extractReference, formOf, isaReference, withReference } from '../../toolchain/isa-doc.js';
 
 const DOC = fileURLToPath(new URL('../../docs/isa.md', import.meta.url));
-const REGENERATE = 'npm run build --silent && node dist/toolchain/isa-doc-write.js';
+const REGENERATE = 'npm run docs:isa';
 
 t.test('docs/isa.md carries the opcode reference generated from vmm/isa/table.ts', async (t) => {
   const doc = readFileSync(DOC, 'utf8');
