@@ -2,7 +2,7 @@
  * Cost profiles: how virtual time is charged (design §4, docs/cost-model.md). A profile is a
  * JSON file; the built-ins live in profiles/ at the repository root.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { projectFile } from './paths.js';
 import { EXIT_REASONS, type ExitReason, type VmExit } from './exits.js';
 

@@ -24,6 +24,21 @@ export interface DeviceRow {
 /** Stands in for the device of an io/mmio exit that hit no mapping. */
 export const UNMAPPED = '(unmapped)';
 
+/** An empty bucket, for callers that aggregate exits themselves (vmm/report). */
+export function newExitBucket(): ExitBucket {
+  return emptyBucket();
+}
+
+/** Adds one exit's cost, with the same running statistics as ExitStats. */
+export function addToBucket(b: ExitBucket, cycles: number): void {
+  add(b, cycles);
+}
+
+/** perf's "( +- x% )": the standard error of the mean, as a percentage of the mean. */
+export function relativeStddevPercent(b: Readonly<ExitBucket>): number {
+  return b.count < 2 || b.mean === 0 ? 0 : (100 * Math.sqrt(b.m2 / (b.count - 1) / b.count)) / b.mean;
+}
+
 function emptyBucket(): ExitBucket {
   return { count: 0, totalCycles: 0, minCycles: Infinity, maxCycles: 0, mean: 0, m2: 0 };
 }
@@ -118,9 +133,16 @@ export interface PerfFormatOptions {
   reasonsOnly?: boolean;
 }
 
-interface Row {
+export interface PerfTableRow {
   key: string;
   bucket: Readonly<ExitBucket>;
+}
+
+type Row = PerfTableRow;
+
+/** One table in the layout of `perf kvm stat report`, with `title` heading the name column. */
+export function formatPerfTable(title: string, rows: PerfTableRow[], cpuHz: number): string {
+  return table(title, rows, cpuHz);
 }
 
 /**
@@ -157,7 +179,7 @@ function table(title: string, rows: Row[], cpuHz: number): string {
     '',
   ];
   for (const { key, bucket: b } of sorted) {
-    const relStddev = b.count < 2 || b.mean === 0 ? 0 : (100 * Math.sqrt(b.m2 / (b.count - 1) / b.count)) / b.mean;
+    const relStddev = relativeStddevPercent(b);
     lines.push(
       `${key.padStart(w)} ${String(b.count).padStart(10)} ${pct(b.count, count)} ${pct(b.totalCycles, time)} ` +
         `${f2(us(b.minCycles)).padStart(9)}us ${f2(us(b.maxCycles)).padStart(9)}us ` +
