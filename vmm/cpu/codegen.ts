@@ -41,6 +41,7 @@ export function expandCase(d: InsnDef): string {
     .replaceAll('$C', '((w >>> 12) & 7)')
     .replaceAll('FLUSH', 'cpage = 1')
     .replaceAll('STOP', 'budget = 0');
+  body = inlineRamAccess(body);
   body = expandMacro(body, 'JUMP', (x) => `{ const jt = ${x}; if ((jt & 3) !== 0) c.gp(0); eip = jt; }`);
   body = expandMacro(body, 'EXIT', (x) => `{ c.exit = ${x}; c.exitEip = eip; eip = ${next}; n++; break loop; }`);
   const lines = [`case ${d.op}: {`];
@@ -52,6 +53,22 @@ export function expandCase(d: InsnDef): string {
   if (!d.branch) lines.push(`  eip = ${next};`);
   lines.push('  break;', '}');
   return lines.join('\n');
+}
+
+/**
+ * With paging off, an aligned access to RAM is one typed-array operation: do it inline and call
+ * the vCPU's accessor only otherwise (paging, MMIO, ROM, unaligned). Semantics are unchanged.
+ */
+function inlineRamAccess(body: string): string {
+  const fast = (align: number): string => `!c.paging && ${align > 1 ? `(ea & ${align - 1}) === 0 && ` : ''}ea < RS`;
+  return body
+    .replaceAll('c.ld32(ea)', `(${fast(4)} ? M32[ea >>> 2] : c.ld32(ea))`)
+    .replaceAll('c.ld16(ea)', `(${fast(2)} ? M16[ea >>> 1] : c.ld16(ea))`)
+    .replaceAll('c.ld8(ea)', `(${fast(1)} ? M8[ea] : c.ld8(ea))`)
+    .replace(/c\.st(32|16|8)\(ea, ([^;]*)\);/g, (_, bits: string, v: string) => {
+      const [arr, shift] = bits === '32' ? ['M32', 2] : bits === '16' ? ['M16', 1] : ['M8', 0];
+      return `if (${fast(Number(bits) / 8)}) ${arr}[ea${shift ? ` >>> ${shift}` : ''}] = ${v}; else c.st${bits}(ea, ${v});`;
+    });
 }
 
 /** Replaces NAME(args) with f(args), matching parentheses. */
@@ -74,7 +91,7 @@ function expandMacro(src: string, name: string, f: (arg: string) => string): str
 export function interpreterSource(table: readonly InsnDef[] = ISA): string {
   return `
 return function interpret(c, budget) {
-  const R = c.regs;
+  const R = c.regs, M32 = c.ram32, M16 = c.ram16, M8 = c.ram, RS = c.ramSize;
   let n = 0, eip = c.eip;
   // cpage: virtual page whose instructions cmem[cbase + ...] holds; 1 never matches a page.
   // It survives across runs (an exit-heavy loop would otherwise translate on every entry); the
