@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { projectFile } from '../vmm/paths.js';
 import { cpuBench } from './cpu.js';
+import { traceBench } from './trace.js';
 
 function host(): Record<string, unknown> {
   return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30) };
@@ -24,3 +25,9 @@ const file = write('cpu', { date: new Date().toISOString(), host: host(), ...cpu
 console.log(`guest MIPS (interpreter, CPU-bound loop): ${cpu.guestMips.toFixed(1)}   target >= 150`);
 console.log(`host ns per exit round trip (out to null port): ${cpu.nsPerExit.toFixed(1)}   target <= 200`);
 console.log(`wrote ${file}`);
+
+const trace = traceBench();
+const traceFile = write('trace', { date: new Date().toISOString(), host: host(), ...trace });
+console.log(`trace overhead (host time traced / untraced, out loop): ${trace.traceOverheadRatio.toFixed(2)}   target < 1.3`);
+console.log(`trace bytes per exit: ${trace.bytesPerExit.toFixed(1)}`);
+console.log(`wrote ${traceFile}`);

@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bootMain, bootUsage } from './boot.js';
+import { reportMain, reportUsage } from './report.js';
 import { UsageError } from './args.js';
 import { processIo, type Io } from './io.js';
 import { asMain } from '../toolchain/as/cli.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   boot: { about: 'boot an image (or the default guest) and show its console', main: bootMain, usage: bootUsage },
   as: { about: 'assemble mx86 source into an image', main: (argv, io) => asMain(argv, io) },
   objdump: { about: 'show the header, symbols and disassembly of an image', main: (argv, io) => objdumpMain(argv, io) },
+  report: { about: 'exit tables (perf kvm stat columns), diffs and charts from a --trace file', main: reportMain, usage: reportUsage },
 };
 
 function topUsage(): string {
