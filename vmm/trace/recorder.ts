@@ -21,10 +21,16 @@ export class TraceRecorder {
   private readonly fd: number;
   private readonly ring: number | null;
   private buf: Buffer;
-  private view: DataView;
+  // Views of buf at each field's width: a record is 3 f64 = 6 u32 = 12 u16 = 24 u8 slots.
+  private f64: Float64Array;
+  private u32: Uint32Array;
+  private u16: Uint16Array;
+  private u8: Uint8Array;
   /** Records in buf (stream mode), or records ever written to the ring. */
   private count = 0;
   private total = 0;
+  private lastDevice: string | undefined;
+  private lastDeviceId = NO_DEVICE;
   private readonly devices: string[] = [];
   private readonly deviceIndex = new Map<string, number>();
   private closed = false;
@@ -35,8 +41,14 @@ export class TraceRecorder {
       throw new Error(`trace ring size must be a positive whole number, got ${opts.ring}`);
     }
     this.ring = opts.ring ?? null;
-    this.buf = Buffer.alloc((this.ring ?? BUFFER_RECORDS) * RECORD_SIZE);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('trace recording needs a little-endian host');
+    const records = this.ring ?? BUFFER_RECORDS;
+    this.buf = Buffer.alloc(records * RECORD_SIZE);
+    const ab = this.buf.buffer, off = this.buf.byteOffset;
+    this.f64 = new Float64Array(ab, off, records * 3);
+    this.u32 = new Uint32Array(ab, off, records * 6);
+    this.u16 = new Uint16Array(ab, off, records * 12);
+    this.u8 = new Uint8Array(ab, off, records * 24);
     try {
       this.fd = openSync(path, 'w');
     } catch (e) {
@@ -54,18 +66,22 @@ export class TraceRecorder {
     } else {
       slot = this.count++ % this.ring;
     }
-    const v = this.view, o = slot * RECORD_SIZE;
-    v.setFloat64(o, at, true);
-    v.setUint32(o + 8, eip >>> 0, true);
-    v.setUint32(o + 12, Math.min(cost, 0xffffffff), true);
     let detail = 0, flags = 0;
     if (exit.reason === 'io') { detail = exit.port; flags = exit.write ? FLAG_WRITE : 0; }
     else if (exit.reason === 'mmio') { detail = exit.address; flags = exit.write ? FLAG_WRITE : 0; }
     else if (exit.reason === 'cpuid') detail = exit.leaf;
-    v.setUint32(o + 16, detail >>> 0, true);
-    v.setUint16(o + 20, device === undefined ? NO_DEVICE : this.deviceId(device), true);
-    v.setUint8(o + 22, REASON_INDEX.get(exit.reason)!);
-    v.setUint8(o + 23, flags);
+    if (device !== this.lastDevice) {
+      this.lastDevice = device;
+      this.lastDeviceId = device === undefined ? NO_DEVICE : this.deviceId(device);
+    }
+    this.f64[slot * 3] = at;
+    const w = slot * 6;
+    this.u32[w + 2] = eip;
+    this.u32[w + 3] = Math.min(cost, 0xffffffff);
+    this.u32[w + 4] = detail;
+    this.u16[slot * 12 + 10] = this.lastDeviceId;
+    this.u8[slot * 24 + 22] = REASON_INDEX.get(exit.reason)!;
+    this.u8[slot * 24 + 23] = flags;
   }
 
   private deviceId(name: string): number {
