@@ -7,6 +7,8 @@ import { cpus, totalmem } from 'node:os';
 import { projectFile } from '../vmm/paths.js';
 import { cpuBench } from './cpu.js';
 import { traceBench } from './trace.js';
+import { devicesBench } from './devices.js';
+import { identityIommuDma } from './iommu-dma.js';
 
 function host(): Record<string, unknown> {
   return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30) };
@@ -31,3 +33,26 @@ const traceFile = write('trace', { date: new Date().toISOString(), host: host(),
 console.log(`trace overhead (host time traced / untraced, out loop): ${trace.traceOverheadRatio.toFixed(2)}   target < 1.3`);
 console.log(`trace bytes per exit: ${trace.bytesPerExit.toFixed(1)}`);
 console.log(`wrote ${traceFile}`);
+
+const direct = devicesBench();
+const behindIommu = devicesBench({ dma: identityIommuDma });
+const iommuCost = (a: number, b: number): number => a / b;
+const devicesFile = write('devices', {
+  date: new Date().toISOString(), host: host(),
+  blkRandReadIops: direct.blkRandReadIops, blkRandWriteIops: direct.blkRandWriteIops, netPps: direct.netPps,
+  iommu: {
+    blkRandReadIops: behindIommu.blkRandReadIops, blkRandWriteIops: behindIommu.blkRandWriteIops, netPps: behindIommu.netPps,
+    /** Throughput without the IOMMU divided by throughput behind it (identity map, warm IOTLB). */
+    slowdown: {
+      blkRandRead: iommuCost(direct.blkRandReadIops, behindIommu.blkRandReadIops),
+      blkRandWrite: iommuCost(direct.blkRandWriteIops, behindIommu.blkRandWriteIops),
+      net: iommuCost(direct.netPps, behindIommu.netPps),
+    },
+  },
+  config: direct.config,
+});
+const k = (x: number): string => `${(x / 1000).toFixed(0)}k`;
+console.log(`virtio-blk 4 KiB random read IOPS: ${k(direct.blkRandReadIops)} (behind the IOMMU ${k(behindIommu.blkRandReadIops)})   target >= 200k`);
+console.log(`virtio-blk 4 KiB random write IOPS: ${k(direct.blkRandWriteIops)} (behind the IOMMU ${k(behindIommu.blkRandWriteIops)})   target >= 200k`);
+console.log(`virtio-net packets per second: ${k(direct.netPps)} (behind the IOMMU ${k(behindIommu.netPps)})   target >= 500k`);
+console.log(`wrote ${devicesFile}`);

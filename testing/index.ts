@@ -23,3 +23,10 @@ export {
 export { IMMEDIATE, ClockedTiming, type ServiceTiming } from '../devices/virtio/mmio/timing.js';
 export { gather, scatter } from '../devices/virtio/queue/buffers.js';
 export { CHAIN_ERROR_POLICY, type ChainErrorKind, type DescriptorChain } from '../devices/virtio/queue/chain.js';
+// The IOMMU: page-table builder, register driver, arbitraries and the model-based command set.
+export { RW, RO, WO, IommuTableBuilder, type Perms, type DeviceMode, type TableBuilderOptions } from './iommu-tables.js';
+export { IommuDriver, type DecodedFault, type MmioTarget } from './iommu-driver.js';
+export * from './iommu-arbitraries.js';
+export { IommuModel, modelKey, type ModelMapping } from './iommu-model.js';
+export { iommuCommands, iommuModelSetup, MODEL_DEVICES, MODEL_FRAMES, type IommuCommandOptions } from './iommu-commands.js';
+export { iommuBench, dataFrame, type IommuBench, type BenchOptions } from './iommu-setup.js';
