@@ -52,7 +52,12 @@ function rng(seed: number): () => number {
 
 function blkRun(type: number, opts: Required<DevicesBenchOptions>): number {
   const tm = new TestMemory({ size: 8 << 20 });
-  const dev = new VirtioMmio(new VirtioBlk({ backend: new MemoryBackend(DISK_SECTORS) }), { dma: opts.dma(tm), irq: { raise() {} } });
+  const backend = new MemoryBackend(DISK_SECTORS);
+  // Fault the host pages in before timing: a fresh typed array is lazily mapped, and first-touch
+  // page faults would otherwise dominate random I/O over 64 MiB (a running guest has them in).
+  backend.data.fill(0);
+  tm.mem.ram.fill(0);
+  const dev = new VirtioMmio(new VirtioBlk({ backend }), { dma: opts.dma(tm), irq: { raise() {} } });
   const drv = new MmioDriver(dev, tm);
   const [q] = drv.init();
   const slots = Array.from({ length: opts.depth }, () => ({ hdr: tm.alloc(16), data: tm.alloc(BLOCK, 64), status: tm.alloc(1, 1) }));
