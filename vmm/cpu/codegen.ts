@@ -29,21 +29,21 @@ export function expandCase(d: InsnDef): string {
     if (k === 'u8') imm = '(w >>> 24)';
     if (k === 'p16') imm = '(w >>> 16)';
   }
-  const next = `((eip + ${len}) >>> 0)`;
+  const next = `((eip + ${len}) | 0)`;
   let body = d.exec
     .replaceAll('$A', a)
     .replaceAll('$B', b)
     .replaceAll('$a', '((w >>> 8) & 7)')
     .replaceAll('$I', imm)
     .replaceAll('$M', 'ea')
-    .replaceAll('$T', `((eip + ${len} + ${immWord}) >>> 0)`)
+    .replaceAll('$T', `((eip + ${len} + ${immWord}) | 0)`)
     .replaceAll('$N', next)
     .replaceAll('$C', '((w >>> 12) & 7)')
     .replaceAll('FLUSH', 'cpage = 1')
     .replaceAll('STOP', 'budget = 0');
   body = inlineRamAccess(body);
-  body = expandMacro(body, 'JUMP', (x) => `{ const jt = ${x}; if ((jt & 3) !== 0) c.gp(0); eip = jt; }`);
-  body = expandMacro(body, 'EXIT', (x) => `{ c.exit = ${x}; c.exitEip = eip; eip = ${next}; n++; break loop; }`);
+  body = expandMacro(body, 'JUMP', (x) => `{ const jt = ${x}; if ((jt & 3) !== 0) c.gp(0); eip = jt | 0; }`);
+  body = expandMacro(body, 'EXIT', (x) => `{ c.exit = ${x}; c.exitEip = eip >>> 0; eip = ${next}; n++; break loop; }`);
   const lines = [`case ${d.op}: {`];
   const rsv = reservedBits(d.operands);
   if (rsv !== 0) lines.push(`  if ((w & ${rsv}) !== 0) c.ud();`);
@@ -92,7 +92,9 @@ export function interpreterSource(table: readonly InsnDef[] = ISA): string {
   return `
 return function interpret(c, budget) {
   const R = c.regs, M32 = c.ram32, M16 = c.ram16, M8 = c.ram, RS = c.ramSize;
-  let n = 0, eip = c.eip;
+  // eip stays a signed 32-bit value inside the loop (so it never becomes a heap number, even
+  // in the ROM above 2 GiB); the vCPU's own field is unsigned.
+  let n = 0, eip = c.eip | 0;
   // cpage: virtual page whose instructions cmem[cbase + ...] holds; 1 never matches a page.
   // It survives across runs (an exit-heavy loop would otherwise translate on every entry); the
   // vCPU resets it whenever translations or the privilege level change.
@@ -101,8 +103,8 @@ return function interpret(c, budget) {
     loop: while (n < budget) {
       const off = eip & 4095;
       if ((eip & -4096) !== cpage || off > 4084) {
-        c.eip = eip;
-        cpage = c.fetchSetup(eip) ? eip & -4096 : 1;
+        c.eip = eip >>> 0;
+        cpage = c.fetchSetup(eip >>> 0) ? eip & -4096 : 1;
         cmem = c.fmem; cbase = c.fbase;
       }
       const p = cbase + (off >> 2);
@@ -114,12 +116,12 @@ ${table.map(expandCase).join('\n')}
       n++;
     }
   } catch (e) {
-    c.eip = eip;
+    c.eip = eip >>> 0;
     c.cpage = cpage;
     c.caught = e;
     return n;
   }
-  c.eip = eip;
+  c.eip = eip >>> 0;
   c.cpage = cpage;
   return n;
 };`;
