@@ -9,6 +9,7 @@ import { cpuBench } from './cpu.js';
 import { traceBench } from './trace.js';
 import { devicesBench } from './devices.js';
 import { identityIommuDma } from './iommu-dma.js';
+import { ccBench } from './cc.js';
 
 function host(): Record<string, unknown> {
   return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30) };
@@ -56,3 +57,11 @@ console.log(`virtio-blk 4 KiB random read IOPS: ${k(direct.blkRandReadIops)} (be
 console.log(`virtio-blk 4 KiB random write IOPS: ${k(direct.blkRandWriteIops)} (behind the IOMMU ${k(behindIommu.blkRandWriteIops)})   target >= 200k`);
 console.log(`virtio-net packets per second: ${k(direct.netPps)} (behind the IOMMU ${k(behindIommu.netPps)})   target >= 500k`);
 console.log(`wrote ${devicesFile}`);
+
+const cc = ccBench();
+const ccFile = write('cc', { date: new Date().toISOString(), host: host(), ...cc });
+console.log(`vamos cc: ${Math.round(cc.linesPerSecond)} C lines/s end to end, ${Math.round(cc.compileOnlyLinesPerSecond)} without assembling and linking   target >= 50,000`);
+for (const [name, p] of Object.entries(cc.programs)) {
+  console.log(`  ${name.padEnd(8)} vamos ${p.vamosMs.toFixed(1)} ms, native gcc -O2 ${p.nativeMs.toFixed(1)} ms: ratio ${p.ratio.toFixed(0)}`);
+}
+console.log(`wrote ${ccFile}`);

@@ -7,6 +7,8 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bootMain, bootUsage } from './boot.js';
 import { reportMain, reportUsage } from './report.js';
+import { ccMain, ccUsage } from './cc.js';
+import { runMain, runUsage } from './run.js';
 import { UsageError } from './args.js';
 import { processIo, type Io } from './io.js';
 import { asMain } from '../toolchain/as/cli.js';
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, Command> = {
   boot: { about: 'boot an image (or the default guest) and show its console', main: bootMain, usage: bootUsage },
   as: { about: 'assemble mx86 source into an image', main: (argv, io) => asMain(argv, io) },
   objdump: { about: 'show the header, symbols and disassembly of an image', main: (argv, io) => objdumpMain(argv, io) },
+  cc: { about: 'compile and link C and assembly into an image', main: ccMain, usage: ccUsage },
+  run: { about: 'run a hosted program (an image or C sources); exits with its status', main: runMain, usage: runUsage },
   report: { about: 'exit tables (perf kvm stat columns), diffs and charts from a --trace file', main: reportMain, usage: reportUsage },
 };
 

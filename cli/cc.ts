@@ -1,0 +1,176 @@
+/**
+ * `vamos cc`: compiles and links C and assembly into an MXI image, in the manner of `cc`
+ * (-c, -S, -E, -o, -I, -D, -U, -O), with flags for where the image goes in memory so the
+ * same command builds programs, kernels, firmware and hypervisor modules. docs/cc-toolchain.md.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { build, compileC, inputKind, preprocessC, toObject, type BuildOptions } from '../toolchain/cc/driver.js';
+import { CcError } from '../toolchain/cc/errors.js';
+import { PpError } from '../toolchain/cc/preprocess.js';
+import { LinkError } from '../toolchain/ld/link.js';
+import { ImageError } from '../toolchain/image/format.js';
+import { writeImage } from '../toolchain/image/write.js';
+import { UsageError } from './args.js';
+import type { Io } from './io.js';
+
+export function ccUsage(): string {
+  return `usage: vamos cc [options] file.c|file.s|file.o ...
+
+Compiles C (a C99 subset) and links it with assembly and objects into an mx86 image. By
+default the image is a hosted program: crt0 and the libc are linked, and 'vamos run' runs it.
+
+options:
+  -o FILE              output (default a.img; with -c/-S: the input name with .o/.s)
+  -c                   compile only: write one object (.o) per input
+  -S                   write assembly (.s) per C input
+  -E                   write the preprocessed C to stdout (or -o FILE)
+  -I DIR               add DIR to the #include search (repeatable; also -IDIR)
+  -D NAME[=VALUE]      define a macro (repeatable; also -DNAME)
+  -U NAME              undefine a macro
+  -O                   optimize (also -O1, -O2; -O0 turns it off)
+  --text-base N        address of .text (default 0x100000)
+  --data-base N        address of .data (default: after .text, rounded to 4096)
+  --bss-base N         address of .bss (default: after .data, rounded to 4096)
+  --entry SYM          entry point symbol (default _start, else the start of .text)
+  --no-runtime         do not link crt0 (kernels, firmware, modules; also --freestanding)
+  --no-libc            do not offer the libc to the linker (also -nostdlib)
+  --help               show this help
+
+Exit codes: 0 success, 1 errors in the input (diagnostics on stderr), 2 usage errors.
+`;
+}
+
+type Mode = 'link' | 'c' | 'S' | 'E';
+
+interface CcArgs {
+  inputs: string[];
+  output?: string;
+  mode: Mode;
+  opts: BuildOptions & { includeDirs: string[]; defines: string[]; undefines: string[] };
+  help: boolean;
+}
+
+/** Unsigned 32-bit numbers in decimal, 0x, 0o or 0b notation. */
+function parseAddress(text: string, flag: string): number {
+  const m = /^(?:0x[0-9a-f]+|0o[0-7]+|0b[01]+|[0-9]+)$/i.exec(text.replace(/_/g, ''));
+  const v = m ? Number(m[0]) : NaN;
+  if (!Number.isInteger(v) || v > 0xffffffff) throw new UsageError(`${flag}: '${text}' is not a 32-bit unsigned number`);
+  return v;
+}
+
+export function parseCcArgs(argv: readonly string[]): CcArgs {
+  const a: CcArgs = { inputs: [], mode: 'link', opts: { includeDirs: [], defines: [], undefines: [] }, help: false };
+  const modes: Mode[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (flag: string, attached: string): string => {
+      if (attached !== '') return attached;
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    const long = /^(--[a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (long) {
+      const [, flag, inline] = long as unknown as [string, string, string | undefined];
+      const v = (): string => value(flag, inline ?? '');
+      const noValue = (): void => { if (inline !== undefined) throw new UsageError(`${flag} takes no value`); };
+      switch (flag) {
+        case '--help': noValue(); a.help = true; continue;
+        case '--text-base': a.opts.textBase = parseAddress(v(), flag); continue;
+        case '--data-base': a.opts.dataBase = parseAddress(v(), flag); continue;
+        case '--bss-base': a.opts.bssBase = parseAddress(v(), flag); continue;
+        case '--entry': a.opts.entry = v(); continue;
+        case '--no-runtime': case '--freestanding': noValue(); a.opts.runtime = false; continue;
+        case '--no-libc': noValue(); a.opts.libc = false; continue;
+      }
+      throw new UsageError(`unknown option '${flag}'`);
+    }
+    if (arg === '-' || !arg.startsWith('-')) { a.inputs.push(arg); continue; }
+    if (arg === '-h') { a.help = true; continue; }
+    if (arg === '-nostdlib') { a.opts.libc = false; continue; }
+    if (arg === '-c' || arg === '-S' || arg === '-E') { modes.push(arg.slice(1) as Mode); continue; }
+    if (/^-O[0-3s]?$/.test(arg)) { a.opts.optimize = arg !== '-O0'; continue; }
+    const short = /^-([oIDU])(.*)$/.exec(arg);
+    if (short) {
+      const v = value(`-${short[1]}`, short[2]!);
+      switch (short[1]) {
+        case 'o': a.output = v; break;
+        case 'I': a.opts.includeDirs.push(v); break;
+        case 'D': a.opts.defines.push(v); break;
+        case 'U': a.opts.undefines.push(v); break;
+      }
+      continue;
+    }
+    throw new UsageError(`unknown option '${arg}'`);
+  }
+  if (a.help) return a;
+  if (new Set(modes).size > 1) throw new UsageError(`-${modes[0]} and -${modes.find((m) => m !== modes[0])} do not go together`);
+  a.mode = modes[0] ?? 'link';
+  if (a.inputs.length === 0) throw new UsageError('no input files');
+  if (a.output !== undefined && a.inputs.length > 1 && a.mode !== 'link') {
+    throw new UsageError(`-o with -${a.mode} takes one input file, got ${a.inputs.length}`);
+  }
+  return a;
+}
+
+const replaceExt = (path: string, ext: string): string => basename(path).replace(/\.[^./]*$/, '') + ext;
+
+export function ccMain(argv: string[], io: Io): number {
+  const args = parseCcArgs(argv);
+  if (args.help) { io.stdout(ccUsage()); return 0; }
+  const inputs: { path: string; text: string }[] = [];
+  for (const path of args.inputs) {
+    try {
+      inputs.push({ path, text: readFileSync(path === '-' ? 0 : path, 'utf8') });
+    } catch (e) {
+      io.stderr(`vamos cc: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+      return 1;
+    }
+  }
+  const opts = args.opts;
+  try {
+    switch (args.mode) {
+      case 'E': {
+        const text = inputs.map((i) => preprocessC(i.text, i.path, opts)).join('');
+        if (args.output === undefined) io.stdout(text);
+        else writeOut(args.output, text);
+        return 0;
+      }
+      case 'S':
+        for (const i of inputs) {
+          if (inputKind(i.path, i.text) !== 'c') throw new UsageError(`-S takes C sources; '${i.path}' is not one`);
+          writeOut(args.output ?? replaceExt(i.path, '.s'), compileC(i.text, i.path, opts));
+        }
+        return 0;
+      case 'c':
+        for (const i of inputs) writeOut(args.output ?? replaceExt(i.path, '.o'), toObject(i, opts).text);
+        return 0;
+      case 'link': {
+        const { image } = build(inputs, opts);
+        writeOut(args.output ?? 'a.img', writeImage(image));
+        return 0;
+      }
+    }
+  } catch (e) {
+    if (e instanceof PpError || e instanceof CcError || e instanceof LinkError || e instanceof ImageError) {
+      io.stderr(`${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof WriteError) {
+      io.stderr(`vamos cc: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+class WriteError extends Error {}
+
+function writeOut(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (e) {
+    throw new WriteError(`cannot write '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
