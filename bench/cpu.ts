@@ -46,7 +46,7 @@ function timeRuns(kernel: Image, runs: number): { vm: Vm; ms: number[]; exitCode
   return { vm, ms, exitCode };
 }
 
-export function cpuBench(runs = 5): CpuBenchResult {
+export function cpuBench(runs = 9): CpuBenchResult {
   const cpu = timeRuns(guest('cpuloop.s'), runs);
   const instructions = cpu.vm.cpu.retired;
   const out = timeRuns(guest('outloop.s'), runs);
