@@ -10,6 +10,9 @@ import { IMMEDIATE, type ServiceTiming } from '../mmio/timing.js';
 import type { NetBackend } from './backend.js';
 import { MAX_FRAME, NET_HDR_SIZE, RX_QUEUE, TX_QUEUE, netConfig, netFeatures, parseMac, rxHeader } from './config.js';
 
+/** Every received frame gets the same header (no offloads, one buffer); only read, never written. */
+const RX_HEADER = rxHeader();
+
 export interface VirtioNetOptions {
   backend: NetBackend;
   /** "52:54:00:12:34:56" or six bytes (default 52:54:00:12:34:56). */
@@ -155,11 +158,10 @@ export class VirtioNet implements VirtioDevice {
         ctx.queue(RX_QUEUE).undoPop();
         continue;
       }
-      const out = new Uint8Array(NET_HDR_SIZE + frame.length);
-      out.set(rxHeader());
-      out.set(frame, NET_HDR_SIZE);
       try {
-        scatter(ctx.dma, p.chain.writable, out);
+        // Header and frame go out separately: no per-frame buffer to build and copy twice.
+        scatter(ctx.dma, p.chain.writable, RX_HEADER);
+        scatter(ctx.dma, p.chain.writable, frame, NET_HDR_SIZE);
       } catch (e) {
         ctx.stats.errors++;
         ctx.stats.lastError = `virtio-net: receive buffer: ${e instanceof Error ? e.message : String(e)}`;
@@ -169,7 +171,7 @@ export class VirtioNet implements VirtioDevice {
       this.stats.rxFrames++;
       this.stats.rxBytes += frame.length;
       bytes += frame.length;
-      used.push({ head: p.head, len: out.length });
+      used.push({ head: p.head, len: NET_HDR_SIZE + frame.length });
     }
     ctx.stats.bytes += bytes;
     ctx.complete(RX_QUEUE, used);
