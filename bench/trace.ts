@@ -31,7 +31,7 @@ export interface TraceBenchResult {
 
 export const RING_SIZE = 4096;
 
-export function traceBench(runs = 5): TraceBenchResult {
+export function traceBench(runs = 9): TraceBenchResult {
   const file = projectFile('bench', 'guests', 'outloop.s');
   const kernel = assemble(readFileSync(file, 'utf8'), { file }).image;
   const firmware = bootRom();
