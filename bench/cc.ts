@@ -169,11 +169,12 @@ function timeNative(src: SourceInput, dir: string, runs: number): { ms: number; 
   return { ms: Math.max(0.05, raw - fork), rawMs: raw, forkMs: fork, out: r.stdout, status: r.status ?? -1 };
 }
 
-export function ccBench(runs = 3): CcBenchResult {
+export function ccBench(runs = 5): CcBenchResult {
   const libc = libcSources();
   const corpus = corpusSources(() => true);
   const lines = [...libc, ...corpus].reduce((n, s) => n + s.text.split('\n').length, 0);
-  compileRun(libc, corpus); // warm-up
+  // The compiler reaches its steady speed only after V8 has optimised it: about four rounds.
+  for (let k = 0; k < 4; k++) compileRun(libc, corpus);
   const samples = Array.from({ length: runs }, () => compileRun(libc, corpus));
   const total = samples.map((s) => s.pre + s.cc + s.link);
   const compileOnly = samples.map((s) => s.pre + s.cc);
