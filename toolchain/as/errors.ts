@@ -4,6 +4,8 @@
  * opening the file.
  */
 
+import { caretLine } from '../diagnostic.js';
+
 /** Where a statement came from. A statement produced by a macro also records the invocation. */
 export interface Loc {
   file: string;
@@ -31,15 +33,9 @@ export const MAX_ERRORS = 20;
 
 export function formatDiagnostic(d: Diagnostic): string {
   if (d.line === 0) return `${d.file}: error: ${d.message}`;
-  const out = [`${d.file}:${d.line}:${d.col}: error: ${d.message}`, d.source, caret(d.source, d.col)];
+  const out = [`${d.file}:${d.line}:${d.col}: error: ${d.message}`, d.source, caretLine(d.source, d.col)];
   if (d.note) out.push(d.note);
   return out.join('\n');
-}
-
-/** Tabs are kept so the caret lines up however the terminal expands them. */
-function caret(source: string, col: number): string {
-  const lead = source.slice(0, Math.max(0, col - 1)).replace(/[^\t]/g, ' ');
-  return lead + ' '.repeat(Math.max(0, col - 1 - lead.length)) + '^';
 }
 
 export class AsmError extends Error {

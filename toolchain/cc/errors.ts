@@ -1,4 +1,5 @@
 /** Compiler diagnostics: every problem, including a compiler bug, reaches the user in this form. */
+import { caretLine } from '../diagnostic.js';
 
 export interface CcDiagnostic {
   file: string;
@@ -13,9 +14,7 @@ export interface CcDiagnostic {
 export function formatCcDiagnostic(d: CcDiagnostic): string {
   const head = d.line > 0 ? `${d.file}:${d.line}:${d.col}: error: ${d.message}` : `${d.file}: error: ${d.message}`;
   if (d.line <= 0 || d.sourceLine === '') return head;
-  // Tabs are kept in the caret line so the caret lines up under a tab-indented source line.
-  const pad = d.sourceLine.slice(0, Math.max(0, d.col - 1)).replace(/[^\t]/g, ' ');
-  return `${head}\n${d.sourceLine}\n${pad}^`;
+  return `${head}\n${d.sourceLine}\n${caretLine(d.sourceLine, d.col)}`;
 }
 
 export class CcError extends Error {

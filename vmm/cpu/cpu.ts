@@ -13,7 +13,7 @@ import { interpreter } from './codegen.js';
 import { EFLAGS, WRITABLE_EFLAGS } from './flags.js';
 import { CR0_PG, CR0_WP, ExitSignal, GuestFault, Mmu, ShutdownSignal, VEC } from './mmu.js';
 
-/** Vectors whose exceptions push a meaningful error code (the frame always has the slot). */
+/** IDT gate flag bits (docs/isa.md): present, DPL for `int n`, trap gate (keeps IF). */
 const GATE_PRESENT = 1, GATE_DPL_SHIFT = 1, GATE_TRAP = 8;
 
 const LENGTH = new Uint8Array(256).map((_, op) => (BY_OPCODE[op] ? lengthOf(BY_OPCODE[op]!) : 4));
