@@ -80,18 +80,11 @@ function genStmt(c: Ctx, s: Stmt): void {
       }
       return;
     }
-    case 'while': {
-      const top = g.newLabel(), test = g.newLabel(), end = g.newLabel();
-      g.emit(`jmp ${test}`);
-      g.label(top);
-      loop(c, s.body, end, test);
-      g.label(test);
-      branch(g, s.c, top, true);
-      g.label(end);
-      return;
-    }
+    case 'while':
     case 'do': {
       const top = g.newLabel(), test = g.newLabel(), end = g.newLabel();
+      // Both are a body then a bottom test; `while` enters at the test.
+      if (s.s === 'while') g.emit(`jmp ${test}`);
       g.label(top);
       loop(c, s.body, end, test);
       g.label(test);
