@@ -1,0 +1,121 @@
+/**
+ * Builds the guest operating system from its sources: the kernel (every .c and .s under
+ * guest-os/kernel/, linked at 1 MiB without crt0) and the user programs (guest-os/user/<name>/,
+ * each linked at USER_BASE with the user library guest-os/user/lib/ and the libc).
+ *
+ * Builds are cached on disk (out/cache/os/), keyed by a hash of every input: the sources, the
+ * headers and the toolchain's own code, so a changed compiler never serves a stale image.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { build, type SourceInput } from '../toolchain/cc/driver.js';
+import type { Image } from '../toolchain/image/format.js';
+import { readImage } from '../toolchain/image/read.js';
+import { writeImage } from '../toolchain/image/write.js';
+import { projectFile, projectRoot } from '../vmm/paths.js';
+
+export const KERNEL_TEXT_BASE = 0x100000;
+export const USER_TEXT_BASE = 0x40000000;
+
+function walk(dir: string, exts: readonly string[], out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, exts, out);
+    else if (exts.some((e) => name.endsWith(e))) out.push(path);
+  }
+  return out;
+}
+
+function sourcesIn(...dirs: string[]): SourceInput[] {
+  const files = dirs.flatMap((d) => walk(d, ['.c', '.s']));
+  return files.map((path) => ({ path: relative(projectRoot(), path), text: readFileSync(path, 'utf8') }));
+}
+
+let toolchainHash: string | undefined;
+
+/** What every build depends on besides its own sources: headers, libc and the toolchain. */
+function commonHash(): string {
+  if (toolchainHash !== undefined) return toolchainHash;
+  const h = createHash('sha256');
+  const here = import.meta.url.endsWith('.ts') ? ['.ts'] : ['.js'];
+  const files = [
+    ...walk(projectFile('guest-os', 'include'), ['.h']),
+    ...walk(projectFile('guest-os', 'libc'), ['.h', '.c', '.s']),
+    ...walk(projectFile(import.meta.url.endsWith('.ts') ? 'toolchain' : join('dist', 'toolchain')), here),
+  ];
+  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  return (toolchainHash = h.digest('hex'));
+}
+
+function cached(kind: string, inputs: readonly SourceInput[], options: object, make: () => Image): Image {
+  const h = createHash('sha256').update(commonHash()).update(kind).update(JSON.stringify(options));
+  for (const i of inputs) h.update(i.path).update('\0').update(i.text).update('\0');
+  const key = h.digest('hex').slice(0, 32);
+  const dir = projectFile('out', 'cache', 'os');
+  const file = join(dir, `${kind.replace(/[^A-Za-z0-9_-]/g, '_')}-${key}.img`);
+  if (existsSync(file)) {
+    try {
+      return readImage(new Uint8Array(readFileSync(file)), file);
+    } catch {
+      // A damaged cache entry is rebuilt below.
+    }
+  }
+  const image = make();
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, writeImage(image, kind));
+  renameSync(tmp, file);
+  return image;
+}
+
+const memo = new Map<string, Image>();
+
+function includeDirs(...extra: string[]): string[] {
+  return [...extra, projectFile('guest-os', 'include')];
+}
+
+export interface OsBuildOptions {
+  /** Extra -D definitions (e.g. for tests). */
+  defines?: readonly string[];
+}
+
+/** The kernel image: every source under guest-os/kernel/, entry `_start`. */
+export function buildKernel(opts: OsBuildOptions = {}): Image {
+  const key = `kernel:${JSON.stringify(opts)}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const inputs = sourcesIn(projectFile('guest-os', 'kernel'));
+  const options = {
+    includeDirs: includeDirs(projectFile('guest-os', 'kernel', 'include')), defines: opts.defines ?? [],
+    runtime: false, textBase: KERNEL_TEXT_BASE, entry: '_start',
+  };
+  const image = cached('kernel', inputs, options, () => build(inputs, options).image);
+  memo.set(key, image);
+  return image;
+}
+
+/** The names of the user programs: the folders of guest-os/user/ other than lib/. */
+export function userProgramNames(): string[] {
+  const dir = projectFile('guest-os', 'user');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => n !== 'lib' && statSync(join(dir, n)).isDirectory()).sort();
+}
+
+/** One user program, linked at USER_BASE with the user library (its crt0 and syscalls). */
+export function buildUserProgram(name: string, opts: OsBuildOptions = {}): Image {
+  const key = `user:${name}:${JSON.stringify(opts)}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const dir = projectFile('guest-os', 'user', name);
+  if (!existsSync(dir)) throw new Error(`no user program '${name}' (guest-os/user/${name}/)`);
+  const inputs = [...sourcesIn(projectFile('guest-os', 'user', 'lib')), ...sourcesIn(dir)];
+  const options = {
+    includeDirs: includeDirs(projectFile('guest-os', 'user', 'include')), defines: opts.defines ?? [],
+    runtime: false, textBase: USER_TEXT_BASE, entry: '_start',
+  };
+  const image = cached(`user-${name}`, inputs, options, () => build(inputs, options).image);
+  memo.set(key, image);
+  return image;
+}
