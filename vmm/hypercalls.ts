@@ -5,13 +5,35 @@
  */
 export const HC_ERR = {
   EPERM: -1,
+  ENOENT: -2,
+  EIO: -5,
   EFAULT: -14,
   EINVAL: -22,
   ENOSYS: -38,
+  EMSGSIZE: -90,
 } as const;
 
 export const HYPERCALL_ABI_VERSION = 1;
+/** () → HYPERCALL_ABI_VERSION. */
 export const HC_VERSION = 0;
+/** (name gpa, name length) → a module handle (≥ 0), or -ENOENT. */
+export const HC_MODULE_OPEN = 1;
+/** (handle << 16 | op, request gpa, request length, response gpa, response capacity) → response length. */
+export const HC_MODULE_CALL = 2;
+
+/** The largest request or response a module call moves (one buffer each way). */
+export const HC_MAX_BUFFER = 1 << 20;
+
+/**
+ * Checks a guest-physical buffer named by a hypercall before anything touches it: the whole range
+ * must be RAM and no longer than HC_MAX_BUFFER. Returns 0 or the error for eax.
+ */
+export function checkGuestRange(ramSize: number, gpa: number, len: number): number {
+  const a = gpa >>> 0, n = len >>> 0;
+  if (n > HC_MAX_BUFFER) return HC_ERR.EINVAL;
+  if (a + n > ramSize) return HC_ERR.EFAULT;
+  return 0;
+}
 
 export interface HypercallArgs {
   readonly nr: number;

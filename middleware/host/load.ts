@@ -1,0 +1,81 @@
+/**
+ * `--module name=path[,key=value...]`: turns a module spec into a loaded module. A path ending
+ * in .img is a module image (guest C built with buildModule); .js/.mjs is a JavaScript module
+ * (compiled TypeScript) exporting `createModule(env: ModuleEnv): HypervisorModule`.
+ * Image options: `disk=FILE` (its volume, a host file; `disk=FILE:ro` read-only),
+ * `mem=BYTES` (module memory, default 16 MiB), `budget=N` (instructions per call).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FileBackend } from '../../devices/virtio/blk/file-backend.js';
+import { readImage } from '../../toolchain/image/read.js';
+import type { CostProfile } from '../../vmm/profile.js';
+import { ImageModule } from './image-module.js';
+import type { HypervisorModule, ModuleEnv } from './module.js';
+
+export interface ModuleSpec {
+  name: string;
+  path: string;
+  options: Record<string, string>;
+}
+
+export function parseModuleSpec(text: string): ModuleSpec {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new Error(`--module ${text}: expected name=path[,key=value...]`);
+  const name = text.slice(0, eq);
+  const [path, ...rest] = text.slice(eq + 1).split(',');
+  if (path === undefined || path === '') throw new Error(`--module ${text}: missing the module's path`);
+  const options: Record<string, string> = {};
+  for (const kv of rest) {
+    const k = kv.indexOf('=');
+    if (k <= 0) throw new Error(`--module ${text}: option '${kv}' is not key=value`);
+    options[kv.slice(0, k)] = kv.slice(k + 1);
+  }
+  return { name, path, options };
+}
+
+function positiveInt(spec: ModuleSpec, key: string): number | undefined {
+  const v = spec.options[key];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--module ${spec.name}: ${key}=${v} is not a positive whole number`);
+  return n;
+}
+
+export interface LoadContext {
+  profile: CostProfile;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export function loadImageModule(spec: ModuleSpec, ctx: LoadContext): ImageModule {
+  const known = new Set(['disk', 'mem', 'budget']);
+  for (const k of Object.keys(spec.options)) if (!known.has(k)) throw new Error(`--module ${spec.name}: unknown option '${k}' (known: disk, mem, budget)`);
+  if (!existsSync(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
+  const image = readImage(new Uint8Array(readFileSync(spec.path)), spec.path);
+  const disk = spec.options.disk;
+  let volume;
+  if (disk !== undefined) {
+    const ro = disk.endsWith(':ro');
+    volume = new FileBackend(ro ? disk.slice(0, -3) : disk, ro);
+  }
+  return new ImageModule({
+    name: spec.name, image, profile: ctx.profile, volume, log: ctx.log, now: ctx.now,
+    memSize: positiveInt(spec, 'mem'), budget: positiveInt(spec, 'budget'),
+  });
+}
+
+export async function loadModule(spec: ModuleSpec, ctx: LoadContext): Promise<HypervisorModule> {
+  if (spec.path.endsWith('.img')) return loadImageModule(spec, ctx);
+  if (!/\.m?js$/.test(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: expected an .img module image or a .js/.mjs module`);
+  if (!existsSync(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
+  const mod = (await import(pathToFileURL(resolve(spec.path)).href)) as { createModule?: (env: ModuleEnv) => HypervisorModule };
+  if (typeof mod.createModule !== 'function') throw new Error(`--module ${spec.name}: ${spec.path} does not export createModule(env)`);
+  const m = mod.createModule({
+    name: spec.name, options: spec.options, cpuHz: ctx.profile.cpuHz, cyclesPerInstruction: ctx.profile.cyclesPerInstruction,
+  });
+  if (m === null || typeof m !== 'object' || typeof m.call !== 'function') throw new Error(`--module ${spec.name}: createModule did not return a module`);
+  if (m.name !== spec.name) throw new Error(`--module ${spec.name}: createModule returned a module named '${String(m.name)}'`);
+  return m;
+}
