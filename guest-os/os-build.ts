@@ -96,11 +96,11 @@ export function buildKernel(opts: OsBuildOptions = {}): Image {
   return image;
 }
 
-/** The names of the user programs: the folders of guest-os/user/ other than lib/. */
+/** The names of the user programs: the folders of guest-os/user/ other than lib/ and include/. */
 export function userProgramNames(): string[] {
   const dir = projectFile('guest-os', 'user');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((n) => n !== 'lib' && statSync(join(dir, n)).isDirectory()).sort();
+  return readdirSync(dir).filter((n) => n !== 'lib' && n !== 'include' && statSync(join(dir, n)).isDirectory()).sort();
 }
 
 /** One user program, linked at USER_BASE with the user library (its crt0 and syscalls). */
