@@ -49,9 +49,12 @@ function commonHash(): string {
   return (toolchainHash = h.digest('hex'));
 }
 
-function cached(kind: string, inputs: readonly SourceInput[], options: object, make: () => Image): Image {
+function cached(kind: string, inputs: readonly SourceInput[], options: { includeDirs: string[] }, make: () => Image): Image {
   const h = createHash('sha256').update(commonHash()).update(kind).update(JSON.stringify(options));
   for (const i of inputs) h.update(i.path).update('\0').update(i.text).update('\0');
+  // Headers next to the sources and in the include path count too: a changed kernel.h must rebuild.
+  const headers = new Set([...options.includeDirs, ...inputs.map((i) => join(projectRoot(), i.path, '..'))]);
+  for (const d of headers) for (const f of walk(d, ['.h'])) h.update(f).update('\0').update(readFileSync(f)).update('\0');
   const key = h.digest('hex').slice(0, 32);
   const dir = projectFile('out', 'cache', 'os');
   const file = join(dir, `${kind.replace(/[^A-Za-z0-9_-]/g, '_')}-${key}.img`);
