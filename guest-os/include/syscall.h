@@ -23,7 +23,11 @@
 #define SYS_HYPERCALL   17  /* (unsigned nr, unsigned a, unsigned b, unsigned c) -> eax of the vmcall, if allowed */
 #define SYS_GETPID      18  /* () -> pid */
 #define SYS_YIELD       19  /* () */
-#define SYS_COUNT       20
+#define SYS_MODULE_OPEN 20  /* (const char *name) -> module handle: HC_MODULE_OPEN (docs/hypercalls.md) */
+#define SYS_MODULE_CALL 21  /* (unsigned handle_op, const void *req, unsigned req_len, void *resp, unsigned cap)
+                               -> response length: HC_MODULE_CALL with the kernel bouncing both buffers
+                               (each at most 64 KiB) through physically contiguous kernel memory */
+#define SYS_COUNT       22
 
 #define SYSCALL_VECTOR  0x80
 
