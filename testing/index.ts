@@ -30,3 +30,4 @@ export * from './iommu-arbitraries.js';
 export { IommuModel, modelKey, type ModelMapping } from './iommu-model.js';
 export { iommuCommands, iommuModelSetup, MODEL_DEVICES, MODEL_FRAMES, type IommuCommandOptions } from './iommu-commands.js';
 export { iommuBench, dataFrame, type IommuBench, type BenchOptions } from './iommu-setup.js';
+export { bootOs, bootOsAsync, osMachine, osBootDisk, buildTestProgram, type OsBootOptions, type OsBootResult, type OsMachine, type OsDataDisk } from './os.js';

@@ -1,0 +1,114 @@
+/* kcore.h: declarations private to the kernel core (core/, arch/); see docs/guest-os.md.
+ * Drivers and the net stack use kernel.h only. */
+#ifndef _VAMOS_KCORE_H
+#define _VAMOS_KCORE_H
+
+#include "kernel.h"
+
+#define KERNEL_VERSION  "0.1"
+#define KSTACK_SIZE     8192u
+#define NPROC           32
+#define NFD             16
+#define PROC_NAME_MAX   32
+
+#define PTE_P   0x001u
+#define PTE_RW  0x002u
+#define PTE_US  0x004u
+#define PTE_PCD 0x010u      /* ignored by mx86; set on device windows to say "uncached" */
+#define CR0_PG  0x80000000u
+#define CR0_WP  0x00010000u
+
+/* What arch/entry.s pushes on every trap: general registers (trap_common), the vector (the
+ * stub), then the CPU's five dwords (docs/isa.md §8). The order is the stack order. */
+struct trapframe {
+    uint32_t edi, esi, ebp, ebx, edx, ecx, eax;
+    uint32_t vector;
+    uint32_t err, eip, ring, eflags, esp;
+};
+
+/* arch/entry.s */
+extern uint32_t trap_vectors[48];            /* stub addresses of vectors 0..47 */
+void trap_syscall_entry(void);               /* vector 0x80 */
+void trapret(void);                          /* pops a trapframe and irets */
+void swtch(uint32_t *save_esp, uint32_t new_esp);
+void zero_page(uint32_t pa);                 /* 4096 zero bytes, word stores */
+
+/* core/console.c */
+void console_init(void);
+void console_write(const char *buf, unsigned len);
+void console_flush(void);                    /* what printf has buffered (a partial line) */
+int console_read(char *buf, unsigned len);  /* blocks until at least one byte */
+void cmdline_set(const char *s);
+const char *cmdline_text(void);
+
+/* core/trap.c */
+void trap(struct trapframe *tf);
+void idt_init(void);
+void pic_unmask(unsigned line);
+void pic_mask(unsigned line);
+void fault_describe(struct trapframe *tf, char *buf, unsigned size);
+
+/* core/mem.c */
+extern uint32_t kernel_pgdir;
+extern uint32_t ram_top;                     /* end of the RAM the kernel uses */
+void mem_init(void);
+void paging_init(void);
+uint32_t pgdir_create(void);                 /* a user page directory sharing the kernel's */
+void pgdir_free(uint32_t pgdir);             /* frees the user pages and tables too */
+int map_user_page(uint32_t pgdir, uint32_t va, uint32_t pa, int writable);
+uint32_t user_page_pa(uint32_t pgdir, uint32_t va); /* 0 when not mapped user */
+
+/* core/time.c */
+extern volatile uint32_t ticks;
+void timer_init(void);
+void timer_tick(void);
+void time_note_port(void);
+
+/* core/proc.c */
+enum proc_state { P_FREE, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+struct file {
+    const struct bootfs_entry *entry;  /* NULL: the slot is free (fds 0-2: console) */
+    unsigned offset;
+    int kind;                          /* FD_NONE, FD_CONSOLE_IN, FD_CONSOLE_OUT, FD_FILE */
+};
+#define FD_NONE         0
+#define FD_CONSOLE_IN   1
+#define FD_CONSOLE_OUT  2
+#define FD_FILE         3
+
+struct proc {
+    int pid;
+    char name[PROC_NAME_MAX];
+    enum proc_state state;
+    uint32_t pgdir;
+    void *kstack;                      /* KSTACK_SIZE bytes from the kernel heap */
+    uint32_t ctx;                      /* saved kernel esp while switched out (swtch) */
+    struct trapframe *tf;              /* the user frame at the top of the kernel stack */
+    int exit_status;
+    struct proc *parent;
+    struct waitq children;             /* the parent sleeps here in wait() */
+    struct proc *wq_next;              /* link in the waitq the process sleeps on */
+    struct waitq *sleeping_on;
+    uint64_t wake_at;                  /* sleep_ms deadline (time_ns) */
+    struct proc *timer_next;           /* link in the sleeping-timer list */
+    unsigned slice;                    /* ticks run since it was scheduled */
+    struct file files[NFD];
+};
+
+extern struct proc procs[NPROC];
+void scheduler(void);                        /* never returns */
+void yield(void);
+void yield_sleeping(void);               /* switch away; current->state already set */
+void proc_exit(int status);                  /* never returns */
+int proc_spawn(const char *path, const char *args, struct proc *parent);
+int proc_wait(int pid, int *status);
+void proc_kill_fault(struct trapframe *tf);  /* a user fault: message, exit 128 + vector */
+void timer_sleepers_wake(void);
+
+/* core/loader.c: maps the program and its heap and stack, fills tf's eip, esp, eax, ecx */
+int load_program(struct proc *p, const char *path, const char *args, struct trapframe *tf);
+
+/* core/syscall.c */
+void syscall(struct trapframe *tf);
+
+#endif

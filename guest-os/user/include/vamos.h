@@ -1,0 +1,45 @@
+/* vamos.h: the user library of vamos programs (docs/guest-user.md). Thin wrappers over the
+ * system calls of guest-os/include/syscall.h: each returns the kernel's result, >= 0 on
+ * success or a negative -E_* code. The libc (stdio, stdlib, string) is linked too: printf
+ * output is buffered per line and written with SYS_WRITE; exit() flushes it and calls SYS_EXIT. */
+#ifndef _VAMOS_H
+#define _VAMOS_H
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <syscall.h>
+
+/* 10.0.2.2 written IP4(10, 0, 2, 2); addresses are in host byte order. */
+#define IP4(a, b, c, d) (((unsigned)(a) << 24) | ((unsigned)(b) << 16) | ((unsigned)(c) << 8) | (unsigned)(d))
+
+int __vamos_syscall(unsigned nr, unsigned a, unsigned b, unsigned c, unsigned d, unsigned e);
+
+int write(int fd, const void *buf, unsigned len);
+int read(int fd, void *buf, unsigned len);        /* fd 0 blocks until input arrives */
+int open(const char *path);                       /* a boot-fs file, read-only */
+int close(int fd);
+int spawn(const char *path, const char *args);    /* args: words separated by spaces; -> pid */
+int wait(int pid, int *status);                   /* blocks until pid exits; -> pid */
+int sleep_ms(unsigned ms);
+unsigned long long time_ns(void);                 /* virtual nanoseconds since boot */
+int blk_info(int disk, unsigned *sectors);        /* disk 0 is the first data disk */
+int blk_read(int disk, unsigned sector, void *buf, unsigned count);        /* -> sectors */
+int blk_write(int disk, unsigned sector, const void *buf, unsigned count); /* -> sectors */
+int blk_flush(int disk);
+int udp_bind(unsigned port);                      /* -> socket */
+int udp_send(int sock, const struct udp_addr *to, const void *buf, unsigned len);
+int udp_recv(int sock, struct udp_addr *from, void *buf, unsigned len);    /* blocks */
+int hypercall(unsigned nr, unsigned a, unsigned b, unsigned c);
+int getpid(void);
+int yield(void);
+/* Hypervisor-resident modules (docs/hypercalls.md): a handle, then calls with a request and a
+ * response buffer (each at most 64 KiB) -> the response length. */
+int module_open(const char *name);
+int module_call(unsigned handle_op, const void *req, unsigned req_len, void *resp, unsigned cap);
+
+/* Writes out what printf has buffered (the libc's fflush cannot reach the buffer). */
+void flush_output(void);
+/* "no such file" for -E_NOENT, etc.; "error N" for an unknown code. */
+const char *vamos_strerror(int err);
+
+#endif
