@@ -7,7 +7,7 @@
  * headers and the toolchain's own code, so a changed compiler never serves a stale image.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build, type SourceInput } from '../toolchain/cc/driver.js';
 import type { Image } from '../toolchain/image/format.js';
@@ -28,8 +28,9 @@ function walk(dir: string, exts: readonly string[], out: string[] = []): string[
   return out;
 }
 
-function sourcesIn(...dirs: string[]): SourceInput[] {
-  const files = dirs.flatMap((d) => walk(d, ['.c', '.s']));
+/** Every .c and .s under the given folders (recursively) or the given files, in a stable order. */
+export function sourcesIn(...dirs: string[]): SourceInput[] {
+  const files = dirs.flatMap((d) => (existsSync(d) && statSync(d).isFile() ? [d] : walk(d, ['.c', '.s'])));
   return files.map((path) => ({ path: relative(projectRoot(), path), text: readFileSync(path, 'utf8') }));
 }
 
@@ -67,10 +68,22 @@ function cached(kind: string, inputs: readonly SourceInput[], options: { include
   }
   const image = make();
   mkdirSync(dir, { recursive: true });
+  prune(dir);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, writeImage(image, kind));
   renameSync(tmp, file);
   return image;
+}
+
+/** Keeps the cache from growing without bound: the newest CACHE_KEEP entries survive. */
+const CACHE_KEEP = 60;
+function prune(dir: string): void {
+  const entries = readdirSync(dir).filter((n) => n.endsWith('.img')).map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs }));
+  if (entries.length < CACHE_KEEP) return;
+  entries.sort((a, b) => b.t - a.t);
+  for (const e of entries.slice(CACHE_KEEP - 1)) {
+    try { unlinkSync(join(dir, e.n)); } catch { /* another process pruned it first */ }
+  }
 }
 
 const memo = new Map<string, Image>();
@@ -121,4 +134,37 @@ export function buildUserProgram(name: string, opts: OsBuildOptions = {}): Image
   const image = cached(`user-${name}`, inputs, options, () => build(inputs, options).image);
   memo.set(key, image);
   return image;
+}
+
+export interface ImageBuild {
+  /** Names the cache entry and the memo (e.g. 'dbserver-vamos'). */
+  kind: string;
+  inputs: SourceInput[];
+  includeDirs: string[];
+  defines?: readonly string[];
+  textBase: number;
+  /** Link crt0 (hosted programs); default false. */
+  runtime?: boolean;
+}
+
+/** Any other image of the guest world (servers, modules), built and cached like the kernel. */
+export function buildCachedImage(b: ImageBuild): Image {
+  const options = {
+    includeDirs: [...b.includeDirs, projectFile('guest-os', 'include')], defines: b.defines ?? [],
+    runtime: b.runtime ?? false, textBase: b.textBase, entry: '_start',
+  };
+  const key = `${b.kind}:${JSON.stringify(options)}:${b.inputs.map((i) => i.path).join(',')}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const image = cached(b.kind, b.inputs, options, () => build(b.inputs, options).image);
+  memo.set(key, image);
+  return image;
+}
+
+/** A user program from any sources, linked like guest-os/user/<name>/ programs. */
+export function buildUserImage(kind: string, sources: string[], includeDirsExtra: string[], defines: readonly string[] = []): Image {
+  return buildCachedImage({
+    kind, inputs: [...sourcesIn(projectFile('guest-os', 'user', 'lib')), ...sourcesIn(...sources)],
+    includeDirs: [...includeDirsExtra, projectFile('guest-os', 'user', 'include')], defines, textBase: USER_TEXT_BASE,
+  });
 }

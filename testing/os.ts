@@ -21,8 +21,10 @@ import type { CostProfile } from '../vmm/profile.js';
 import type { ExitStats } from '../vmm/stats.js';
 import { Vm, type AsyncRunOptions, type RunResult, type StopReason } from '../vmm/vm.js';
 
-/** A data disk: `sectors` of zeros, or `data` (padded to whole sectors). */
+/** A data disk: `sectors` of zeros, or `data` (padded to whole sectors), or a backend of your own. */
 export interface OsDataDisk {
+  /** Used as it is (e.g. a volume that outlives one boot); the other fields are ignored. */
+  backend?: MemoryBackend;
   sectors?: number;
   data?: Uint8Array;
   readOnly?: boolean;
@@ -122,6 +124,7 @@ export function osMachine(opts: OsBootOptions = {}): OsMachine {
   const { disk, kernel } = osBootDisk(opts);
   const boot = new MemoryBackend(disk.length / SECTOR, true, disk);
   const disks = (opts.dataDisks ?? []).map((d) => {
+    if (d.backend !== undefined) return d.backend;
     const sectors = d.sectors ?? Math.ceil((d.data?.length ?? 0) / SECTOR);
     return new MemoryBackend(sectors, d.readOnly ?? false, d.data);
   });

@@ -111,4 +111,8 @@ int load_program(struct proc *p, const char *path, const char *args, struct trap
 /* core/syscall.c */
 void syscall(struct trapframe *tf);
 
+/* core/modcall.c: the module system calls, in syscall.c's table */
+int sys_module_open(uint32_t name, uint32_t b, uint32_t c, uint32_t d, uint32_t e);
+int sys_module_call(uint32_t handle_op, uint32_t req, uint32_t req_len, uint32_t resp, uint32_t cap);
+
 #endif

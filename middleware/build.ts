@@ -1,0 +1,34 @@
+/**
+ * Builds the database of the VAMOS experiment from one set of C sources (docs/vamos.md):
+ *   dbServerImage('guest')  the server with the storage engine linked in (baseline placement)
+ *   dbServerImage('vamos')  the same server with the VAMOS stub instead of the engine
+ *   engineModuleImage()     the engine as a hypervisor-resident module, over host calls
+ * All three are cached by os-build.ts.
+ */
+import type { Image } from '../toolchain/image/format.js';
+import { buildCachedImage, buildUserImage, sourcesIn } from '../guest-os/os-build.js';
+import { moduleRuntimeSource, MODULE_TEXT_BASE } from './host/build.js';
+import { projectFile } from '../vmm/paths.js';
+
+export type Placement = 'guest' | 'vamos';
+export const PLACEMENTS: readonly Placement[] = ['guest', 'vamos'];
+
+const mw = (...p: string[]): string => projectFile('middleware', ...p);
+
+export function dbServerImage(placement: Placement): Image {
+  const engineSide = placement === 'guest'
+    ? [mw('engine'), mw('osal', 'guest.c')]
+    : [mw('vamos', 'stub.c'), mw('vamos', 'transport_guest.c')];
+  return buildUserImage(`dbserver-${placement}`, [mw('dbserver'), mw('server'), ...engineSide],
+    [mw('include'), mw('server'), mw('vamos')],
+    placement === 'guest' ? ['PLACEMENT="guest"'] : ['PLACEMENT="vamos"', 'VAMOS_STUB']);
+}
+
+export function engineModuleImage(): Image {
+  return buildCachedImage({
+    kind: 'module-engine',
+    inputs: [moduleRuntimeSource(), ...sourcesIn(mw('engine'), mw('osal', 'host.c'), mw('vamos', 'module.c'), mw('vamos', 'module_entry.c'))],
+    includeDirs: [mw('include'), mw('vamos')],
+    textBase: MODULE_TEXT_BASE,
+  });
+}

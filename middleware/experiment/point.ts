@@ -1,0 +1,139 @@
+/**
+ * One point of the VAMOS experiment (docs/paper.md): boot the guest OS with the database
+ * server in one placement, drive a workload at it from inside the VMM on virtual time, and
+ * measure throughput, latency and the exits each operation cost, by reason. Deterministic: the
+ * same configuration gives the same numbers, bit for bit.
+ */
+import { MemoryBackend } from '../../devices/virtio/blk/backend.js';
+import { VirtualHost } from '../../devices/virtio/net/virtual-host.js';
+import { osMachine } from '../../testing/os.js';
+import type { ExitReason } from '../../vmm/exits.js';
+import type { CostProfile } from '../../vmm/profile.js';
+import type { ExitStats } from '../../vmm/stats.js';
+import type { TraceRecorder } from '../../vmm/trace/recorder.js';
+import { dbServerImage, engineModuleImage, type Placement } from '../build.js';
+import { ImageModule } from '../host/image-module.js';
+import { ModuleRegistry } from '../host/registry.js';
+import { encodeCommand } from '../workload/resp.js';
+import { WorkloadDriver, CLIENT_PORT_BASE, type WorkloadResult, type WorkloadSpec } from '../workload/driver.js';
+
+export type IommuMode = 'off' | 'strict' | 'deferred';
+
+export interface PointConfig {
+  placement: Placement;
+  iommu: IommuMode;
+  profile: CostProfile;
+  /** The engine's buffer pool, 4 KiB pages. */
+  poolPages: number;
+  workload: WorkloadSpec;
+  /** The database volume in 512-byte sectors (default 64 MiB). */
+  volumeSectors?: number;
+  /** An existing volume to open (a restart on the same data); default: a fresh zeroed one. */
+  volume?: MemoryBackend;
+  trace?: TraceRecorder;
+  /** Guest instructions before the run is declared stuck (default 5e9). */
+  maxInstructions?: number;
+}
+
+export interface ExitRow {
+  reason: ExitReason;
+  device: string;
+  count: number;
+  perOp: number;
+}
+
+export interface PointResult {
+  config: { placement: Placement; iommu: IommuMode; profile: string; poolPages: number; records: number; operations: number; mix: string; distribution: string; concurrency: number; seed: number };
+  workload: WorkloadResult;
+  /** Run-phase exits per operation, in all and by reason and device. */
+  exitsPerOp: number;
+  exits: ExitRow[];
+  /** Virtual cycles of exit handling per operation (the exits' charged cost). */
+  exitCyclesPerOp: number;
+  guestInstructionsPerOp: number;
+  hypercallsPerOp: number;
+  console: string;
+  stop: string;
+}
+
+interface Snapshot {
+  rows: Map<string, { reason: ExitReason; device: string; count: number; cycles: number }>;
+  instructions: number;
+}
+
+function snapshot(stats: ExitStats, instructions: number): Snapshot {
+  const rows = new Map<string, { reason: ExitReason; device: string; count: number; cycles: number }>();
+  for (const r of stats.byDevice()) rows.set(`${r.reason}\0${r.device}`, { reason: r.reason, device: r.device, count: r.bucket.count, cycles: r.bucket.totalCycles });
+  return { rows, instructions };
+}
+
+export const SERVER_PORT = 6379;
+
+export function runPoint(cfg: PointConfig): PointResult {
+  const host = new VirtualHost();
+  const sectors = cfg.volumeSectors ?? (64 << 20) / 512;
+  const volume = cfg.volume ?? new MemoryBackend(sectors);
+  const guestEngine = cfg.placement === 'guest';
+  const machine = osMachine({
+    programs: ['init'],
+    extraPrograms: { dbserver: dbServerImage(cfg.placement) },
+    cmdline: `iommu=${cfg.iommu} run=dbserver:${cfg.poolPages}:${SERVER_PORT}`,
+    dataDisks: guestEngine ? [{ backend: volume }] : [],
+    iommu: cfg.iommu !== 'off',
+    nets: [host.guestSide],
+    profile: cfg.profile,
+    maxInstructions: cfg.maxInstructions ?? 5_000_000_000,
+  });
+  const vm = machine.vm;
+  const registry = new ModuleRegistry(vm);
+  if (!guestEngine) {
+    registry.add(new ImageModule({ name: 'vamos-engine', image: engineModuleImage(), profile: cfg.profile, volume, now: () => vm.clock.now }));
+  }
+  const driver = new WorkloadDriver({ ...cfg.workload, serverPort: SERVER_PORT }, {
+    cpuHz: cfg.profile.cpuHz,
+    now: () => vm.clock.now,
+    schedule: (at, fn) => vm.clock.schedule(at, fn),
+    cancel: (id) => { vm.clock.cancel(id); },
+    send: (port, payload) => host.send(port, SERVER_PORT, payload),
+  });
+  host.onDatagram = (from, to, payload) => driver.receive(from, to, payload);
+  let before: Snapshot | undefined, after: Snapshot | undefined;
+  driver.onPhase = (p) => {
+    if (p === 'run') before = snapshot(vm.stats, vm.cpu.retired);
+    if (p === 'done' || p === 'failed') {
+      after = snapshot(vm.stats, vm.cpu.retired);
+      host.send(CLIENT_PORT_BASE, SERVER_PORT, encodeCommand(['SHUTDOWN']));
+    }
+  };
+  driver.start();
+  const r = machine.run();
+  if (driver.phase !== 'done') {
+    const tail = r.console.trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`${cfg.placement}/${cfg.iommu}: the workload did not finish (${driver.failure ?? `phase ${driver.phase}`}; VM: ${r.message}; console: ${tail})`);
+  }
+  const ops = cfg.workload.operations;
+  const exits: ExitRow[] = [];
+  let total = 0, cycles = 0;
+  for (const [k, a] of after!.rows) {
+    const b = before!.rows.get(k);
+    const count = a.count - (b?.count ?? 0);
+    if (count === 0) continue;
+    total += count;
+    cycles += a.cycles - (b?.cycles ?? 0);
+    exits.push({ reason: a.reason, device: a.device, count, perOp: count / ops });
+  }
+  exits.sort((x, y) => y.count - x.count);
+  const hypercalls = exits.filter((e) => e.reason === 'vmcall').reduce((s, e) => s + e.count, 0);
+  const w = cfg.workload;
+  return {
+    config: { placement: cfg.placement, iommu: cfg.iommu, profile: cfg.profile.name, poolPages: cfg.poolPages, records: w.records, operations: ops, mix: w.mix, distribution: w.distribution, concurrency: w.concurrency, seed: w.seed },
+    workload: driver.result(),
+    exitsPerOp: total / ops,
+    exits,
+    exitCyclesPerOp: cycles / ops,
+    guestInstructionsPerOp: (after!.instructions - before!.instructions) / ops,
+    hypercallsPerOp: hypercalls / ops,
+    console: r.console,
+    stop: r.message,
+  };
+}
