@@ -80,11 +80,11 @@ int bootfs_mount(void) {
         const char *why = try_mount(blk_get(i), sec);
         if (why == NULL) {
             boot_dev = blk_get(i);
-            printf("bootfs: %u files on virtio-blk%d\n", nfiles, i);
+            printf("bootfs: %u files on virtio-blk%d\n", nfiles, blk_index(boot_dev));
             free(sec);
             return 0;
         }
-        if (strcmp(why, "no VBFS superblock") != 0) printf("bootfs: virtio-blk%d: %s\n", i, why);
+        if (strcmp(why, "no VBFS superblock") != 0) printf("bootfs: virtio-blk%d: %s\n", blk_index(blk_get(i)), why);
     }
     free(sec);
     printf("bootfs: no boot disk found\n");

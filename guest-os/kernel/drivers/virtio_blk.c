@@ -55,6 +55,7 @@ struct blkdev {
 
 static struct blkdev *devs[BLK_MAX_DEVS];
 static int ndevs;
+static int nseen;                       /* virtio-blk devices probed, usable or not: their names */
 
 int blk_count(void) { return ndevs; }
 struct blkdev *blk_get(int index) { return index >= 0 && index < ndevs ? devs[index] : NULL; }
@@ -271,12 +272,15 @@ void virtio_blk_probe(const struct boot_device *bd, unsigned slot) {
     uint64_t cap;
     unsigned i, nchains;
     uint32_t page;
+    /* Named like the VMM names them (the Nth block device in slot order), so console lines and
+     * exit tables agree even when an earlier device was skipped. */
+    int seen = nseen++;
     if (ndevs == BLK_MAX_DEVS) return;
     b = malloc(sizeof *b);
     if (b == NULL) return;
     memset(b, 0, sizeof *b);
-    b->index = ndevs;
-    snprintf(name, sizeof name, "virtio-blk%d", ndevs);
+    b->index = seen;
+    snprintf(name, sizeof name, "virtio-blk%d", seen);
     if (virtio_init(&b->vd, bd, slot, (1u << VIRTIO_BLK_F_RO) | (1u << VIRTIO_BLK_F_FLUSH), name) != 0) {
         free(b);
         return;
@@ -330,6 +334,7 @@ void blk_stats(struct blkdev *b, unsigned *submitted, unsigned *completed, unsig
     *suppressed = b->vd.vqs[0].kicks_suppressed;
 }
 
+/* N of the device's name virtio-blkN. */
 int blk_index(struct blkdev *b) {
     return b->index;
 }

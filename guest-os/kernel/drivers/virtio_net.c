@@ -117,7 +117,14 @@ int net_send(const void *frame, unsigned len) {
     vb.bus = b->bus;
     vb.len = b->len;
     vb.write = 0;
-    vq_add(q, &vb, 1, b);
+    if (vq_add(q, &vb, 1, b) < 0) {         /* a ring smaller than the buffer pool */
+        dma_unmap(nd.source_id, b->bus, b->len);
+        b->next = tx_free;
+        tx_free = b;
+        tx_busy++;
+        irq_restore(s);
+        return -E_BUSY;
+    }
     tx_frames++;
     vq_kick(q);
     /* Reclaim at the next send; an interrupt only if the ring is more than half full. */
