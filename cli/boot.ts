@@ -1,8 +1,10 @@
 /**
- * `vamos boot [IMAGE]`: boots a kernel image (or the default guest) behind the boot ROM, streams
- * the serial console to stdout and, with --stats, prints the exit table of `perf kvm stat`.
+ * `vamos boot [IMAGE|DISK]`: boots a kernel image directly (or the default guest), or a boot
+ * disk through the firmware, with disks, a network device and the IOMMU in the virtio slots
+ * (docs/platform.md); streams the serial console to stdout and, with --stats, prints the exit
+ * table of `perf kvm stat`. With a host-socket network backend the run is asynchronous.
  */
-import { existsSync, fstatSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { bootRom } from '../firmware/build.js';
 import { defaultGuest } from '../guest-os/build.js';
 import { readImage } from '../toolchain/image/read.js';
@@ -10,7 +12,12 @@ import type { Image } from '../toolchain/image/format.js';
 import { BUILTIN_PROFILES, loadProfile, type CostProfile } from '../vmm/profile.js';
 import { MAX_RAM, MIN_RAM } from '../vmm/memory.js';
 import { formatPerfKvmStat } from '../vmm/stats.js';
-import { DEFAULT_MEM, Vm, type RunResult } from '../vmm/vm.js';
+import { DEFAULT_MEM, Vm, type RunResult, type VmDisk } from '../vmm/vm.js';
+import { VIRTIO_MMIO_SLOTS } from '../vmm/platform.js';
+import { FileBackend } from '../devices/virtio/blk/file-backend.js';
+import type { NetBackend } from '../devices/virtio/net/backend.js';
+import { UdpBackend } from '../devices/virtio/net/udp-backend.js';
+import { SlirpUdpBackend } from '../devices/virtio/net/slirp-udp.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import type { Io } from './io.js';
@@ -25,10 +32,15 @@ export const BOOT_FLAGS = {
   input: { kind: 'string', value: 'FILE', help: 'bytes for the serial console input (default: stdin when it is a file or pipe)' },
   trace: { kind: 'string', value: 'FILE', help: 'record every VM exit to FILE for `vamos report` (docs/trace-format.md)' },
   'trace-ring': { kind: 'count', value: 'N', help: 'with --trace, keep only the last N exits (bounded memory for long runs)' },
+  disk: { kind: 'list', value: 'PATH[,ro]', help: 'attach a disk image as virtio-blk (repeatable; slots in order)' },
+  net: { kind: 'list', value: 'SPEC', help: 'udp:HOSTPORT[:GUESTPORT], socket:LOCALPORT:REMOTEPORT or none (docs/network.md)' },
+  iommu: { kind: 'boolean', help: 'put the IOMMU at 0xFED90000 (IRQ 9) in front of every virtio device' },
 } satisfies Flags;
 
-const SYNOPSIS = 'vamos boot [options] [IMAGE]';
-const ABOUT = 'Boots IMAGE (an mx86 image from `vamos as`), or the default guest when none is given.';
+const SYNOPSIS = 'vamos boot [options] [IMAGE|DISK]';
+const ABOUT = 'Boots IMAGE (an mx86 image) directly, or DISK (a VBFS boot disk from `vamos mkdisk`) through\n' +
+  'the firmware, or the default guest when neither is given. Disks take the virtio slots first,\n' +
+  'then network devices (4 slots in all).';
 
 /** Exit codes for stops that are not a guest power-off (docs/cli.md). */
 export const EXIT_LIMIT = 124;
@@ -65,56 +77,178 @@ function stdinBytes(): Uint8Array | undefined {
   }
 }
 
-export function bootMain(argv: string[], io: Io): number {
+/** Bytes 0..3 of a VBFS boot disk (guest-os/include/bootfs.h: BOOTFS_MAGIC, little-endian). */
+const VBFS_MAGIC = 'VBFS';
+
+/** A network device as --net describes it, opened later (host sockets open asynchronously). */
+type NetSpec = { kind: 'udp'; hostPort: number; guestPort: number } | { kind: 'socket'; localPort: number; remotePort: number };
+
+export function bootMain(argv: string[], io: Io): number | Promise<number> {
   const { flags, positional } = parseArgs(argv, BOOT_FLAGS);
   if (flags.help) { io.stdout(bootUsage()); return 0; }
-  if (positional.length > 1) throw new UsageError(`boot takes one image, got ${positional.length}`);
+  if (positional.length > 1) throw new UsageError(`boot takes one image or disk, got ${positional.length}`);
   if (flags.mem !== undefined) checkMem(flags.mem);
+  const diskSpecs = (flags.disk ?? []).map(parseDiskFlag);
+  const netSpecs = (flags.net ?? []).map(parseNetFlag).filter((n): n is NetSpec => n !== undefined);
+  const bootDisk = positional.length === 1 && isBootDisk(positional[0]!);
+  const slots = diskSpecs.length + netSpecs.length + (bootDisk ? 1 : 0);
+  if (slots > VIRTIO_MMIO_SLOTS) {
+    throw new UsageError(`${slots} virtio devices (${bootDisk ? 'the boot disk, ' : ''}${diskSpecs.length} --disk, ${netSpecs.length} --net): the machine has ${VIRTIO_MMIO_SLOTS} slots`);
+  }
   const profile = loadProfileFlag(flags.profile);
-  let kernel: Image;
-  if (positional.length === 1) {
-    const path = positional[0];
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(path);
-    } catch (e) {
-      throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    kernel = readImage(bytes, path);
-  } else {
-    kernel = defaultGuest();
-  }
+  let kernel: Image | undefined;
+  if (positional.length === 1 && !bootDisk) kernel = readImage(readInput(positional[0]!), positional[0]!);
+  else if (positional.length === 0) kernel = defaultGuest();
   let input: Uint8Array | undefined;
-  if (flags.input !== undefined) {
-    try {
-      input = readFileSync(flags.input);
-    } catch (e) {
-      throw new Error(`${flags.input}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-  } else {
-    input = io.stdinIsData ? stdinBytes() : undefined;
-  }
+  if (flags.input !== undefined) input = readInput(flags.input);
+  else input = io.stdinIsData ? stdinBytes() : undefined;
   if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
   if (flags['trace-ring'] === 0) throw new UsageError('--trace-ring must be at least 1');
-  const firmware = bootRom();
-  const trace = flags.trace === undefined ? undefined
-    : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: positional[0] ?? 'default guest' });
-  const console = new ConsoleStream(io);
-  let last = 10;
-  const vm = new Vm({
-    kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '',
-    console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
+  const disks: VmDisk[] = [];
+  const nets: NetBackend[] = [];
+  const closeAll = (): void => {
+    for (const d of disks) d.backend.close?.();
+    for (const n of nets) n.close?.();
+  };
+  try {
+    if (bootDisk) disks.push({ backend: new FileBackend(positional[0]!, true) });
+    for (const d of diskSpecs) disks.push({ backend: new FileBackend(d.path, d.readOnly) });
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
+  const start = (): number | Promise<number> => {
+    const firmware = bootRom();
+    const label = positional[0] ?? 'default guest';
+    const trace = flags.trace === undefined ? undefined : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label });
+    const console = new ConsoleStream(io);
+    let last = 10;
+    const vm = new Vm({
+      kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
+      console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
+    });
+    const finish = (result: RunResult): number => {
+      vm.close();
+      console.flush();
+      trace?.close({
+        profile: vm.profile.name, cpuHz: vm.profile.cpuHz, stop: result.message,
+        symbols: [...(kernel?.symbols ?? []), ...firmware.symbols].filter((s) => s.kind !== 'label')
+          .map(({ name, value, size }) => ({ name, value, size })),
+      });
+      if (last !== 10) io.stdout('\n');
+      if (flags.stats) {
+        io.stdout('\n' + summaryLine(vm, result) + '\n' + deviceSummary(vm) + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
+      }
+      return exitCodeOf(result, io);
+    };
+    if (netSpecs.length === 0) return finish(vm.run());
+    return vm.runAsync().then(finish, (e: unknown) => { vm.close(); throw e; });
+  };
+  if (netSpecs.length === 0) {
+    try {
+      return start();
+    } catch (e) {
+      closeAll();
+      throw e;
+    }
+  }
+  return openNets(netSpecs, nets).then(start).catch((e: unknown) => {
+    closeAll();
+    throw e;
   });
-  const result = vm.run();
-  console.flush();
-  trace?.close({
-    profile: vm.profile.name, cpuHz: vm.profile.cpuHz, stop: result.message,
-    symbols: [...kernel.symbols, ...firmware.symbols].filter((s) => s.kind !== 'label')
-      .map(({ name, value, size }) => ({ name, value, size })),
-  });
-  if (last !== 10) io.stdout('\n');
-  if (flags.stats) io.stdout('\n' + summaryLine(vm, result) + '\n\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
-  return exitCodeOf(result, io);
+}
+
+async function openNets(specs: NetSpec[], into: NetBackend[]): Promise<void> {
+  for (const s of specs) {
+    into.push(s.kind === 'udp'
+      ? await SlirpUdpBackend.open({ hostPort: s.hostPort, guestPort: s.guestPort })
+      : await UdpBackend.open({ localPort: s.localPort, remotePort: s.remotePort }));
+  }
+}
+
+function readInput(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** Whether `path` starts with the VBFS magic; a file that cannot be read is reported by the reader. */
+function isBootDisk(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    const head = new Uint8Array(4);
+    const n = readSync(fd, head, 0, 4, 0);
+    return n === 4 && new TextDecoder('latin1').decode(head) === VBFS_MAGIC;
+  } catch (e) {
+    throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** PATH or PATH,ro. */
+export function parseDiskFlag(text: string): { path: string; readOnly: boolean } {
+  const comma = text.lastIndexOf(',');
+  if (comma < 0) {
+    if (text === '') throw new UsageError('--disk: empty path');
+    return { path: text, readOnly: false };
+  }
+  const path = text.slice(0, comma);
+  const opt = text.slice(comma + 1);
+  if (opt !== 'ro' && opt !== 'rw') throw new UsageError(`--disk: unknown option '${opt}' in '${text}' (expected PATH or PATH,ro)`);
+  if (path === '') throw new UsageError(`--disk: empty path in '${text}'`);
+  return { path, readOnly: opt === 'ro' };
+}
+
+function parsePort(text: string | undefined, what: string, spec: string, min = 1): number {
+  if (text === undefined || !/^\d{1,5}$/.test(text) || Number(text) < min || Number(text) > 65535) {
+    throw new UsageError(`--net: ${what} in '${spec}' must be a port number ${min}..65535`);
+  }
+  return Number(text);
+}
+
+/** udp:HOSTPORT[:GUESTPORT], socket:LOCALPORT:REMOTEPORT, none. */
+export function parseNetFlag(text: string): NetSpec | undefined {
+  const [kind, ...rest] = text.split(':');
+  if (kind === 'none' && rest.length === 0) return undefined;
+  if (kind === 'udp' && (rest.length === 1 || rest.length === 2)) {
+    const hostPort = parsePort(rest[0], 'HOSTPORT', text);
+    return { kind: 'udp', hostPort, guestPort: rest.length === 2 ? parsePort(rest[1], 'GUESTPORT', text) : hostPort };
+  }
+  if (kind === 'socket' && rest.length === 2) {
+    return { kind: 'socket', localPort: parsePort(rest[0], 'LOCALPORT', text, 0), remotePort: parsePort(rest[1], 'REMOTEPORT', text) };
+  }
+  throw new UsageError(`--net: '${text}' is not udp:HOSTPORT[:GUESTPORT], socket:LOCALPORT:REMOTEPORT or none`);
+}
+
+/** One line per slot device (and the IOMMU): what the exit table cannot say. */
+function deviceSummary(vm: Vm): string {
+  const lines: string[] = [];
+  for (const s of vm.slots) {
+    const t = s.transport.stats;
+    const head = `${s.name} (slot ${s.slot}, 0x${s.base.toString(16)}, irq ${s.irq}): ${t.notifications} notifications, ${t.usedInterrupts} interrupts (${t.interruptsSuppressed} suppressed)`;
+    if ('reads' in s.device.stats) {
+      const b = s.device.stats;
+      lines.push(`${head}, ${b.reads} reads (${b.bytesRead} bytes), ${b.writes} writes (${b.bytesWritten} bytes), ${b.flushes} flushes, ${b.ioErrors} errors`);
+    } else {
+      const n = s.device.stats;
+      lines.push(`${head}, ${n.txFrames} frames sent, ${n.rxFrames} received, ${n.rxDroppedNoBuffer + n.rxDroppedNotReady + n.rxDroppedOversize} dropped`);
+    }
+    if (t.lastError !== undefined) lines.push(`  last error: ${t.lastError}`);
+  }
+  const c = vm.iommu?.counters;
+  if (c) {
+    lines.push(`iommu (0xfed90000, irq 9): ${c.translations} translations, ${c.iotlbMisses} IOTLB misses, ` +
+      `${c.invalidationsPage + c.invalidationsDevice + c.invalidationsGlobal} invalidations, ${vm.iommu!.faults().length} faults recorded`);
+  }
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
 function checkMem(bytes: number): void {

@@ -9,6 +9,7 @@ import { bootMain, bootUsage } from './boot.js';
 import { reportMain, reportUsage } from './report.js';
 import { ccMain, ccUsage } from './cc.js';
 import { runMain, runUsage } from './run.js';
+import { mkdiskMain, mkdiskUsage } from './mkdisk.js';
 import { UsageError } from './args.js';
 import { processIo, type Io } from './io.js';
 import { asMain } from '../toolchain/as/cli.js';
@@ -16,16 +17,18 @@ import { objdumpMain } from '../toolchain/objdump.js';
 
 interface Command {
   readonly about: string;
-  readonly main: (argv: string[], io: Io) => number;
+  /** A command may finish asynchronously (boot with a host-socket network backend). */
+  readonly main: (argv: string[], io: Io) => number | Promise<number>;
   readonly usage?: () => string;
 }
 
 const COMMANDS: Record<string, Command> = {
-  boot: { about: 'boot an image (or the default guest) and show its console', main: bootMain, usage: bootUsage },
+  boot: { about: 'boot an image or a boot disk (or the default guest) and show its console', main: bootMain, usage: bootUsage },
   as: { about: 'assemble mx86 source into an image', main: (argv, io) => asMain(argv, io) },
   objdump: { about: 'show the header, symbols and disassembly of an image', main: (argv, io) => objdumpMain(argv, io) },
   cc: { about: 'compile and link C and assembly into an image', main: ccMain, usage: ccUsage },
   run: { about: 'run a hosted program (an image or C sources); exits with its status', main: runMain, usage: runUsage },
+  mkdisk: { about: 'build a boot disk from a kernel image and user programs', main: mkdiskMain, usage: mkdiskUsage },
   report: { about: 'exit tables (perf kvm stat columns), diffs and charts from a --trace file', main: reportMain, usage: reportUsage },
 };
 
@@ -34,7 +37,11 @@ function topUsage(): string {
   return `usage: vamos <command> [options]\n\ncommands:\n${rows.join('\n')}\n\nRun 'vamos <command> --help' for a command's options.\n`;
 }
 
-export function main(argv: string[], io: Io): number {
+/**
+ * Runs a command. Synchronous commands return their exit code; a command that finishes
+ * asynchronously gives a promise of it, with the same error handling.
+ */
+export function main(argv: string[], io: Io): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(topUsage());
@@ -46,21 +53,27 @@ export function main(argv: string[], io: Io): number {
     return 2;
   }
   try {
-    return cmd.main(rest, io);
+    const r = cmd.main(rest, io);
+    return typeof r === 'number' ? r : r.catch((e: unknown) => failure(e, name, cmd, io));
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`vamos ${name}: ${e.message}\n${cmd.usage ? cmd.usage() : ''}`);
-      return 2;
-    }
-    if (e instanceof Error && !isHostBug(e)) {
-      io.stderr(`vamos ${name}: ${e.message.split('\n')[0]}\n`);
-      return 1;
-    }
-    // A bug in vamos itself: still one line for the user, the stack only on request.
-    io.stderr(`vamos ${name}: internal error: ${String((e as Error)?.message ?? e).split('\n')[0]} (set VAMOS_DEBUG=1 for details)\n`);
-    if (process.env.VAMOS_DEBUG) io.stderr(String((e as Error)?.stack) + '\n');
-    return 70;
+    return failure(e, name, cmd, io);
   }
+}
+
+/** Every failure as one line on stderr and its exit code (docs/cli.md). */
+function failure(e: unknown, name: string, cmd: Command, io: Io): number {
+  if (e instanceof UsageError) {
+    io.stderr(`vamos ${name}: ${e.message}\n${cmd.usage ? cmd.usage() : ''}`);
+    return 2;
+  }
+  if (e instanceof Error && !isHostBug(e)) {
+    io.stderr(`vamos ${name}: ${e.message.split('\n')[0]}\n`);
+    return 1;
+  }
+  // A bug in vamos itself: still one line for the user, the stack only on request.
+  io.stderr(`vamos ${name}: internal error: ${String((e as Error)?.message ?? e).split('\n')[0]} (set VAMOS_DEBUG=1 for details)\n`);
+  if (process.env.VAMOS_DEBUG) io.stderr(String((e as Error)?.stack) + '\n');
+  return 70;
 }
 
 /** TypeError, RangeError and friends come from our code, not the user's input. */
@@ -76,4 +89,8 @@ function invokedDirectly(): boolean {
   }
 }
 
-if (invokedDirectly()) process.exitCode = main(process.argv.slice(2), processIo());
+if (invokedDirectly()) {
+  const code = main(process.argv.slice(2), processIo());
+  if (typeof code === 'number') process.exitCode = code;
+  else void code.then((c) => { process.exitCode = c; });
+}

@@ -16,21 +16,40 @@ import { ExitCostTable, loadProfile, type CostProfile } from './profile.js';
 import { ExitStats } from './stats.js';
 import { HypercallTable } from './hypercalls.js';
 import type { TraceRecorder } from './trace/recorder.js';
-import { KERNEL_MIN_ADDR, writeBootInfo } from './bootinfo.js';
+import { BootInfoError, CMDLINE_MAX, KERNEL_MIN_ADDR, standardMemmap, writeBootInfo } from './bootinfo.js';
 import { answerCpuid } from './cpuid.js';
 import { Pic, PIC_PORT_COUNT, PIC_PRIMARY_PORT, PIC_SECONDARY_PORT } from '../devices/pic/pic.js';
 import { COM1_IRQ, COM1_PORT, UART_PORT_COUNT, Uart16550 } from '../devices/serial/uart16550.js';
 import { Timer, TIMER_IRQ, TIMER_PORT, TIMER_PORT_COUNT } from '../devices/timer/timer.js';
 import { PowerPort, POWER_PORT, POWER_PORT_COUNT } from '../devices/power/power.js';
 import { NullPort, NULL_PORT } from '../devices/null/null-port.js';
+import { FwCfg, FWCFG_PORT, FWCFG_PORT_COUNT } from '../devices/fwcfg/fwcfg.js';
+import { Iommu } from '../devices/iommu/iommu.js';
+import type { VirtioBlk } from '../devices/virtio/blk/device.js';
+import type { VirtioNet } from '../devices/virtio/net/device.js';
+import type { NetBackend } from '../devices/virtio/net/backend.js';
+import { BOOT_NO_DEVICE, IOMMU_IRQ, IOMMU_MMIO_BASE, IOMMU_MMIO_SIZE, VIRTIO_MMIO_STRIDE } from './platform.js';
+import { attachSlots, type SlotDevice, type VmDisk } from './slots.js';
+
+export { VmConfigError, type SlotDevice, type VmDisk } from './slots.js';
 
 export const DEFAULT_MEM = 64 * 1024 * 1024;
 
 export interface VmOptions {
   memSize?: number;
   profile?: CostProfile;
-  /** Loaded into RAM; its entry is handed to the firmware through the boot-information block. */
-  kernel: Image;
+  /**
+   * Loaded into RAM; its entry is handed to the firmware through the boot-information block.
+   * Absent: a disk boot, no block is written and the firmware loads the kernel from the first
+   * bootable disk.
+   */
+  kernel?: Image;
+  /** virtio-blk disks, in slots 0, 1, ... (docs/platform.md). */
+  disks?: readonly VmDisk[];
+  /** virtio-net devices, in the slots after the disks. */
+  nets?: readonly NetBackend[];
+  /** Put the IOMMU at 0xFED90000 (IRQ 9) and every slot device behind it (source id = slot). */
+  iommu?: boolean;
   /** The boot ROM image (addresses in the ROM window). */
   firmware: Image;
   cmdline?: string;
@@ -47,6 +66,27 @@ export interface VmOptions {
   onExit?: (exit: VmExit, cycles: number, device: string | undefined, at: number, eip: number) => void;
   /** Records every exit for `vamos report` (vmm/trace). */
   trace?: TraceRecorder;
+}
+
+export interface AsyncRunOptions {
+  /** Host milliseconds of guest execution between turns of the event loop (default 4). */
+  sliceMs?: number;
+  /** At most this many guest instructions between checks of the host clock (default 200000). */
+  sliceInstructions?: number;
+  /** Idle virtual milliseconds that make the VMM sleep in host time (default 1). */
+  idleMs?: number;
+  /** The longest host sleep for idle virtual time, in milliseconds (default 10). */
+  maxIdleMs?: number;
+}
+
+interface AsyncState {
+  readonly sliceMs: number;
+  readonly sliceInstructions: number;
+  readonly idleMs: number;
+  readonly maxIdleMs: number;
+  lastYield: number;
+  /** Idle virtual time skipped since the last host sleep, in milliseconds. */
+  idleDebtMs: number;
 }
 
 export type StopReason = 'poweroff' | 'shutdown' | 'instruction-limit' | 'halted';
@@ -74,14 +114,27 @@ export class Vm {
   readonly uart: Uart16550;
   readonly timer: Timer;
   readonly power: PowerPort;
+  readonly fwcfg: FwCfg;
+  /** Present with `iommu: true`. */
+  readonly iommu: Iommu | undefined;
+  /** Occupied virtio-mmio slots, in slot order. */
+  readonly slots: SlotDevice[];
+  /** The disks' device models (their stats), in `disks` order. */
+  readonly blk: VirtioBlk[];
+  /** The network devices' models, in `nets` order. */
+  readonly net: VirtioNet[];
   /** Writes the guest made to its ROM (discarded, as with a read-only memslot). */
   romWrites = 0;
 
+  private readonly disks: readonly VmDisk[];
+  private readonly nets: readonly NetBackend[];
   private readonly costs: ExitCostTable;
   private readonly maxInstructions: number;
   private readonly onExit: VmOptions['onExit'];
   private readonly trace: TraceRecorder | undefined;
   private irqRaised = false;
+  /** Set while runAsync waits in an idle hlt: an interrupt raised by a host event ends the wait. */
+  private wake: (() => void) | undefined;
   private sliceEnd: number;
   /** Cycles already charged for retired instructions (kept exact with a fractional CPI). */
   private chargedRetired = 0;
@@ -97,7 +150,10 @@ export class Vm {
     this.trace = opts.trace;
     this.sliceEnd = this.profile.timesliceCycles;
 
-    this.pic = new Pic(() => { this.irqRaised = true; });
+    this.pic = new Pic(() => {
+      this.irqRaised = true;
+      this.wake?.();
+    });
     this.ports.map(PIC_PRIMARY_PORT, PIC_PORT_COUNT, this.pic);
     this.ports.map(PIC_SECONDARY_PORT, PIC_PORT_COUNT, this.pic.secondary);
     const console = opts.console ?? ((): void => {});
@@ -110,9 +166,31 @@ export class Vm {
     this.ports.map(NULL_PORT, 1, new NullPort());
     if (opts.input) this.uart.pushInput(opts.input);
 
+    const cmdline = opts.cmdline ?? '';
+    const cmdBytes = new TextEncoder().encode(cmdline).length;
+    if (cmdBytes >= CMDLINE_MAX) throw new BootInfoError(`command line is ${cmdBytes} bytes; at most ${CMDLINE_MAX - 1} fit`);
+    this.iommu = opts.iommu ? new Iommu(this.mem, this.pic.line(IOMMU_IRQ)) : undefined;
+    if (this.iommu) this.mmio.map(IOMMU_MMIO_BASE, IOMMU_MMIO_SIZE, this.iommu);
+    this.fwcfg = new FwCfg({
+      memSize: this.mem.ramSize, cmdline, iommuBase: this.iommu ? IOMMU_MMIO_BASE : 0, iommuIrq: this.iommu ? IOMMU_IRQ : 0,
+    });
+    this.ports.map(FWCFG_PORT, FWCFG_PORT_COUNT, this.fwcfg);
+    this.disks = opts.disks ?? [];
+    this.nets = opts.nets ?? [];
+    const slots = attachSlots({ mmio: this.mmio, pic: this.pic, mem: this.mem, clock: this.clock, profile: this.profile, iommu: this.iommu }, this.disks, this.nets);
+    this.slots = slots.slots;
+    this.blk = slots.blk;
+    this.net = slots.net;
+
     this.loadFirmware(opts.firmware);
-    this.loadKernel(opts.kernel, opts.cmdline ?? '');
+    if (opts.kernel) this.loadKernel(opts.kernel, cmdline);
     this.cpu.eip = RESET_VECTOR;
+  }
+
+  /** Closes the disk and network backends (files, sockets) given to this VM. */
+  close(): void {
+    for (const d of this.disks) d.backend.close?.();
+    for (const n of this.nets) n.close?.();
   }
 
   private loadFirmware(fw: Image): void {
@@ -135,6 +213,13 @@ export class Vm {
     loadImage(kernel, this.mem.ram, 'kernel');
     writeBootInfo(this.mem, {
       memSize: this.mem.ramSize, cmdline, kernelEntry: kernel.entry, kernelEnd: (end + 0xfff) & ~0xfff,
+      bootDevice: BOOT_NO_DEVICE,
+      devices: this.slots.map((s) => ({
+        mmioBase: s.base, mmioSize: VIRTIO_MMIO_STRIDE, irq: s.irq, virtioId: s.device.deviceId, sourceId: s.slot,
+      })),
+      iommuBase: this.iommu ? IOMMU_MMIO_BASE : 0,
+      iommuIrq: this.iommu ? IOMMU_IRQ : 0,
+      memmap: standardMemmap(this.mem.ramSize),
     });
   }
 
@@ -143,12 +228,57 @@ export class Vm {
     return (this.clock.now * 1e9) / this.profile.cpuHz;
   }
 
-  /** Runs until the guest powers off, shuts down, halts for good or hits the instruction limit. */
+  /**
+   * Runs until the guest powers off, shuts down, halts for good or hits the instruction limit.
+   * Deterministic: nothing but the virtual clock decides what happens when.
+   */
   run(): RunResult {
+    return this.loop(undefined) as RunResult;
+  }
+
+  /**
+   * Like run(), but gives Node's event loop a turn between slices so that host-socket backends
+   * (UDP) can deliver, and, when the guest idles in hlt, waits a little real time before
+   * skipping virtual time to the next timer event, so an idle server does not spin a core.
+   * Not deterministic when a backend talks to the host (docs/platform.md); run() is.
+   */
+  async runAsync(opts: AsyncRunOptions = {}): Promise<RunResult> {
+    const a: AsyncState = {
+      sliceMs: opts.sliceMs ?? 4,
+      sliceInstructions: opts.sliceInstructions ?? 200_000,
+      idleMs: opts.idleMs ?? 1,
+      maxIdleMs: Math.max(opts.maxIdleMs ?? 10, opts.idleMs ?? 1),
+      lastYield: performance.now(),
+      idleDebtMs: 0,
+    };
+    for (;;) {
+      const r = this.loop(a);
+      if (r === 'yield') {
+        this.irqRaised = false;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        // A frame that arrived while the guest ran interrupted it: an external-interrupt exit.
+        if (this.irqRaised) this.account({ reason: 'external-interrupt' }, undefined, this.profile.exitCycles['external-interrupt']);
+        a.lastYield = performance.now();
+        continue;
+      }
+      if (r !== 'idle') return r;
+      const stop = await this.idleAsync(a);
+      if (stop !== undefined) return stop;
+      a.lastYield = performance.now();
+    }
+  }
+
+  /**
+   * The run loop shared by run() (`a` undefined: never pauses) and runAsync(), which it leaves
+   * with 'yield' when a slice of host time is used up, or 'idle' when the guest halted and no
+   * interrupt is deliverable yet.
+   */
+  private loop(a: AsyncState | undefined): RunResult | 'yield' | 'idle' {
     const cpu = this.cpu;
     const p = this.profile;
     for (;;) {
       if (this.power.poweredOff) return this.result('poweroff', `guest powered off with exit code ${this.power.exitCode}`);
+      if (a !== undefined && performance.now() - a.lastYield >= a.sliceMs) return 'yield';
       this.injectPending();
       const now = this.clock.now;
       const deadline = Math.min(this.clock.nextDeadline(), this.sliceEnd);
@@ -158,6 +288,7 @@ export class Vm {
         if (left <= 0) return this.result('instruction-limit', `stopped after ${cpu.retired} instructions (--max-instructions)`);
         budget = Math.min(budget, left);
       }
+      if (a !== undefined) budget = Math.min(budget, a.sliceInstructions);
       cpu.tsc = now;
       const exit = cpu.run(budget);
       this.chargeInstructions();
@@ -170,11 +301,57 @@ export class Vm {
         return this.result('shutdown', `guest shut down: ${exit.cause}`);
       }
       this.handleExit(exit);
-      if (exit.reason === 'hlt' && !this.waitForInterrupt()) {
-        return this.result('halted', cpu.interruptsEnabled
-          ? 'guest halted with nothing left to wake it (no timer armed, no input pending)'
-          : 'guest halted with interrupts disabled');
+      if (exit.reason !== 'hlt') continue;
+      if (a !== undefined) {
+        if (!this.power.poweredOff && !(this.pic.pendingVector() >= 0 && cpu.interruptsEnabled)) return 'idle';
+      } else if (!this.waitForInterrupt()) {
+        return this.halted();
       }
+    }
+  }
+
+  private halted(): RunResult {
+    return this.result('halted', this.cpu.interruptsEnabled
+      ? 'guest halted with nothing left to wake it (no timer armed, no input pending)'
+      : 'guest halted with interrupts disabled');
+  }
+
+  /**
+   * runAsync's hlt. Idle virtual time is paced by host time: the virtual time skipped is
+   * summed, and once it reaches `idleMs` the VMM sleeps that long, up to `maxIdleMs`, before
+   * skipping on (an interrupt raised by a host event ends the sleep early); shorter gaps only
+   * yield to the event loop, so a disk completion 20 us ahead costs no host millisecond. With
+   * network backends and no clock event at all, wait for the host indefinitely.
+   */
+  private async idleAsync(a: AsyncState): Promise<RunResult | undefined> {
+    for (;;) {
+      if (this.power.poweredOff) return undefined;
+      if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return undefined;
+      if (!this.cpu.interruptsEnabled) return this.halted();
+      const next = this.clock.nextDeadline();
+      if (next === Infinity && this.nets.length === 0) return this.halted();
+      if (next !== Infinity) a.idleDebtMs += ((next - this.clock.now) / this.profile.cpuHz) * 1e3;
+      if (next === Infinity || a.idleDebtMs >= a.idleMs) {
+        const ms = next === Infinity ? a.maxIdleMs : Math.min(a.idleDebtMs, a.maxIdleMs);
+        a.idleDebtMs = 0;
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            this.wake = undefined;
+            resolve();
+          };
+          const timer = setTimeout(done, ms);
+          this.wake = done;
+        });
+      } else {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return undefined;
+      const at = this.clock.nextDeadline();
+      if (at === Infinity) continue;
+      if (at > this.clock.now) this.clock.advance(at - this.clock.now);
+      this.sliceEnd = Math.max(this.sliceEnd, this.clock.now + this.profile.timesliceCycles);
+      this.clock.runDue();
     }
   }
 
