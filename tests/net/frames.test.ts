@@ -1,7 +1,12 @@
 /** The frame codec (devices/virtio/net/frames.ts) and the in-process virtual host. */
 import t from 'tap';
 import fc from 'fast-check';
-import { buildArp, buildUdp, internetChecksum, parseArp, parseUdp, ARP_REQUEST, ARP_REPLY } from '../../devices/virtio/net/frames.js';
+import { buildArpFrame, buildUdpFrame, inetChecksum, parseFrame, ARP_REQUEST, ARP_REPLY, type ArpPacket, type UdpDatagram } from '../../devices/virtio/net/frames.js';
+
+const buildUdp = (d: UdpDatagram): Uint8Array => buildUdpFrame(d);
+const parseUdp = (f: Uint8Array): UdpDatagram | undefined => { const p = parseFrame(f); return p.kind === 'udp' ? p.d : undefined; };
+const buildArp = (a: ArpPacket, dst: Uint8Array): Uint8Array => buildArpFrame(dst, a.senderMac, a);
+const parseArp = (f: Uint8Array): ArpPacket | undefined => { const p = parseFrame(f); return p.kind === 'arp' ? p.a : undefined; };
 import { GATEWAY_IP, GATEWAY_MAC, GUEST_IP, VirtualHost } from '../../devices/virtio/net/virtual-host.js';
 
 const mac = fc.uint8Array({ minLength: 6, maxLength: 6 });
@@ -10,7 +15,7 @@ const port = fc.integer({ min: 0, max: 0xffff });
 
 t.test('the IPv4 header checksum matches the textbook example', async (t) => {
   const h = Uint8Array.from([0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7]);
-  t.equal(internetChecksum(h, 0, 20), 0xb861);
+  t.equal(inetChecksum(h, 0, 20), 0xb861);
 });
 
 t.test('UDP frames round-trip and any corrupted byte of the headers or payload is caught', async (t) => {

@@ -7,7 +7,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { SlirpUdpBackend } from '../../devices/virtio/net/slirp-udp.js';
 import {
   ETHERTYPE_ARP, ETHERTYPE_IPV4, buildArpFrame, buildUdpFrame, inetChecksum, parseFrame,
-} from '../../devices/virtio/net/slirp-frames.js';
+} from '../../devices/virtio/net/frames.js';
 import { NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP } from '../../vmm/platform.js';
 
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);

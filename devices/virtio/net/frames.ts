@@ -1,46 +1,50 @@
 /**
- * Ethernet II, ARP, IPv4 and UDP frames: building and parsing, for the host-side network
- * endpoints (the user-mode UDP backend, the in-process virtual host of the workload driver).
- * Parsing never throws: a frame that is not a well-formed one of these gives undefined.
- * RFC 826 (ARP), RFC 791 (IPv4), RFC 768 (UDP), RFC 1071 (the Internet checksum).
+ * The framing of the host-side networks (docs/network.md: the user-mode backend and the in-process virtual host): Ethernet II, ARP for IPv4, IPv4
+ * without options or fragments, UDP. Pure functions over bytes, so the backend's socket code
+ * stays small and every byte of a frame can be tested by hand.
  */
 
+export const ETH_HEADER = 14;
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
-export const IPPROTO_UDP = 17;
-export const ETH_HEADER = 14;
 export const IPV4_HEADER = 20;
 export const UDP_HEADER = 8;
+export const IPPROTO_UDP = 17;
+export const ARP_PACKET = 28;
 export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;
-export const BROADCAST_MAC = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+/** Standard Ethernet payload: the largest IPv4 packet sent to the guest without fragmenting. */
+export const MTU = 1500;
+export const MAX_UDP_PAYLOAD = MTU - IPV4_HEADER - UDP_HEADER;
 
-export function ipToString(ip: number): string {
-  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
+export const BROADCAST_MAC = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+
+export function ipString(ip: number): string {
+  return [ip >>> 24, (ip >>> 16) & 0xff, (ip >>> 8) & 0xff, ip & 0xff].join('.');
 }
 
-export function macToString(mac: Uint8Array): string {
-  return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join(':');
+export function macString(mac: Uint8Array): string {
+  return Array.from(mac.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-/** RFC 1071 one's-complement sum of 16-bit words, folded, not yet inverted. */
-function sum16(b: Uint8Array, start: number, end: number, acc = 0): number {
-  let s = acc;
+/** The Internet checksum (RFC 1071) of `data`, starting from a partial sum. */
+export function inetChecksum(data: Uint8Array, start = 0, end = data.length, sum = 0): number {
   let i = start;
-  for (; i + 1 < end; i += 2) s += (b[i] << 8) | b[i + 1];
-  if (i < end) s += b[i] << 8;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return s;
+  for (; i + 1 < end; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
+  if (i < end) sum += data[i]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
 }
 
-export function internetChecksum(b: Uint8Array, start: number, end: number, acc = 0): number {
-  return ~sum16(b, start, end, acc) & 0xffff;
-}
-
-function udpChecksum(f: Uint8Array, ip: number, srcIp: number, dstIp: number, udpLen: number): number {
-  const pseudo = ((srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff) + IPPROTO_UDP + udpLen);
-  const c = internetChecksum(f, ip + IPV4_HEADER, ip + IPV4_HEADER + udpLen, pseudo % 0xffff);
-  return c === 0 ? 0xffff : c; // RFC 768: a computed 0 is sent as all ones
+/** The UDP checksum over the IPv4 pseudo-header and the UDP segment at [off, off+len). */
+function udpChecksum(frame: Uint8Array, src: number, dst: number, off: number, len: number): number {
+  let sum = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + IPPROTO_UDP + len;
+  let i = off;
+  for (; i + 1 < off + len; i += 2) sum += (frame[i]! << 8) | frame[i + 1]!;
+  if (i < off + len) sum += frame[i]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const c = ~sum & 0xffff;
+  return c === 0 ? 0xffff : c; // 0 means "no checksum" in UDP
 }
 
 export interface UdpDatagram {
@@ -53,54 +57,32 @@ export interface UdpDatagram {
   payload: Uint8Array;
 }
 
-export function buildUdp(d: UdpDatagram): Uint8Array {
+/** An Ethernet/IPv4/UDP frame, with both checksums computed. */
+export function buildUdpFrame(d: UdpDatagram, ipId = 0): Uint8Array {
   const udpLen = UDP_HEADER + d.payload.length;
-  const f = new Uint8Array(ETH_HEADER + IPV4_HEADER + udpLen);
+  const ipLen = IPV4_HEADER + udpLen;
+  const f = new Uint8Array(ETH_HEADER + ipLen);
   const v = new DataView(f.buffer);
-  f.set(d.dstMac, 0);
-  f.set(d.srcMac, 6);
+  f.set(d.dstMac.subarray(0, 6), 0);
+  f.set(d.srcMac.subarray(0, 6), 6);
   v.setUint16(12, ETHERTYPE_IPV4);
   const ip = ETH_HEADER;
   f[ip] = 0x45;
-  v.setUint16(ip + 2, IPV4_HEADER + udpLen);
+  v.setUint16(ip + 2, ipLen);
+  v.setUint16(ip + 4, ipId & 0xffff);
   v.setUint16(ip + 6, 0x4000); // don't fragment
   f[ip + 8] = 64;
   f[ip + 9] = IPPROTO_UDP;
-  v.setUint32(ip + 12, d.srcIp);
-  v.setUint32(ip + 16, d.dstIp);
-  v.setUint16(ip + 10, internetChecksum(f, ip, ip + IPV4_HEADER));
-  const u = ip + IPV4_HEADER;
-  v.setUint16(u, d.srcPort);
-  v.setUint16(u + 2, d.dstPort);
-  v.setUint16(u + 4, udpLen);
-  f.set(d.payload, u + UDP_HEADER);
-  v.setUint16(u + 6, udpChecksum(f, ip, d.srcIp, d.dstIp, udpLen));
+  v.setUint32(ip + 12, d.srcIp >>> 0);
+  v.setUint32(ip + 16, d.dstIp >>> 0);
+  v.setUint16(ip + 10, inetChecksum(f, ip, ip + IPV4_HEADER));
+  const udp = ip + IPV4_HEADER;
+  v.setUint16(udp, d.srcPort);
+  v.setUint16(udp + 2, d.dstPort);
+  v.setUint16(udp + 4, udpLen);
+  f.set(d.payload, udp + UDP_HEADER);
+  v.setUint16(udp + 6, udpChecksum(f, d.srcIp >>> 0, d.dstIp >>> 0, udp, udpLen));
   return f;
-}
-
-/** A well-formed IPv4/UDP frame (checksums verified; UDP checksum 0 means none), else undefined. */
-export function parseUdp(f: Uint8Array): UdpDatagram | undefined {
-  if (f.length < ETH_HEADER + IPV4_HEADER + UDP_HEADER) return undefined;
-  const v = new DataView(f.buffer, f.byteOffset, f.byteLength);
-  if (v.getUint16(12) !== ETHERTYPE_IPV4) return undefined;
-  const ip = ETH_HEADER;
-  if (f[ip] !== 0x45 || f[ip + 9] !== IPPROTO_UDP) return undefined; // no options
-  const total = v.getUint16(ip + 2);
-  if (total < IPV4_HEADER + UDP_HEADER || ip + total > f.length) return undefined;
-  if ((v.getUint16(ip + 6) & 0x3fff) !== 0) return undefined; // a fragment
-  if (internetChecksum(f, ip, ip + IPV4_HEADER) !== 0) return undefined;
-  const u = ip + IPV4_HEADER;
-  const udpLen = v.getUint16(u + 4);
-  if (udpLen < UDP_HEADER || udpLen > total - IPV4_HEADER) return undefined;
-  const srcIp = v.getUint32(ip + 12), dstIp = v.getUint32(ip + 16);
-  if (v.getUint16(u + 6) !== 0) {
-    const pseudo = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff) + IPPROTO_UDP + udpLen;
-    if (internetChecksum(f, u, u + udpLen, pseudo % 0xffff) !== 0) return undefined;
-  }
-  return {
-    dstMac: f.slice(0, 6), srcMac: f.slice(6, 12), srcIp, dstIp,
-    srcPort: v.getUint16(u), dstPort: v.getUint16(u + 2), payload: f.slice(u + UDP_HEADER, u + udpLen),
-  };
 }
 
 export interface ArpPacket {
@@ -111,27 +93,87 @@ export interface ArpPacket {
   targetIp: number;
 }
 
-export function buildArp(a: ArpPacket, dstMac: Uint8Array): Uint8Array {
-  const f = new Uint8Array(ETH_HEADER + 28);
+export function buildArpFrame(dstMac: Uint8Array, srcMac: Uint8Array, a: ArpPacket): Uint8Array {
+  const f = new Uint8Array(ETH_HEADER + ARP_PACKET);
   const v = new DataView(f.buffer);
-  f.set(dstMac, 0);
-  f.set(a.senderMac, 6);
+  f.set(dstMac.subarray(0, 6), 0);
+  f.set(srcMac.subarray(0, 6), 6);
   v.setUint16(12, ETHERTYPE_ARP);
-  v.setUint16(14, 1); // Ethernet
-  v.setUint16(16, ETHERTYPE_IPV4);
-  f[18] = 6;
-  f[19] = 4;
-  v.setUint16(20, a.op);
-  f.set(a.senderMac, 22);
-  v.setUint32(28, a.senderIp);
-  f.set(a.targetMac, 32);
-  v.setUint32(38, a.targetIp);
+  const p = ETH_HEADER;
+  v.setUint16(p, 1); // Ethernet
+  v.setUint16(p + 2, ETHERTYPE_IPV4);
+  f[p + 4] = 6;
+  f[p + 5] = 4;
+  v.setUint16(p + 6, a.op);
+  f.set(a.senderMac.subarray(0, 6), p + 8);
+  v.setUint32(p + 14, a.senderIp >>> 0);
+  f.set(a.targetMac.subarray(0, 6), p + 18);
+  v.setUint32(p + 24, a.targetIp >>> 0);
   return f;
 }
 
-export function parseArp(f: Uint8Array): ArpPacket | undefined {
-  if (f.length < ETH_HEADER + 28) return undefined;
+/** What a frame from the guest is, or why it is not something the network carries. */
+export type Parsed =
+  | { kind: 'udp'; d: UdpDatagram }
+  | { kind: 'arp'; srcMac: Uint8Array; a: ArpPacket }
+  | { kind: 'ignored'; why: string }
+  | { kind: 'malformed'; why: string };
+
+/** Parses a frame from the guest. Never throws: every byte of it may be garbage. */
+export function parseFrame(f: Uint8Array): Parsed {
+  if (f.length < ETH_HEADER) return { kind: 'malformed', why: `frame of ${f.length} bytes, shorter than an Ethernet header` };
   const v = new DataView(f.buffer, f.byteOffset, f.byteLength);
-  if (v.getUint16(12) !== ETHERTYPE_ARP || v.getUint16(14) !== 1 || v.getUint16(16) !== ETHERTYPE_IPV4 || f[18] !== 6 || f[19] !== 4) return undefined;
-  return { op: v.getUint16(20), senderMac: f.slice(22, 28), senderIp: v.getUint32(28), targetMac: f.slice(32, 38), targetIp: v.getUint32(38) };
+  const dstMac = f.slice(0, 6);
+  const srcMac = f.slice(6, 12);
+  const type = v.getUint16(12);
+  if (type === ETHERTYPE_ARP) return parseArp(f, v, srcMac);
+  if (type !== ETHERTYPE_IPV4) return { kind: 'ignored', why: `ethertype 0x${type.toString(16).padStart(4, '0')}` };
+  const ip = ETH_HEADER;
+  if (f.length < ip + IPV4_HEADER) return { kind: 'malformed', why: 'truncated IPv4 header' };
+  const vihl = f[ip]!;
+  const ihl = (vihl & 0xf) * 4;
+  if (vihl >> 4 !== 4 || ihl < IPV4_HEADER) return { kind: 'malformed', why: `IPv4 version/IHL byte 0x${vihl.toString(16)}` };
+  const total = v.getUint16(ip + 2);
+  if (total < ihl || ip + total > f.length) return { kind: 'malformed', why: `IPv4 total length ${total} in a ${f.length - ip}-byte packet` };
+  if (inetChecksum(f, ip, ip + ihl) !== 0) return { kind: 'malformed', why: 'bad IPv4 header checksum' };
+  const frag = v.getUint16(ip + 6);
+  if ((frag & 0x3fff) !== 0) return { kind: 'ignored', why: 'IPv4 fragment' };
+  const proto = f[ip + 9]!;
+  if (proto !== IPPROTO_UDP) return { kind: 'ignored', why: `IP protocol ${proto}` };
+  const srcIp = v.getUint32(ip + 12);
+  const dstIp = v.getUint32(ip + 16);
+  const udp = ip + ihl;
+  const udpBytes = total - ihl;
+  if (udpBytes < UDP_HEADER) return { kind: 'malformed', why: 'truncated UDP header' };
+  const udpLen = v.getUint16(udp + 4);
+  if (udpLen < UDP_HEADER || udpLen > udpBytes) return { kind: 'malformed', why: `UDP length ${udpLen} in a ${udpBytes}-byte segment` };
+  const sum = v.getUint16(udp + 6);
+  if (sum !== 0) {
+    // Recompute with the checksum field zeroed, without copying the frame.
+    const copy = f.slice(udp, udp + udpLen);
+    copy[6] = copy[7] = 0;
+    if (udpChecksum(copy, srcIp, dstIp, 0, udpLen) !== sum) return { kind: 'malformed', why: 'bad UDP checksum' };
+  }
+  return {
+    kind: 'udp',
+    d: {
+      srcMac, dstMac, srcIp, dstIp, srcPort: v.getUint16(udp), dstPort: v.getUint16(udp + 2),
+      payload: f.slice(udp + UDP_HEADER, udp + udpLen),
+    },
+  };
+}
+
+function parseArp(f: Uint8Array, v: DataView, srcMac: Uint8Array): Parsed {
+  const p = ETH_HEADER;
+  if (f.length < p + ARP_PACKET) return { kind: 'malformed', why: 'truncated ARP packet' };
+  if (v.getUint16(p) !== 1 || v.getUint16(p + 2) !== ETHERTYPE_IPV4 || f[p + 4] !== 6 || f[p + 5] !== 4) {
+    return { kind: 'ignored', why: 'ARP for something other than IPv4 over Ethernet' };
+  }
+  return {
+    kind: 'arp', srcMac,
+    a: {
+      op: v.getUint16(p + 6), senderMac: f.slice(p + 8, p + 14), senderIp: v.getUint32(p + 14),
+      targetMac: f.slice(p + 18, p + 24), targetIp: v.getUint32(p + 24),
+    },
+  };
 }

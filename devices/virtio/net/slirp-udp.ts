@@ -15,7 +15,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { NetBackend } from './backend.js';
 import {
   ARP_REPLY, ARP_REQUEST, MAX_UDP_PAYLOAD, buildArpFrame, buildUdpFrame, ipString, parseFrame,
-} from './slirp-frames.js';
+} from './frames.js';
 import { NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP, guestMac } from '../../../vmm/platform.js';
 
 export interface SlirpUdpOptions {

@@ -6,7 +6,7 @@
  * driver and the benchmarks talk to guest servers through it.
  */
 import { peerPair, type PeerEndpoint } from './backend.js';
-import { ARP_REPLY, ARP_REQUEST, BROADCAST_MAC, buildArp, buildUdp, parseArp, parseUdp } from './frames.js';
+import { ARP_REPLY, ARP_REQUEST, BROADCAST_MAC, buildArpFrame, buildUdpFrame, parseFrame } from './frames.js';
 
 export const GATEWAY_IP = 0x0a000202;
 export const GUEST_IP = 0x0a00020f;
@@ -41,28 +41,29 @@ export class VirtualHost {
   /** Sends a datagram to the guest (GUEST_IP) from our port to its port. */
   send(fromPort: number, toPort: number, payload: Uint8Array, toIp = GUEST_IP): void {
     this.counters.framesOut++;
-    this.link.send(buildUdp({ srcMac: this.mac, dstMac: this.guestMac, srcIp: this.ip, dstIp: toIp, srcPort: fromPort, dstPort: toPort, payload }));
+    this.link.send(buildUdpFrame({ srcMac: this.mac, dstMac: this.guestMac, srcIp: this.ip, dstIp: toIp, srcPort: fromPort, dstPort: toPort, payload }));
   }
 
   private receive(f: Uint8Array): void {
     this.counters.framesIn++;
-    const arp = parseArp(f);
-    if (arp !== undefined) {
+    const p = parseFrame(f);
+    if (p.kind === 'arp') {
+      const arp = p.a;
       if (arp.op === ARP_REQUEST && arp.targetIp === this.ip) {
         this.guestMac = arp.senderMac;
         this.counters.arpAnswered++;
         this.counters.framesOut++;
-        this.link.send(buildArp({ op: ARP_REPLY, senderMac: this.mac, senderIp: this.ip, targetMac: arp.senderMac, targetIp: arp.senderIp }, arp.senderMac));
+        this.link.send(buildArpFrame(arp.senderMac, this.mac, { op: ARP_REPLY, senderMac: this.mac, senderIp: this.ip, targetMac: arp.senderMac, targetIp: arp.senderIp }));
       } else {
         this.counters.ignored++;
       }
       return;
     }
-    const d = parseUdp(f);
-    if (d === undefined || d.dstIp !== this.ip) {
+    if (p.kind !== 'udp' || p.d.dstIp !== this.ip) {
       this.counters.ignored++;
       return;
     }
+    const d = p.d;
     this.guestMac = d.srcMac;
     this.counters.udpIn++;
     this.onDatagram?.(d.srcPort, d.dstPort, d.payload);
