@@ -1,12 +1,14 @@
 /**
- * `vamos boot [IMAGE|DISK]`: boots a kernel image directly (or the default guest), or a boot
- * disk through the firmware, with disks, a network device and the IOMMU in the virtio slots
+ * `vamos boot [IMAGE|DISK]`: boots a kernel image directly, or a boot disk through the firmware
+ * (the project's default disk when neither is given), with disks, a network device and the IOMMU in the virtio slots
  * (docs/platform.md); streams the serial console to stdout and, with --stats, prints the exit
  * table of `perf kvm stat`. With a host-socket network backend the run is asynchronous.
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { bootRom } from '../firmware/build.js';
-import { defaultGuest } from '../guest-os/build.js';
+import { buildDefaultDisk } from '../toolchain/disk/default-disk.js';
+import { readBootDisk } from '../toolchain/disk/bootfs.js';
+import { MemoryBackend } from '../devices/virtio/blk/backend.js';
 import { readImage } from '../toolchain/image/read.js';
 import type { Image } from '../toolchain/image/format.js';
 import { BUILTIN_PROFILES, loadProfile, type CostProfile } from '../vmm/profile.js';
@@ -39,8 +41,8 @@ export const BOOT_FLAGS = {
 
 const SYNOPSIS = 'vamos boot [options] [IMAGE|DISK]';
 const ABOUT = 'Boots IMAGE (an mx86 image) directly, or DISK (a VBFS boot disk from `vamos mkdisk`) through\n' +
-  'the firmware, or the default guest when neither is given. Disks take the virtio slots first,\n' +
-  'then network devices (4 slots in all).';
+  'the firmware, or the default disk (guest-os/, built on demand) when neither is given.\n' +
+  'Disks take the virtio slots first, then network devices (4 slots in all).';
 
 /** Exit codes for stops that are not a guest power-off (docs/cli.md). */
 export const EXIT_LIMIT = 124;
@@ -97,8 +99,18 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   }
   const profile = loadProfileFlag(flags.profile);
   let kernel: Image | undefined;
-  if (positional.length === 1 && !bootDisk) kernel = readImage(readInput(positional[0]!), positional[0]!);
-  else if (positional.length === 0) kernel = defaultGuest();
+  // The kernel's symbols name the guest functions in traces, also when the firmware loads it.
+  let kernelSymbols: Image['symbols'] = [];
+  let defaultDisk: Uint8Array | undefined;
+  if (positional.length === 1 && !bootDisk) {
+    kernel = readImage(readInput(positional[0]!), positional[0]!);
+    kernelSymbols = kernel.symbols;
+  } else if (positional.length === 0) {
+    defaultDisk = buildDefaultDisk();
+    if (flags.trace !== undefined) kernelSymbols = kernelSymbolsOf(defaultDisk, 'default disk');
+  } else if (flags.trace !== undefined) {
+    kernelSymbols = kernelSymbolsOf(readInput(positional[0]!), positional[0]!);
+  }
   let input: Uint8Array | undefined;
   if (flags.input !== undefined) input = readInput(flags.input);
   else input = io.stdinIsData ? stdinBytes() : undefined;
@@ -112,6 +124,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   };
   try {
     if (bootDisk) disks.push({ backend: new FileBackend(positional[0]!, true) });
+    if (defaultDisk) disks.push({ backend: new MemoryBackend(defaultDisk.length / 512, true, defaultDisk) });
     for (const d of diskSpecs) disks.push({ backend: new FileBackend(d.path, d.readOnly) });
   } catch (e) {
     closeAll();
@@ -119,7 +132,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   }
   const start = (): number | Promise<number> => {
     const firmware = bootRom();
-    const label = positional[0] ?? 'default guest';
+    const label = positional[0] ?? 'default disk';
     const trace = flags.trace === undefined ? undefined : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label });
     const console = new ConsoleStream(io);
     let last = 10;
@@ -132,7 +145,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       console.flush();
       trace?.close({
         profile: vm.profile.name, cpuHz: vm.profile.cpuHz, stop: result.message,
-        symbols: [...(kernel?.symbols ?? []), ...firmware.symbols].filter((s) => s.kind !== 'label')
+        symbols: [...kernelSymbols, ...firmware.symbols].filter((s) => s.kind !== 'label')
           .map(({ name, value, size }) => ({ name, value, size })),
       });
       if (last !== 10) io.stdout('\n');
@@ -163,6 +176,16 @@ async function openNets(specs: NetSpec[], into: NetBackend[]): Promise<void> {
     into.push(s.kind === 'udp'
       ? await SlirpUdpBackend.open({ hostPort: s.hostPort, guestPort: s.guestPort })
       : await UdpBackend.open({ localPort: s.localPort, remotePort: s.remotePort }));
+  }
+}
+
+/** The symbols of the kernel on a boot disk; a disk the firmware will refuse has none. */
+function kernelSymbolsOf(disk: Uint8Array, source: string): Image['symbols'] {
+  try {
+    const k = readBootDisk(disk, source).kernel;
+    return readImage(k.data, `${source}:kernel`).symbols;
+  } catch {
+    return [];
   }
 }
 

@@ -51,10 +51,14 @@ t.test('--stats adds the perf-kvm-stat table after the console output', async (t
   t.match(r.out, /serial:io\s+9\s/);
 });
 
-t.test('the default guest boots with no image', async (t) => {
+t.test('with no image the default disk boots through the firmware: kernel banner, init, hello', async (t) => {
   const r = run('boot');
-  t.match(r.out, /hello from ring 3/);
+  t.match(r.out, /^vamos kernel .*\(mx86\): \d+ MiB RAM/m);
+  t.match(r.out, /^init: vamos userland$/m);
+  t.match(r.out, /^init: hello exited with status 0$/m);
+  t.match(r.out, /^kernel: init exited with status 0$/m);
   t.equal(r.code, 0);
+  t.equal(r.err, '');
 });
 
 t.test('--max-instructions stops a guest that never ends', async (t) => {
