@@ -10,6 +10,7 @@ import { traceBench } from './trace.js';
 import { devicesBench } from './devices.js';
 import { identityIommuDma } from './iommu-dma.js';
 import { ccBench } from './cc.js';
+import { guestBench } from './guest.js';
 
 function host(): Record<string, unknown> {
   return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30) };
@@ -65,3 +66,11 @@ for (const [name, p] of Object.entries(cc.programs)) {
   console.log(`  ${name.padEnd(8)} vamos ${p.vamosMs.toFixed(1)} ms, native gcc -O2 ${p.nativeMs.toFixed(1)} ms: ratio ${p.ratio.toFixed(0)}`);
 }
 console.log(`wrote ${ccFile}`);
+
+const guest = guestBench();
+const guestFile = write('guest', { date: new Date().toISOString(), host: host(), ...guest });
+console.log(`default disk, VM creation to init's first line: ${guest.bootToInitMs.toFixed(0)} ms (median of ${guest.bootToInitRunsMs.length})   target < 100`);
+for (const mode of ['off', 'strict', 'deferred'] as const) {
+  console.log(`  iommu=${mode.padEnd(8)} exits per 4 KiB read ${guest.exitsPer4KiBRead[mode].total.toFixed(2)}, per UDP round trip ${guest.exitsPerUdpRoundTrip[mode].total.toFixed(2)}`);
+}
+console.log(`wrote ${guestFile}`);
