@@ -9,6 +9,7 @@ import { bootMain, bootUsage } from './boot.js';
 import { reportMain, reportUsage } from './report.js';
 import { ccMain, ccUsage } from './cc.js';
 import { runMain, runUsage } from './run.js';
+import { benchMain, benchUsage } from './bench.js';
 import { mkdiskMain, mkdiskUsage } from './mkdisk.js';
 import { UsageError } from './args.js';
 import { processIo, type Io } from './io.js';
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   cc: { about: 'compile and link C and assembly into an image', main: ccMain, usage: ccUsage },
   run: { about: 'run a hosted program (an image or C sources); exits with its status', main: runMain, usage: runUsage },
   mkdisk: { about: 'build a boot disk from a kernel image and user programs', main: mkdiskMain, usage: mkdiskUsage },
+  bench: { about: 'run the VAMOS experiment (bench paper): both placements over a sweep of I/O intensity', main: benchMain, usage: benchUsage },
   report: { about: 'exit tables (perf kvm stat columns), diffs and charts from a --trace file', main: reportMain, usage: reportUsage },
 };
 

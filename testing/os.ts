@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { MemoryBackend } from '../devices/virtio/blk/backend.js';
+import { MemoryBackend, type BlockBackend } from '../devices/virtio/blk/backend.js';
 import type { NetBackend } from '../devices/virtio/net/backend.js';
 import { bootRom } from '../firmware/build.js';
 import { buildKernel, buildUserProgram, userProgramNames, USER_TEXT_BASE } from '../guest-os/os-build.js';
@@ -19,12 +19,13 @@ import { writeImage } from '../toolchain/image/write.js';
 import { projectFile, projectRoot } from '../vmm/paths.js';
 import type { CostProfile } from '../vmm/profile.js';
 import type { ExitStats } from '../vmm/stats.js';
+import type { TraceRecorder } from '../vmm/trace/recorder.js';
 import { Vm, type AsyncRunOptions, type RunResult, type StopReason } from '../vmm/vm.js';
 
 /** A data disk: `sectors` of zeros, or `data` (padded to whole sectors), or a backend of your own. */
 export interface OsDataDisk {
-  /** Used as it is (e.g. a volume that outlives one boot); the other fields are ignored. */
-  backend?: MemoryBackend;
+  /** Used as it is (e.g. a volume that outlives one boot, a host file); the other fields are ignored. */
+  backend?: BlockBackend;
   sectors?: number;
   data?: Uint8Array;
   readOnly?: boolean;
@@ -56,6 +57,8 @@ export interface OsBootOptions {
   defines?: readonly string[];
   /** A kernel image to use instead of building guest-os/kernel/. */
   kernel?: Image;
+  /** Records every exit (the caller closes it after the run). */
+  trace?: TraceRecorder;
 }
 
 export interface OsBootResult {
@@ -69,13 +72,13 @@ export interface OsBootResult {
   stats: ExitStats;
   vm: Vm;
   /** The data disks' backends, in order (their contents after the run). */
-  disks: MemoryBackend[];
+  disks: BlockBackend[];
 }
 
 /** A booted VM that has not run yet: call run() or runAsync(). */
 export interface OsMachine {
   vm: Vm;
-  disks: MemoryBackend[];
+  disks: BlockBackend[];
   run(): OsBootResult;
   runAsync(opts?: AsyncRunOptions): Promise<OsBootResult>;
 }
@@ -135,7 +138,7 @@ export function osMachine(opts: OsBootOptions = {}): OsMachine {
     firmware: bootRom(), cmdline: opts.cmdline ?? '', memSize: opts.memSize, profile: opts.profile,
     console: (b) => { out.push(b); }, input, maxInstructions: opts.maxInstructions ?? 2_000_000_000,
     disks: [{ backend: boot, readOnly: true }, ...disks.map((backend) => ({ backend }))],
-    nets: opts.nets, iommu: opts.iommu,
+    nets: opts.nets, iommu: opts.iommu, trace: opts.trace,
   });
   const finish = (r: RunResult): OsBootResult => ({
     console: Buffer.from(out).toString('utf8'), exitCode: r.exitCode, stop: r.stop, message: r.message,

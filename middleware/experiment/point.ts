@@ -4,17 +4,18 @@
  * measure throughput, latency and the exits each operation cost, by reason. Deterministic: the
  * same configuration gives the same numbers, bit for bit.
  */
-import { MemoryBackend } from '../../devices/virtio/blk/backend.js';
+import { MemoryBackend, type BlockBackend } from '../../devices/virtio/blk/backend.js';
 import { VirtualHost } from '../../devices/virtio/net/virtual-host.js';
 import { osMachine } from '../../testing/os.js';
 import type { ExitReason } from '../../vmm/exits.js';
 import type { CostProfile } from '../../vmm/profile.js';
 import type { ExitStats } from '../../vmm/stats.js';
-import type { TraceRecorder } from '../../vmm/trace/recorder.js';
+import { TraceRecorder } from '../../vmm/trace/recorder.js';
+import { buildKernel } from '../../guest-os/os-build.js';
 import { dbServerImage, engineModuleImage, type Placement } from '../build.js';
 import { ImageModule } from '../host/image-module.js';
 import { ModuleRegistry } from '../host/registry.js';
-import { encodeCommand } from '../workload/resp.js';
+import { encodeCommand, type RespValue } from '../workload/resp.js';
 import { WorkloadDriver, CLIENT_PORT_BASE, type WorkloadResult, type WorkloadSpec } from '../workload/driver.js';
 
 export type IommuMode = 'off' | 'strict' | 'deferred';
@@ -28,9 +29,13 @@ export interface PointConfig {
   workload: WorkloadSpec;
   /** The database volume in 512-byte sectors (default 64 MiB). */
   volumeSectors?: number;
-  /** An existing volume to open (a restart on the same data); default: a fresh zeroed one. */
-  volume?: MemoryBackend;
-  trace?: TraceRecorder;
+  /** An existing volume to open (a restart on the same data, a host file); default: a fresh zeroed one. */
+  volume?: BlockBackend;
+  /** Hooks into the driver: durable load-phase SETs, run-phase replies. */
+  onLoadAck?: (record: number) => void;
+  onRunReply?: (op: number, reply: RespValue) => void;
+  /** Record the run's exits here (a trace file for `vamos report`); ring: keep the last N. */
+  trace?: { path: string; ring?: number; label?: string };
   /** Guest instructions before the run is declared stuck (default 5e9). */
   maxInstructions?: number;
 }
@@ -52,19 +57,31 @@ export interface PointResult {
   exitCyclesPerOp: number;
   guestInstructionsPerOp: number;
   hypercallsPerOp: number;
+  /** The database volume's traffic in the run phase, per operation (the same engine in both placements). */
+  volume: { pageReadsPerOp: number; pageWritesPerOp: number; flushesPerOp: number };
+  /** Virtual cycles at the start and end of the run phase (a trace's window). */
+  runWindow: [number, number];
   console: string;
   stop: string;
+}
+
+interface VolumeCounters {
+  bytesRead: number;
+  bytesWritten: number;
+  flushes: number;
 }
 
 interface Snapshot {
   rows: Map<string, { reason: ExitReason; device: string; count: number; cycles: number }>;
   instructions: number;
+  volume: VolumeCounters;
+  at: number;
 }
 
-function snapshot(stats: ExitStats, instructions: number): Snapshot {
+function snapshot(stats: ExitStats, instructions: number, volume: VolumeCounters): Snapshot {
   const rows = new Map<string, { reason: ExitReason; device: string; count: number; cycles: number }>();
   for (const r of stats.byDevice()) rows.set(`${r.reason}\0${r.device}`, { reason: r.reason, device: r.device, count: r.bucket.count, cycles: r.bucket.totalCycles });
-  return { rows, instructions };
+  return { rows, instructions, volume: { ...volume }, at: 0 };
 }
 
 export const SERVER_PORT = 6379;
@@ -74,7 +91,9 @@ export function runPoint(cfg: PointConfig): PointResult {
   const sectors = cfg.volumeSectors ?? (64 << 20) / 512;
   const volume = cfg.volume ?? new MemoryBackend(sectors);
   const guestEngine = cfg.placement === 'guest';
+  const trace = cfg.trace ? new TraceRecorder(cfg.trace.path, { ring: cfg.trace.ring, label: cfg.trace.label }) : undefined;
   const machine = osMachine({
+    trace,
     programs: ['init'],
     extraPrograms: { dbserver: dbServerImage(cfg.placement) },
     cmdline: `iommu=${cfg.iommu} run=dbserver:${cfg.poolPages}:${SERVER_PORT}`,
@@ -86,8 +105,14 @@ export function runPoint(cfg: PointConfig): PointResult {
   });
   const vm = machine.vm;
   const registry = new ModuleRegistry(vm);
-  if (!guestEngine) {
-    registry.add(new ImageModule({ name: 'vamos-engine', image: engineModuleImage(), profile: cfg.profile, volume, now: () => vm.clock.now }));
+  let volumeCounters: () => VolumeCounters;
+  if (guestEngine) {
+    const disk = vm.blk[1]!; // slot 0 is the boot disk
+    volumeCounters = () => disk.stats;
+  } else {
+    const module = new ImageModule({ name: 'vamos-engine', image: engineModuleImage(), profile: cfg.profile, volume, now: () => vm.clock.now });
+    registry.add(module);
+    volumeCounters = () => module.host.counters;
   }
   const driver = new WorkloadDriver({ ...cfg.workload, serverPort: SERVER_PORT }, {
     cpuHz: cfg.profile.cpuHz,
@@ -97,16 +122,23 @@ export function runPoint(cfg: PointConfig): PointResult {
     send: (port, payload) => host.send(port, SERVER_PORT, payload),
   });
   host.onDatagram = (from, to, payload) => driver.receive(from, to, payload);
+  driver.onLoadAck = cfg.onLoadAck;
+  driver.onRunReply = cfg.onRunReply;
   let before: Snapshot | undefined, after: Snapshot | undefined;
   driver.onPhase = (p) => {
-    if (p === 'run') before = snapshot(vm.stats, vm.cpu.retired);
+    if (p === 'run') before = { ...snapshot(vm.stats, vm.cpu.retired, volumeCounters()), at: vm.clock.now };
     if (p === 'done' || p === 'failed') {
-      after = snapshot(vm.stats, vm.cpu.retired);
+      after = { ...snapshot(vm.stats, vm.cpu.retired, volumeCounters()), at: vm.clock.now };
       host.send(CLIENT_PORT_BASE, SERVER_PORT, encodeCommand(['SHUTDOWN']));
     }
   };
   driver.start();
   const r = machine.run();
+  trace?.close({
+    profile: cfg.profile.name, cpuHz: cfg.profile.cpuHz, stop: r.message,
+    symbols: [...buildKernel().symbols, ...dbServerImage(cfg.placement).symbols].filter((s) => s.kind !== 'label')
+      .map(({ name, value, size }) => ({ name, value, size })),
+  });
   if (driver.phase !== 'done') {
     const tail = r.console.trim().split('\n').slice(-3).join(' | ');
     throw new Error(`${cfg.placement}/${cfg.iommu}: the workload did not finish (${driver.failure ?? `phase ${driver.phase}`}; VM: ${r.message}; console: ${tail})`);
@@ -133,6 +165,12 @@ export function runPoint(cfg: PointConfig): PointResult {
     exitCyclesPerOp: cycles / ops,
     guestInstructionsPerOp: (after!.instructions - before!.instructions) / ops,
     hypercallsPerOp: hypercalls / ops,
+    volume: {
+      pageReadsPerOp: (after!.volume.bytesRead - before!.volume.bytesRead) / 4096 / ops,
+      pageWritesPerOp: (after!.volume.bytesWritten - before!.volume.bytesWritten) / 4096 / ops,
+      flushesPerOp: (after!.volume.flushes - before!.volume.flushes) / ops,
+    },
+    runWindow: [before!.at, after!.at],
     console: r.console,
     stop: r.message,
   };

@@ -52,7 +52,8 @@ export class ImageModule implements HypervisorModule {
   instructions = 0;
   /** Why the module failed, once it has. */
   failure: string | undefined;
-  private readonly host: HostCalls;
+  /** The module's host calls and their counters (block I/O for the experiment's figures). */
+  readonly host: HostCalls;
   private readonly callEntry: number;
   private readonly budget: number;
   private readonly requestAt: number;

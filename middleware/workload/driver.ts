@@ -29,6 +29,8 @@ export interface WorkloadSpec {
   skipLoad?: boolean;
   /** Virtual nanoseconds a request may wait for its reply before the run fails (default 2 s). */
   timeoutNs?: number;
+  /** An explicit operation list instead of the planned one (`operations` must be its length). */
+  ops?: readonly Op[];
 }
 
 /** How the driver reaches the server and the clock: the VM's virtual host and virtual clock. */
@@ -68,6 +70,11 @@ export function keyName(record: number): string {
   return `user${String(record).padStart(10, '0')}`;
 }
 
+/** The value the load phase stores for a record (what a crash test expects to read back). */
+export function loadValue(record: number, size = 100): string {
+  return valueFor(`r${record}`, size);
+}
+
 function valueFor(tag: string, size: number): string {
   let v = tag;
   while (v.length < size) v += `.${tag}`;
@@ -105,6 +112,10 @@ export class WorkloadDriver {
   phase: Phase = 'connect';
   failure: string | undefined;
   onPhase: ((p: Phase) => void) | undefined;
+  /** A load-phase SET was acknowledged (+OK): record `record` is durable from now on. */
+  onLoadAck: ((record: number) => void) | undefined;
+  /** Every run-phase reply, with its operation's index. */
+  onRunReply: ((op: number, reply: RespValue) => void) | undefined;
   private readonly ops: Op[];
   private readonly readers = new Map<number, RespReader>();
   private readonly inFlight = new Map<number, { op: number; sentCycle: number; timer: number }>();
@@ -122,7 +133,8 @@ export class WorkloadDriver {
 
   constructor(private readonly spec: WorkloadSpec, private readonly net: WorkloadTransport) {
     validateSpec(spec);
-    this.ops = planOperations(spec);
+    if (spec.ops !== undefined && spec.ops.length !== spec.operations) throw new Error(`workload: ${spec.ops.length} explicit operations but operations = ${spec.operations}`);
+    this.ops = spec.ops !== undefined ? [...spec.ops] : planOperations(spec);
     this.serverPort = spec.serverPort ?? 6379;
     this.timeoutCycles = Math.round(((spec.timeoutNs ?? 2e9) * net.cpuHz) / 1e9);
     for (let c = 0; c < spec.concurrency; c++) this.readers.set(CLIENT_PORT_BASE + c, new RespReader());
@@ -190,12 +202,14 @@ export class WorkloadDriver {
     if (reply instanceof RespError) this.errors++;
     if (this.phase === 'load') {
       if (reply instanceof RespError) this.fail(`load: ${reply.message}`);
+      else if (reply === 'OK') this.onLoadAck?.(pending.op);
       this.loadDone++;
       if (this.loadDone === this.spec.records) this.beginRun();
       else this.issueLoad(client);
       return;
     }
     this.replies[pending.op] = renderReply(reply);
+    this.onRunReply?.(pending.op, reply);
     this.latencies.push(((this.net.now() - pending.sentCycle) * 1e6) / this.net.cpuHz);
     this.done++;
     if (this.done === this.ops.length) {
@@ -218,7 +232,7 @@ export class WorkloadDriver {
   private issueLoad(client: number): void {
     if (this.loadNext >= this.spec.records) return;
     const r = this.loadNext++;
-    this.send(client, r, encodeCommand(['SET', keyName(r), valueFor(`r${r}`, this.spec.valueSize ?? 100)]));
+    this.send(client, r, encodeCommand(['SET', keyName(r), loadValue(r, this.spec.valueSize ?? 100)]));
   }
 
   private beginRun(): void {

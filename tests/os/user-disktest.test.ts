@@ -4,6 +4,7 @@
  * fails cleanly without a disk or with a disk too small, and its read4k mode reads.
  */
 import t from 'tap';
+import type { MemoryBackend } from '../../devices/virtio/blk/backend.js';
 import { bootOs } from '../../testing/os.js';
 
 const programs = ['init', 'disktest'];
@@ -24,7 +25,7 @@ for (const mode of ['off', 'strict', 'deferred']) {
     t.match(r.console, /^disktest: ok: \d+ checks, \d+ sectors written, \d+ read back, disk of 2048 sectors, \d+ us$/m);
     t.match(r.console, /^init: disktest exited with status 0$/m);
     // Sectors 261..516 hold pass 3's pattern at the end (disktest.c, step 2), 140..203 pass 5's.
-    const data = r.disks[0]!.data;
+    const data = (r.disks[0] as MemoryBackend).data;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     let bad = 0;
     for (const [pass, from, to] of [[3, 261, 517], [5, 140, 204], [4, 100, 140]] as const) {
