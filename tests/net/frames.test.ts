@@ -1,12 +1,7 @@
 /** The frame codec (devices/virtio/net/frames.ts) and the in-process virtual host. */
 import t from 'tap';
 import fc from 'fast-check';
-import { buildArpFrame, buildUdpFrame, inetChecksum, parseFrame, ARP_REQUEST, ARP_REPLY, type ArpPacket, type UdpDatagram } from '../../devices/virtio/net/frames.js';
-
-const buildUdp = (d: UdpDatagram): Uint8Array => buildUdpFrame(d);
-const parseUdp = (f: Uint8Array): UdpDatagram | undefined => { const p = parseFrame(f); return p.kind === 'udp' ? p.d : undefined; };
-const buildArp = (a: ArpPacket, dst: Uint8Array): Uint8Array => buildArpFrame(dst, a.senderMac, a);
-const parseArp = (f: Uint8Array): ArpPacket | undefined => { const p = parseFrame(f); return p.kind === 'arp' ? p.a : undefined; };
+import { buildArp, buildUdp, inetChecksum, parseArp, parseUdp, ARP_REQUEST, ARP_REPLY } from '../../devices/virtio/net/frames.js';
 import { GATEWAY_IP, GATEWAY_MAC, GUEST_IP, VirtualHost } from '../../devices/virtio/net/virtual-host.js';
 
 const mac = fc.uint8Array({ minLength: 6, maxLength: 6 });

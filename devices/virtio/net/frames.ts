@@ -126,7 +126,7 @@ export function parseFrame(f: Uint8Array): Parsed {
   const dstMac = f.slice(0, 6);
   const srcMac = f.slice(6, 12);
   const type = v.getUint16(12);
-  if (type === ETHERTYPE_ARP) return parseArp(f, v, srcMac);
+  if (type === ETHERTYPE_ARP) return parseArpPacket(f, v, srcMac);
   if (type !== ETHERTYPE_IPV4) return { kind: 'ignored', why: `ethertype 0x${type.toString(16).padStart(4, '0')}` };
   const ip = ETH_HEADER;
   if (f.length < ip + IPV4_HEADER) return { kind: 'malformed', why: 'truncated IPv4 header' };
@@ -163,7 +163,7 @@ export function parseFrame(f: Uint8Array): Parsed {
   };
 }
 
-function parseArp(f: Uint8Array, v: DataView, srcMac: Uint8Array): Parsed {
+function parseArpPacket(f: Uint8Array, v: DataView, srcMac: Uint8Array): Parsed {
   const p = ETH_HEADER;
   if (f.length < p + ARP_PACKET) return { kind: 'malformed', why: 'truncated ARP packet' };
   if (v.getUint16(p) !== 1 || v.getUint16(p + 2) !== ETHERTYPE_IPV4 || f[p + 4] !== 6 || f[p + 5] !== 4) {
@@ -176,4 +176,25 @@ function parseArp(f: Uint8Array, v: DataView, srcMac: Uint8Array): Parsed {
       targetMac: f.slice(p + 18, p + 24), targetIp: v.getUint32(p + 24),
     },
   };
+}
+
+/** The same codec in the shape simple callers and tests want: undefined for anything else. */
+export const internetChecksum = inetChecksum;
+
+export function buildUdp(d: UdpDatagram): Uint8Array {
+  return buildUdpFrame(d);
+}
+
+export function parseUdp(f: Uint8Array): UdpDatagram | undefined {
+  const p = parseFrame(f);
+  return p.kind === 'udp' ? p.d : undefined;
+}
+
+export function buildArp(a: ArpPacket, dstMac: Uint8Array): Uint8Array {
+  return buildArpFrame(dstMac, a.senderMac, a);
+}
+
+export function parseArp(f: Uint8Array): ArpPacket | undefined {
+  const p = parseFrame(f);
+  return p.kind === 'arp' ? p.a : undefined;
 }
