@@ -10,12 +10,30 @@ export interface Io {
   stdinIsData: boolean;
 }
 
+/**
+ * A write to a reader that went away (`vamos boot | head`) ends the process quietly, as a
+ * Unix tool does on SIGPIPE; an EAGAIN on a non-blocking pipe is retried.
+ */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(fd === 1 ? 0 : 1);
+      if (code !== 'EAGAIN') throw e;
+    }
+  }
+}
+
 /** Synchronous writes: the simulation runs without yielding, and order must be kept. */
 export function processIo(): Io {
   return {
-    stdout: (s) => { writeSync(1, s); },
-    stderr: (s) => { writeSync(2, s); },
-    console: (b) => { writeSync(1, b); },
+    stdout: (s) => { writeAll(1, s); },
+    stderr: (s) => { writeAll(2, s); },
+    console: (b) => { writeAll(1, b); },
     stdinIsData: true,
   };
 }
