@@ -11,6 +11,7 @@ import { devicesBench } from './devices.js';
 import { identityIommuDma } from './iommu-dma.js';
 import { ccBench } from './cc.js';
 import { guestBench } from './guest.js';
+import { paperBench } from './paper.js';
 
 function host(): Record<string, unknown> {
   return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30) };
@@ -74,3 +75,8 @@ for (const mode of ['off', 'strict', 'deferred'] as const) {
   console.log(`  iommu=${mode.padEnd(8)} exits per 4 KiB read ${guest.exitsPer4KiBRead[mode].total.toFixed(2)}, per UDP round trip ${guest.exitsPerUdpRoundTrip[mode].total.toFixed(2)}`);
 }
 console.log(`wrote ${guestFile}`);
+
+const paper = paperBench((line) => process.stderr.write(`paper ${line}\n`));
+const paperFile = write('paper', { date: new Date().toISOString(), host: host(), ...paper.json });
+console.log(paper.table);
+console.log(`wrote ${paperFile}`);

@@ -86,6 +86,14 @@ function snapshot(stats: ExitStats, instructions: number, volume: VolumeCounters
 
 export const SERVER_PORT = 6379;
 
+/**
+ * The user heap the server needs (the kernel's heap= key, KiB): the buffer pool, about 140 KiB
+ * of connection state per client (docs/database.md), and room for the engine's own tables.
+ */
+export function serverHeapKiB(cfg: PointConfig): number {
+  return cfg.poolPages * 4 + (cfg.workload.concurrency + 1) * 160 + 2048;
+}
+
 export function runPoint(cfg: PointConfig): PointResult {
   const host = new VirtualHost();
   const sectors = cfg.volumeSectors ?? (64 << 20) / 512;
@@ -96,7 +104,7 @@ export function runPoint(cfg: PointConfig): PointResult {
     trace,
     programs: ['init'],
     extraPrograms: { dbserver: dbServerImage(cfg.placement) },
-    cmdline: `iommu=${cfg.iommu} run=dbserver:${cfg.poolPages}:${SERVER_PORT}`,
+    cmdline: `iommu=${cfg.iommu} heap=${serverHeapKiB(cfg)} run=dbserver:${cfg.poolPages}:${SERVER_PORT}`,
     dataDisks: guestEngine ? [{ backend: volume }] : [],
     iommu: cfg.iommu !== 'off',
     nets: [host.guestSide],

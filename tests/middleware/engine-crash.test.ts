@@ -75,7 +75,7 @@ function verify(t: Test, vol: string, w: Workload, out: string[], what: string, 
 }
 
 t.test('power cut after N sector writes, at random points', { skip: noGcc }, async (t) => {
-  for (let trial = 0; trial < 30; trial++) {
+  for (let trial = 0; trial < 12; trial++) {
     const w = workload(trial, 250, trial % 3 === 0 ? 64 : 16);
     const total = runNative(volume(), w.lines).sectorWrites;     // a dry run: how far the cut may go
     const vol = volume();
@@ -87,10 +87,10 @@ t.test('power cut after N sector writes, at random points', { skip: noGcc }, asy
 });
 
 t.test('SIGKILL after a random number of acknowledgements', { skip: noGcc }, async (t) => {
-  for (let trial = 0; trial < 12; trial++) {
+  for (let trial = 0; trial < 6; trial++) {
     const w = workload(100 + trial, 250, 16);
     const vol = volume();
-    const out = await runAndKill(vol, w.lines, 20 + trial * 37);
+    const out = await runAndKill(vol, w.lines, 20 + trial * 71);
     verify(t, vol, w, out, `kill ${trial} after ${out.length} lines`, true);
   }
 });
@@ -107,8 +107,8 @@ t.test('crash during recovery: a second cut while replaying changes nothing', { 
 });
 
 t.test('rare commits and a larger pool: pages evicted between commits', { skip: noGcc }, async (t) => {
-  for (let trial = 0; trial < 16; trial++) {
-    const w = workload(500 + trial, 400, 40 + trial, 0.03);
+  for (let trial = 0; trial < 8; trial++) {
+    const w = workload(500 + trial, 400, 40 + 2 * trial, 0.03);
     const total = runNative(volume(), w.lines).sectorWrites;
     const vol = volume();
     const after = 1 + ((trial * 2654435761) >>> 0) % total;

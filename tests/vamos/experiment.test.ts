@@ -33,12 +33,14 @@ t.test('both placements give the same replies to the same workload (one client)'
 
 t.test('VAMOS makes exactly one hypercall per operation and no storage exits', async (t) => {
   t.equal(vamos.hypercallsPerOp, 1, 'SET = put + commit, batched into one MODULE_CALL');
-  const storage = (r: typeof vamos) => r.exits.filter((e) => e.device.startsWith('virtio-blk') || e.device === 'iommu').reduce((s, e) => s + e.count, 0);
-  t.equal(storage(vamos), 0, 'no virtio-blk or IOMMU exits in the VAMOS placement');
+  // The IOMMU row also counts the network's invalidations, so the disk's own exits are the measure.
+  const storage = (r: typeof vamos) => r.exits.filter((e) => e.device.startsWith('virtio-blk')).reduce((s, e) => s + e.count, 0);
+  t.equal(storage(vamos), 0, 'no virtio-blk exits in the VAMOS placement');
   t.ok(storage(baseline) > 0, 'the baseline pays for its page reads in exits');
   t.ok(baseline.volume.pageReadsPerOp > 0.2, `a 16-page pool is I/O-bound (${baseline.volume.pageReadsPerOp.toFixed(2)} page reads per op)`);
   t.ok(Math.abs(baseline.volume.pageReadsPerOp - vamos.volume.pageReadsPerOp) < 0.05, 'the same engine reads the same pages in both placements');
-  t.ok(baseline.exitsPerOp > vamos.exitsPerOp * 2, `exits per op: baseline ${baseline.exitsPerOp.toFixed(1)}, VAMOS ${vamos.exitsPerOp.toFixed(1)}`);
+  // Both pay the same network exits per request; the baseline adds its disk's (docs/paper.md).
+  t.ok(baseline.exitsPerOp - vamos.exitsPerOp > 3 * baseline.volume.pageReadsPerOp, `exits per op: baseline ${baseline.exitsPerOp.toFixed(1)}, VAMOS ${vamos.exitsPerOp.toFixed(1)}`);
 });
 
 t.test('a point is deterministic: the same configuration gives the same numbers', async (t) => {
