@@ -24,7 +24,7 @@ type Counts = Record<string, number>;
 
 function counts(stats: ExitStats): Counts {
   const out: Counts = {};
-  for (const r of stats.byDevice()) out[`${r.reason}:${r.device}`] = r.bucket.count;
+  for (const r of stats.allRows()) out[`${r.reason}:${r.device}`] = r.count;
   return out;
 }
 

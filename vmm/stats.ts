@@ -21,6 +21,9 @@ export interface DeviceRow {
   bucket: Readonly<ExitBucket>;
 }
 
+/** The device column of exits that have none (hlt, interrupt windows, preemption...). */
+export const NO_DEVICE = '(none)';
+
 /** Stands in for the device of an io/mmio exit that hit no mapping. */
 export const UNMAPPED = '(unmapped)';
 
@@ -99,6 +102,24 @@ export class ExitStats {
       const b = this.reasons.get(r);
       return b === undefined ? [] : [[r, b] as [ExitReason, ExitBucket]];
     });
+  }
+
+  /**
+   * Every exit in exactly one row: the device rows, plus a NO_DEVICE row per reason for exits
+   * that carry no device (hlt, interrupt windows, preemption...). Counts and cycles only.
+   */
+  allRows(): { reason: ExitReason; device: string; count: number; totalCycles: number }[] {
+    const rows: { reason: ExitReason; device: string; count: number; totalCycles: number }[] = [];
+    for (const [reason, b] of this.byReason()) {
+      let count = b.count, cycles = b.totalCycles;
+      for (const d of this.devices.get(reason)?.values() ?? []) {
+        rows.push({ reason, device: d.device, count: d.bucket.count, totalCycles: d.bucket.totalCycles });
+        count -= d.bucket.count;
+        cycles -= d.bucket.totalCycles;
+      }
+      if (count > 0) rows.push({ reason, device: NO_DEVICE, count, totalCycles: cycles });
+    }
+    return rows;
   }
 
   byDevice(): DeviceRow[] {

@@ -80,7 +80,7 @@ interface Snapshot {
 
 function snapshot(stats: ExitStats, instructions: number, volume: VolumeCounters): Snapshot {
   const rows = new Map<string, { reason: ExitReason; device: string; count: number; cycles: number }>();
-  for (const r of stats.byDevice()) rows.set(`${r.reason}\0${r.device}`, { reason: r.reason, device: r.device, count: r.bucket.count, cycles: r.bucket.totalCycles });
+  for (const r of stats.allRows()) rows.set(`${r.reason}\0${r.device}`, { reason: r.reason, device: r.device, count: r.count, cycles: r.totalCycles });
   return { rows, instructions, volume: { ...volume }, at: 0 };
 }
 

@@ -30,14 +30,16 @@ export interface SweepConfig {
 }
 
 export const FULL_SWEEP: SweepConfig = {
-  records: 4000, operations: 2000, concurrency: 4, mix: 'B', distribution: 'zipfian', seed: 42, valueSize: 100,
-  pools: [512, 128, 64, 32, 16], iommuModes: ['off', 'strict', 'deferred'], profiles: ['nehalem-2011', 'modern'],
-  volumeSectors: (32 << 20) / 512,
+  records: 16000, operations: 2000, concurrency: 4, mix: 'B', distribution: 'zipfian', seed: 42, valueSize: 100,
+  pools: [1024, 256, 64, 32, 16], iommuModes: ['off', 'strict', 'deferred'],
+  profiles: ['nehalem-2011', 'nehalem-2011-pagecache', 'modern'],
+  volumeSectors: (64 << 20) / 512,
 };
 
 /** The demo of `npm start`: two points, one mode, one profile; a few seconds. */
 export const QUICK_SWEEP: SweepConfig = {
   ...FULL_SWEEP, records: 1000, operations: 400, pools: [256, 16], iommuModes: ['strict'], profiles: ['nehalem-2011'],
+  volumeSectors: (16 << 20) / 512,
 };
 
 export interface ComparedPoint {

@@ -5,11 +5,11 @@
 import { EXIT_REASONS, type ExitReason } from '../exits.js';
 import { FLAG_WRITE, NO_DEVICE, type TraceTrailer } from '../trace/format.js';
 import { readTraceFile, TraceError, type Trace } from '../trace/reader.js';
-import { UNMAPPED } from '../stats.js';
+import { UNMAPPED, NO_DEVICE as NO_DEVICE_ROW } from '../stats.js';
 import { SymbolResolver } from './symbols.js';
 
 /** The group of exits that carry no device (hlt, interrupts, preemption...). */
-export const NO_DEVICE_LABEL = '(none)';
+export const NO_DEVICE_LABEL = NO_DEVICE_ROW;
 
 export interface Exit {
   /** Virtual cycles since the VM started. */
