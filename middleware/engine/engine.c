@@ -206,17 +206,3 @@ int engine_scan_buf(engine *e, const void *start, unsigned slen, const void *end
 }
 
 void engine_get_stats(engine *e, struct engine_stats *out) { *out = e->st; }
-
-const char *engine_strerror(int code) {
-    switch (code) {
-    case ENGINE_OK: return "ok";
-    case ENGINE_NOTFOUND: return "not found";
-    case ENGINE_EINVAL: return "invalid argument";
-    case ENGINE_EIO: return "I/O error";
-    case ENGINE_ENOMEM: return "out of memory";
-    case ENGINE_EFULL: return "volume full";
-    case ENGINE_ECORRUPT: return "corrupt page";
-    case ENGINE_ETOOSMALL: return "buffer too small";
-    default: return "unknown error";
-    }
-}

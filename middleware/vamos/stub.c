@@ -143,17 +143,3 @@ void engine_get_stats(engine *e, struct engine_stats *out) {
     if (send_batch(e, 0, &payload) == ENGINE_OK && payload >= sizeof *out) memcpy(out, e->resp + VP_HEADER, sizeof *out);
     else memset(out, 0, sizeof *out);
 }
-
-const char *engine_strerror(int code) {
-    switch (code) {
-    case ENGINE_OK: return "ok";
-    case ENGINE_NOTFOUND: return "not found";
-    case ENGINE_EINVAL: return "invalid argument";
-    case ENGINE_EIO: return "I/O error";
-    case ENGINE_ENOMEM: return "out of memory";
-    case ENGINE_EFULL: return "volume full";
-    case ENGINE_ECORRUPT: return "corrupt page";
-    case ENGINE_ETOOSMALL: return "buffer too small";
-    default: return "unknown error";
-    }
-}
