@@ -21,7 +21,7 @@ const FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
   quick: { kind: 'boolean', help: 'a short version: two pool sizes, iommu=strict, nehalem-2011 (the npm start demo)' },
   out: { kind: 'string', value: 'DIR', help: 'where to write paper.json, the charts and the reports (default out/paper)' },
-  profile: { kind: 'list', value: 'NAME', help: 'cost profile(s) (default: nehalem-2011 and modern)' },
+  profile: { kind: 'list', value: 'NAME', help: 'cost profile(s) (default: nehalem-2011, nehalem-2011-pagecache and modern)' },
   iommu: { kind: 'list', value: 'MODE', help: 'IOMMU mode(s): off, strict, deferred (default: all three)' },
   pools: { kind: 'string', value: 'N,N,...', help: 'buffer-pool sizes in 4 KiB pages, the sweep of I/O intensity' },
   records: { kind: 'count', value: 'N', help: 'records in the database' },

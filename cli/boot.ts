@@ -27,7 +27,7 @@ import type { Io } from './io.js';
 export const BOOT_FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
   mem: { kind: 'size', value: 'SIZE', help: `guest RAM (default ${DEFAULT_MEM / 1024 / 1024}M; K, M, G suffixes)` },
-  profile: { kind: 'string', value: 'NAME|FILE', help: 'cost profile: nehalem-2011 (default), modern, or a JSON file' },
+  profile: { kind: 'string', value: 'NAME|FILE', help: 'cost profile: nehalem-2011 (default), nehalem-2011-pagecache, modern, or a JSON file' },
   stats: { kind: 'boolean', help: 'print the VM-exit table (perf kvm stat columns) after the run' },
   'max-instructions': { kind: 'count', value: 'N', help: 'stop after N guest instructions (exit code 124)' },
   cmdline: { kind: 'string', value: 'TEXT', help: 'kernel command line, passed in the boot-information block' },

@@ -23,7 +23,7 @@ import type { Io } from './io.js';
 export const RUN_FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
   mem: { kind: 'size', value: 'SIZE', help: 'guest RAM (default 64M; K, M, G suffixes)' },
-  profile: { kind: 'string', value: 'NAME|FILE', help: 'cost profile: nehalem-2011 (default), modern, or a JSON file' },
+  profile: { kind: 'string', value: 'NAME|FILE', help: 'cost profile: nehalem-2011 (default), nehalem-2011-pagecache, modern, or a JSON file' },
   stats: { kind: 'boolean', help: 'after the run, print a summary and the VM-exit table on stderr' },
   'max-instructions': { kind: 'count', value: 'N', help: 'stop after N guest instructions (exit code 124)' },
 } satisfies Flags;

@@ -33,7 +33,7 @@ export interface CostProfile {
   net: { latencyNs: number; nsPerByte: number };
 }
 
-export const BUILTIN_PROFILES = ['nehalem-2011', 'modern'] as const;
+export const BUILTIN_PROFILES = ['nehalem-2011', 'nehalem-2011-pagecache', 'modern'] as const;
 export const DEFAULT_PROFILE = 'nehalem-2011';
 
 /** Whether this exit goes to user space under the profile. */

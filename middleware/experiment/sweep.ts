@@ -90,11 +90,12 @@ export function runSweep(c: SweepConfig, opts: SweepOptions = {}): ComparedPoint
   const total = c.profiles.length * c.iommuModes.length * c.pools.length * 2 + 1;
   let done = 0;
   const tick = (label: string): void => onProgress?.({ done: ++done, total, label });
-  const base = loadVolume(c, loadProfile(c.profiles[0]!));
+  const profiles = c.profiles.map((name) => loadProfile(name)); // a bad name fails before any run
+  const base = loadVolume(c, profiles[0]!);
   tick(`loaded ${c.records} records`);
   const out: ComparedPoint[] = [];
-  for (const profileName of c.profiles) {
-    const profile = loadProfile(profileName);
+  for (const profile of profiles) {
+    const profileName = profile.name;
     for (const iommu of c.iommuModes) {
       for (const poolPages of c.pools) {
         const run = (placement: Placement): PointResult => {

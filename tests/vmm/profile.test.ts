@@ -78,7 +78,7 @@ t.test('non-number and bad class are rejected', async (t) => {
 t.test('bad JSON, unknown name, missing file', async (t) => {
   const dir = t.testdir({ 'bad.json': '{ "name": ' });
   throwsOneLine(t, () => loadProfile(join(dir, 'bad.json')), /bad\.json: bad JSON/);
-  throwsOneLine(t, () => loadProfile('pentium-1993'), /pentium-1993: unknown profile.*nehalem-2011, modern/);
+  throwsOneLine(t, () => loadProfile('pentium-1993'), /pentium-1993: unknown profile.*nehalem-2011, nehalem-2011-pagecache, modern/);
   throwsOneLine(t, () => loadProfile(join(dir, 'nope.json')), /nope\.json: cannot read: ENOENT/);
   throwsOneLine(t, () => loadProfile(join(dir, 'bad.json').replace('bad.json', '')), /cannot read/);
 });
