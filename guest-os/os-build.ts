@@ -34,6 +34,17 @@ export function sourcesIn(...dirs: string[]): SourceInput[] {
   return files.map((path) => ({ path: relative(projectRoot(), path), text: readFileSync(path, 'utf8') }));
 }
 
+/** The existing files named by `#include "..."` in a source, relative to it (one level). */
+function quotedIncludes(i: SourceInput): string[] {
+  const dir = join(projectRoot(), i.path, '..');
+  const out: string[] = [];
+  for (const m of i.text.matchAll(/^\s*#\s*include\s+"([^"]+)"/gm)) {
+    const f = join(dir, m[1]!);
+    if (existsSync(f)) out.push(f);
+  }
+  return out;
+}
+
 let toolchainHash: string | undefined;
 
 /** What every build depends on besides its own sources: headers, libc and the toolchain. */
@@ -53,6 +64,8 @@ function commonHash(): string {
 function cached(kind: string, inputs: readonly SourceInput[], options: { includeDirs: string[] }, make: () => Image): Image {
   const h = createHash('sha256').update(commonHash()).update(kind).update(JSON.stringify(options));
   for (const i of inputs) h.update(i.path).update('\0').update(i.text).update('\0');
+  // Files a source includes by a relative path (e.g. cpubench's corpus programs) count too.
+  for (const i of inputs) for (const f of quotedIncludes(i)) h.update(f).update('\0').update(readFileSync(f)).update('\0');
   // Headers next to the sources and in the include path count too: a changed kernel.h must rebuild.
   const headers = new Set([...options.includeDirs, ...inputs.map((i) => join(projectRoot(), i.path, '..'))]);
   for (const d of headers) for (const f of walk(d, ['.h'])) h.update(f).update('\0').update(readFileSync(f)).update('\0');

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootOs } from '../../testing/os.js';
@@ -14,14 +14,6 @@ import { projectFile } from '../../vmm/paths.js';
 
 const names = ['sort', 'crc32', 'sieve', 'matmul', 'strings'];
 const hasGcc = spawnSync('gcc', ['--version']).status === 0;
-
-t.test('the cpubench sources are the corpus programs with main renamed', async (t) => {
-  for (const n of names) {
-    const corpus = readFileSync(projectFile('tests', 'cc', 'corpus', `bench_${n}.c`), 'utf8');
-    const ours = readFileSync(projectFile('guest-os', 'user', 'cpubench', `${n}.c`), 'utf8');
-    t.equal(ours.split('\n').slice(1).join('\n'), corpus.replace(/^int main\(void\)/m, `int bench_${n}(void)`), n);
-  }
-});
 
 t.test('cpubench prints each result and its time; the results match gcc', async (t) => {
   const r = bootOs({ programs: ['init', 'cpubench'], cmdline: 'run=cpubench' });
