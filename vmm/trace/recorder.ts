@@ -1,12 +1,14 @@
 /**
  * Records every exit of a run for `vamos report`. Recording only observes: it reads the exit
  * after the VMM handled it and never feeds anything back, so a traced run is the same run.
- * Records are buffered and written with synchronous writes; in ring mode only the last N are
- * kept in memory and written at the end.
+ * Records are buffered; full buffers are written by a helper thread (writer.ts), or with
+ * synchronous writes when that thread is busy with another recorder. In ring mode only the last
+ * N are kept in memory and written at the end.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { EXIT_REASONS, type ExitReason, type VmExit } from '../exits.js';
 import { FLAG_WRITE, FOOTER_MAGIC, NO_DEVICE, RECORD_SIZE, type TraceSymbol, type TraceTrailer } from './format.js';
+import { SLOTS, TraceWriterThread } from './writer.js';
 
 const BUFFER_RECORDS = 1 << 15;
 // A plain object, not a Map: property loads with constant keys hit V8's inline caches.
@@ -21,12 +23,16 @@ export interface TraceOptions {
 export class TraceRecorder {
   private readonly fd: number;
   private readonly ring: number | null;
-  private buf: Buffer;
+  private buf: Uint8Array;
+  /** Stream mode with the writer thread: full buffers are written there (writer.ts). */
+  private readonly writer: TraceWriterThread | undefined;
+  /** Sequence number of the writer slot being filled. */
+  private seq = 0;
   // Views of buf at each field's width: a record is 3 f64 = 6 u32 = 12 u16 = 24 u8 slots.
-  private f64: Float64Array;
-  private u32: Uint32Array;
-  private u16: Uint16Array;
-  private u8: Uint8Array;
+  private f64!: Float64Array;
+  private u32!: Uint32Array;
+  private u16!: Uint16Array;
+  private u8!: Uint8Array;
   /** Records in buf (stream mode), or records ever written to the ring. */
   private count = 0;
   private total = 0;
@@ -44,17 +50,29 @@ export class TraceRecorder {
     this.ring = opts.ring ?? null;
     if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('trace recording needs a little-endian host');
     const records = this.ring ?? BUFFER_RECORDS;
-    this.buf = Buffer.alloc(records * RECORD_SIZE);
-    const ab = this.buf.buffer, off = this.buf.byteOffset;
-    this.f64 = new Float64Array(ab, off, records * 3);
-    this.u32 = new Uint32Array(ab, off, records * 6);
-    this.u16 = new Uint16Array(ab, off, records * 12);
-    this.u8 = new Uint8Array(ab, off, records * 24);
     try {
       this.fd = openSync(path, 'w');
     } catch (e) {
       throw new Error(`${path}: cannot write the trace: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
+    this.writer = this.ring === null ? TraceWriterThread.acquire(BUFFER_RECORDS * RECORD_SIZE, this.fd) : undefined;
+    if (this.writer) {
+      this.seq = this.writer.filled;
+      this.writer.waitForSlot(this.seq);
+      this.buf = new Uint8Array(this.writer.slots[this.seq % SLOTS]!);
+    } else {
+      this.buf = new Uint8Array(records * RECORD_SIZE);
+    }
+    this.view(this.buf);
+  }
+
+  /** Points the field views at a buffer of whole records. */
+  private view(buf: Uint8Array): void {
+    const ab = buf.buffer, off = buf.byteOffset, records = buf.byteLength / RECORD_SIZE;
+    this.f64 = new Float64Array(ab, off, records * 3);
+    this.u32 = new Uint32Array(ab, off, records * 6);
+    this.u16 = new Uint16Array(ab, off, records * 12);
+    this.u8 = new Uint8Array(ab, off, records * 24);
   }
 
   /** Called by the VMM once per exit, after it was handled and charged. */
@@ -98,7 +116,17 @@ export class TraceRecorder {
 
   private flush(): void {
     if (this.count === 0) return;
-    this.write(this.buf.subarray(0, this.count * RECORD_SIZE));
+    const w = this.writer;
+    if (w === undefined) {
+      this.write(this.buf.subarray(0, this.count * RECORD_SIZE));
+    } else {
+      w.publish(this.seq, this.count * RECORD_SIZE);
+      this.bytesWritten += this.count * RECORD_SIZE;
+      this.seq++;
+      w.waitForSlot(this.seq);
+      this.buf = new Uint8Array(w.slots[this.seq % SLOTS]!);
+      this.view(this.buf);
+    }
     this.count = 0;
   }
 
@@ -114,6 +142,10 @@ export class TraceRecorder {
     this.closed = true;
     if (this.ring === null) {
       this.flush();
+      if (this.writer !== undefined && !this.writer.finish()) {
+        closeSync(this.fd);
+        throw new Error(`${this.path}: cannot write the trace (a write failed)`);
+      }
     } else {
       const n = Math.min(this.count, this.ring);
       const start = this.count > this.ring ? this.count % this.ring : 0;
