@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceRecorder } from '../../vmm/trace/recorder.js';
 import { readTraceFile } from '../../vmm/trace/reader.js';
-import type { VmExit } from '../../vmm/exits.js';
+import { EXIT_REASONS, type VmExit } from '../../vmm/exits.js';
+import { FLAG_WRITE, NO_DEVICE } from '../../vmm/trace/format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vamos-trace-writer-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,9 +33,17 @@ function check(t: { equal: (a: unknown, b: unknown, m?: string) => void }, path:
   let bad = -1;
   for (let i = 0; i < n && bad < 0; i++) {
     const r = records[i]!;
-    if (r.at !== i * 10 + salt || r.eip !== ((i * 4) >>> 0) || r.cost !== 100 + (i % 50)) bad = i;
+    const kind = i % 3;
+    const reason = EXIT_REASONS[r.reason];
+    const device = r.device === NO_DEVICE ? undefined : trailer.devices[r.device];
+    const ok = r.at === i * 10 + salt && r.eip === ((i * 4) >>> 0) && r.cost === 100 + (i % 50) &&
+      reason === (kind === 0 ? 'io' : kind === 1 ? 'mmio' : 'hlt') &&
+      device === (kind === 2 ? undefined : `dev${i % 5}`) &&
+      r.detail === (kind === 0 ? (i + salt) & 0xffff : kind === 1 ? (0xd0000000 + i) >>> 0 : 0) &&
+      (r.flags & FLAG_WRITE) === (kind === 0 && (i & 1) === 1 ? FLAG_WRITE : 0);
+    if (!ok) bad = i;
   }
-  t.equal(bad, -1, 'every record in order with its fields');
+  t.equal(bad, -1, 'every record in order with all its fields (time, eip, cost, reason, device, detail, write flag)');
 }
 
 t.test('a trace of many buffers (the writer ring wraps several times) is complete and in order', async (t) => {

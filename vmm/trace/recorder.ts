@@ -13,6 +13,8 @@ import { SLOTS, TraceWriterThread } from './writer.js';
 const BUFFER_RECORDS = 1 << 15;
 // A plain object, not a Map: property loads with constant keys hit V8's inline caches.
 const REASON_INDEX = Object.fromEntries(EXIT_REASONS.map((r, k) => [r, k])) as Record<ExitReason, number>;
+const REASON_IO = REASON_INDEX.io;
+const REASON_MMIO = REASON_INDEX.mmio;
 
 export interface TraceOptions {
   /** Keep only the last `ring` exits (bounded memory for very long runs). */
@@ -28,11 +30,9 @@ export class TraceRecorder {
   private readonly writer: TraceWriterThread | undefined;
   /** Sequence number of the writer slot being filled. */
   private seq = 0;
-  // Views of buf at each field's width: a record is 3 f64 = 6 u32 = 12 u16 = 24 u8 slots.
+  // Views of buf at each field's width: a record is 3 f64 = 6 u32 slots.
   private f64!: Float64Array;
   private u32!: Uint32Array;
-  private u16!: Uint16Array;
-  private u8!: Uint8Array;
   /** Records in buf (stream mode), or records ever written to the ring. */
   private count = 0;
   private total = 0;
@@ -71,8 +71,6 @@ export class TraceRecorder {
     const ab = buf.buffer, off = buf.byteOffset, records = buf.byteLength / RECORD_SIZE;
     this.f64 = new Float64Array(ab, off, records * 3);
     this.u32 = new Uint32Array(ab, off, records * 6);
-    this.u16 = new Uint16Array(ab, off, records * 12);
-    this.u8 = new Uint8Array(ab, off, records * 24);
   }
 
   /** Called by the VMM once per exit, after it was handled and charged. */
@@ -85,22 +83,26 @@ export class TraceRecorder {
     } else {
       slot = this.count++ % this.ring;
     }
-    let detail = 0, flags = 0;
-    if (exit.reason === 'io') { detail = exit.port; flags = exit.write ? FLAG_WRITE : 0; }
-    else if (exit.reason === 'mmio') { detail = exit.address; flags = exit.write ? FLAG_WRITE : 0; }
-    else if (exit.reason === 'cpuid') detail = exit.leaf;
+    // One switch gives the reason's index and its detail (comparisons of interned strings).
+    let detail = 0, tag: number;
+    switch (exit.reason) {
+      case 'io': detail = exit.port; tag = REASON_IO | (exit.write ? FLAG_WRITE << 8 : 0); break;
+      case 'mmio': detail = exit.address; tag = REASON_MMIO | (exit.write ? FLAG_WRITE << 8 : 0); break;
+      case 'cpuid': detail = exit.leaf; tag = REASON_INDEX.cpuid; break;
+      default: tag = REASON_INDEX[exit.reason];
+    }
     if (device !== this.lastDevice) {
       this.lastDevice = device;
       this.lastDeviceId = device === undefined ? NO_DEVICE : this.deviceId(device);
     }
-    this.f64[slot * 3] = at;
     const w = slot * 6;
-    this.u32[w + 2] = eip;
-    this.u32[w + 3] = Math.min(cost, 0xffffffff);
-    this.u32[w + 4] = detail;
-    this.u16[slot * 12 + 10] = this.lastDeviceId;
-    this.u8[slot * 24 + 22] = REASON_INDEX[exit.reason];
-    this.u8[slot * 24 + 23] = flags;
+    this.f64[slot * 3] = at;
+    const u32 = this.u32;
+    u32[w + 2] = eip;
+    u32[w + 3] = cost < 0xffffffff ? cost : 0xffffffff;
+    u32[w + 4] = detail;
+    // Bytes 20-23: the device id (u16), then the reason and the flags (one u16, little-endian).
+    u32[w + 5] = this.lastDeviceId | (tag << 16);
   }
 
   private deviceId(name: string): number {
