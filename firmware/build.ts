@@ -4,19 +4,17 @@
  * .bss in low RAM; then reset.s at the reset vector 0xFFFFFFF0, which jumps to _start.
  *
  * Built on demand and kept for the process. Compiling takes about half a second in a fresh
- * process, so the linked image is also cached on disk (out/cache/firmware/), keyed by a hash of
- * every input: the firmware's sources, the shared headers and the toolchain's own code, so a
- * changed compiler never serves a stale ROM. The image has only ROM segments, since that is
+ * process, so the linked image is also cached on disk by guest-os/os-build.ts's cachedBuild,
+ * keyed by a hash of every input (sources, headers, the toolchain's own code), so a changed
+ * compiler never serves a stale ROM. The image has only ROM segments, since that is
  * what the VMM copies into the ROM; the .bss range is in firmwareLayout().
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { cachedBuild } from '../guest-os/os-build.js';
 import { assemble } from '../toolchain/as/assemble.js';
 import { build } from '../toolchain/cc/driver.js';
 import type { Image, Segment } from '../toolchain/image/format.js';
-import { checkImage, readImage } from '../toolchain/image/read.js';
-import { writeImage } from '../toolchain/image/write.js';
+import { checkImage } from '../toolchain/image/read.js';
 import { RESET_VECTOR, ROM_BASE, ROM_SIZE } from '../vmm/memory.js';
 import { projectFile } from '../vmm/paths.js';
 
@@ -62,16 +60,6 @@ export interface FirmwareLayout {
 
 let cached: { rom: Image; layout: FirmwareLayout } | undefined;
 
-function walk(dir: string, exts: readonly string[], out: string[] = []): string[] {
-  if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path, exts, out);
-    else if (exts.some((e) => name.endsWith(e))) out.push(path);
-  }
-  return out;
-}
-
 function link(): Image {
   const inputs = FIRMWARE_SOURCES.map((name) => {
     const path = `firmware/${name}`;
@@ -82,34 +70,7 @@ function link(): Image {
     runtime: false, libc: false, optimize: true, textBase: ROM_BASE, bssBase: FW_BSS_BASE, entry: '_start',
     includeDirs: [projectFile('firmware'), projectFile('guest-os', 'include')],
   };
-
-  const compiled = import.meta.url.endsWith('.ts');
-  const h = createHash('sha256').update(JSON.stringify({ ...options, includeDirs: undefined }));
-  for (const i of inputs) h.update(i.path).update('\0').update(i.text).update('\0');
-  const deps = [
-    ...walk(projectFile('guest-os', 'include'), ['.h']),
-    ...walk(projectFile(compiled ? 'toolchain' : join('dist', 'toolchain')), [compiled ? '.ts' : '.js']),
-  ];
-  for (const f of deps) h.update(f).update('\0').update(readFileSync(f)).update('\0');
-  const dir = projectFile('out', 'cache', 'firmware');
-  const file = join(dir, `rom-${h.digest('hex').slice(0, 32)}.img`);
-  if (existsSync(file)) {
-    try {
-      return readImage(new Uint8Array(readFileSync(file)), file);
-    } catch {
-      // A damaged cache entry is rebuilt below.
-    }
-  }
-  const image = build(inputs, options).image;
-  try {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, writeImage(image, 'firmware'));
-    renameSync(tmp, file);
-  } catch {
-    // A read-only checkout still boots: the cache is an optimisation.
-  }
-  return image;
+  return cachedBuild('firmware', inputs, options, () => build(inputs, options).image);
 }
 
 function make(): { rom: Image; layout: FirmwareLayout } {

@@ -61,7 +61,11 @@ function commonHash(): string {
   return (toolchainHash = h.digest('hex'));
 }
 
-function cached(kind: string, inputs: readonly SourceInput[], options: { includeDirs: string[] }, make: () => Image): Image {
+/**
+ * A built image, from out/cache/os/ when every input is unchanged, else from `make()` (and then
+ * stored). Also used by the firmware's build.
+ */
+export function cachedBuild(kind: string, inputs: readonly SourceInput[], options: { includeDirs: string[] }, make: () => Image): Image {
   const h = createHash('sha256').update(commonHash()).update(kind).update(JSON.stringify(options));
   for (const i of inputs) h.update(i.path).update('\0').update(i.text).update('\0');
   // Files a source includes by a relative path (e.g. cpubench's corpus programs) count too.
@@ -80,11 +84,15 @@ function cached(kind: string, inputs: readonly SourceInput[], options: { include
     }
   }
   const image = make();
-  mkdirSync(dir, { recursive: true });
-  prune(dir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, writeImage(image, kind));
-  renameSync(tmp, file);
+  try {
+    mkdirSync(dir, { recursive: true });
+    prune(dir);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, writeImage(image, kind));
+    renameSync(tmp, file);
+  } catch {
+    // A read-only checkout still builds: the cache is an optimisation.
+  }
   return image;
 }
 
@@ -120,7 +128,7 @@ export function buildKernel(opts: OsBuildOptions = {}): Image {
     includeDirs: includeDirs(projectFile('guest-os', 'kernel', 'include')), defines: opts.defines ?? [],
     runtime: false, textBase: KERNEL_TEXT_BASE, entry: '_start',
   };
-  const image = cached('kernel', inputs, options, () => build(inputs, options).image);
+  const image = cachedBuild('kernel', inputs, options, () => build(inputs, options).image);
   memo.set(key, image);
   return image;
 }
@@ -144,7 +152,7 @@ export function buildUserProgram(name: string, opts: OsBuildOptions = {}): Image
     includeDirs: includeDirs(projectFile('guest-os', 'user', 'include')), defines: opts.defines ?? [],
     runtime: false, textBase: USER_TEXT_BASE, entry: '_start',
   };
-  const image = cached(`user-${name}`, inputs, options, () => build(inputs, options).image);
+  const image = cachedBuild(`user-${name}`, inputs, options, () => build(inputs, options).image);
   memo.set(key, image);
   return image;
 }
@@ -169,7 +177,7 @@ export function buildCachedImage(b: ImageBuild): Image {
   const key = `${b.kind}:${JSON.stringify(options)}:${b.inputs.map((i) => i.path).join(',')}`;
   const hit = memo.get(key);
   if (hit) return hit;
-  const image = cached(b.kind, b.inputs, options, () => build(b.inputs, options).image);
+  const image = cachedBuild(b.kind, b.inputs, options, () => build(b.inputs, options).image);
   memo.set(key, image);
   return image;
 }
