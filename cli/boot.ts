@@ -252,7 +252,7 @@ export function parseNetFlag(text: string): NetSpec | undefined {
 }
 
 /** One line per slot device (and the IOMMU): what the exit table cannot say. */
-function deviceSummary(vm: Vm): string {
+export function deviceSummary(vm: Vm): string {
   const lines: string[] = [];
   for (const s of vm.slots) {
     const t = s.transport.stats;
@@ -281,14 +281,14 @@ function checkMem(bytes: number): void {
 }
 
 /** A name that is neither built in nor a file is a usage error; a broken file is bad input. */
-function loadProfileFlag(value: string | undefined): CostProfile {
+export function loadProfileFlag(value: string | undefined): CostProfile {
   if (value !== undefined && !(BUILTIN_PROFILES as readonly string[]).includes(value) && !existsSync(value)) {
     throw new UsageError(`--profile: '${value}' is neither a built-in profile (${BUILTIN_PROFILES.join(', ')}) nor a file`);
   }
   return loadProfile(value);
 }
 
-function summaryLine(vm: Vm, r: RunResult): string {
+export function summaryLine(vm: Vm, r: RunResult): string {
   const ms = (r.cycles / vm.profile.cpuHz) * 1e3;
   return `${r.message}; ${r.instructions} instructions, ${r.cycles} cycles (${ms.toFixed(3)} ms of virtual time, profile ${vm.profile.name})`;
 }

@@ -77,6 +77,15 @@ export interface AsyncRunOptions {
   idleMs?: number;
   /** The longest host sleep for idle virtual time, in milliseconds (default 10). */
   maxIdleMs?: number;
+  /**
+   * 'paced' (default): idle virtual time is skipped, with host sleeps now and then so that an
+   * idle guest costs little. 'wall': the virtual clock runs against the host clock. An idle
+   * guest waits for its next timer event in real time, idle time with no timer event passes
+   * as it does on the host, and the guest never runs ahead of the host (it is slower anyway,
+   * being emulated: that lag is caught up at the next idle, like time a real vCPU spends
+   * descheduled). For real clients (`vamos serve`): their timeouts and the guest's agree.
+   */
+  clock?: 'paced' | 'wall';
 }
 
 interface AsyncState {
@@ -87,6 +96,8 @@ interface AsyncState {
   lastYield: number;
   /** Idle virtual time skipped since the last host sleep, in milliseconds. */
   idleDebtMs: number;
+  /** 'wall': the host time (performance.now()) and virtual time (cycles) the run started at. */
+  wall: { hostMs: number; cycles: number } | undefined;
 }
 
 export type StopReason = 'poweroff' | 'shutdown' | 'instruction-limit' | 'halted';
@@ -250,12 +261,15 @@ export class Vm {
       maxIdleMs: Math.max(opts.maxIdleMs ?? 10, opts.idleMs ?? 1),
       lastYield: performance.now(),
       idleDebtMs: 0,
+      wall: opts.clock === 'wall' ? { hostMs: performance.now(), cycles: this.clock.now } : undefined,
     };
     for (;;) {
       const r = this.loop(a);
       if (r === 'yield') {
         this.irqRaised = false;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        const aheadMs = a.wall === undefined ? 0 : ((this.clock.now - a.wall.cycles) / this.profile.cpuHz) * 1e3 - (performance.now() - a.wall.hostMs);
+        if (aheadMs >= 1) await new Promise<void>((resolve) => setTimeout(resolve, aheadMs));
+        else await new Promise<void>((resolve) => setImmediate(resolve));
         // A frame that arrived while the guest ran interrupted it: an external-interrupt exit.
         if (this.irqRaised) this.account({ reason: 'external-interrupt' }, undefined, this.profile.exitCycles['external-interrupt']);
         a.lastYield = performance.now();
@@ -324,6 +338,7 @@ export class Vm {
    * network backends and no clock event at all, wait for the host indefinitely.
    */
   private async idleAsync(a: AsyncState): Promise<RunResult | undefined> {
+    if (a.wall !== undefined) return this.idleWall(a, a.wall);
     for (;;) {
       if (this.power.poweredOff) return undefined;
       if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return undefined;
@@ -350,6 +365,40 @@ export class Vm {
       const at = this.clock.nextDeadline();
       if (at === Infinity) continue;
       if (at > this.clock.now) this.clock.advance(at - this.clock.now);
+      this.sliceEnd = Math.max(this.sliceEnd, this.clock.now + this.profile.timesliceCycles);
+      this.clock.runDue();
+    }
+  }
+
+  /**
+   * runAsync's hlt in wall-clock mode: virtual time catches up with the host clock, then the
+   * VMM sleeps in real time until the next timer event is due (or a host event raises an
+   * interrupt), and runs what came due.
+   */
+  private async idleWall(a: AsyncState, wall: { hostMs: number; cycles: number }): Promise<RunResult | undefined> {
+    const hz = this.profile.cpuHz;
+    const hostCycles = (): number => wall.cycles + Math.floor(((performance.now() - wall.hostMs) * hz) / 1e3);
+    for (;;) {
+      if (this.power.poweredOff) return undefined;
+      if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return undefined;
+      if (!this.cpu.interruptsEnabled) return this.halted();
+      const next = this.clock.nextDeadline();
+      if (next === Infinity && this.nets.length === 0) return this.halted();
+      const host = hostCycles();
+      if (next > host) {
+        const ms = next === Infinity ? a.maxIdleMs : Math.min(a.maxIdleMs, ((next - host) / hz) * 1e3);
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            this.wake = undefined;
+            resolve();
+          };
+          const timer = setTimeout(done, ms);
+          this.wake = done;
+        });
+      }
+      const to = Math.min(hostCycles(), next);
+      if (to > this.clock.now) this.clock.advance(to - this.clock.now);
       this.sliceEnd = Math.max(this.sliceEnd, this.clock.now + this.profile.timesliceCycles);
       this.clock.runDue();
     }

@@ -6,7 +6,11 @@
  * engine's I/O goes through the kernel's virtio-blk driver) or with the VAMOS stub (the engine
  * runs at the hypervisor level and each operation is one hypercall). PLACEMENT names which.
  *
- * Usage: dbserver [pool_pages [port]]; SHUTDOWN (a Redis command) closes the engine and exits. */
+ * Two transports: plain datagrams, one client per UDP address (the workload driver; SHUTDOWN,
+ * the Redis command, closes the engine and exits), or the TCP gateway's connection framing
+ * (gateway.c, docs/gateway.md; its SHUTDOWN datagram does the same).
+ *
+ * Usage: dbserver [pool_pages [port [udp|gateway]]] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +18,13 @@
 #include "engine.h"
 #include "osal.h"
 #include "server.h"
+#include "dbserver.h"
 
 #ifndef PLACEMENT
 #define PLACEMENT "guest"
 #endif
 
 #define MAX_CLIENTS   64
-#define DGRAM_MAX     1472          /* one Ethernet frame's UDP payload */
 #define OUT_CAP       16384
 
 struct client {
@@ -75,11 +79,35 @@ static int is_shutdown(const unsigned char *p, unsigned n) {
     return 1;
 }
 
+int serve_datagrams(engine *db, int sock) {
+    for (;;) {
+        struct udp_addr from;
+        struct client *c;
+        int n = udp_recv(sock, &from, in, sizeof in), m;
+        if (n <= 0) continue;
+        if (is_shutdown(in, (unsigned)n)) return DB_SHUTDOWN;
+        c = client_for(db, &from);
+        if (c == NULL) continue;
+        m = server_handle(c->conn, in, (unsigned)n, out, sizeof out);
+        while (m > 0) {
+            send_all(sock, &from, out, (unsigned)m);
+            m = server_handle(c->conn, NULL, 0, out, sizeof out);
+        }
+        if (m == SERVER_EFATAL) return DB_FATAL;
+    }
+}
+
 int main(int argc, char **argv) {
     unsigned pool = argc > 1 ? (unsigned)atoi(argv[1]) : 64;
     unsigned port = argc > 2 ? (unsigned)atoi(argv[2]) : 6379;
+    const char *mode = argc > 3 ? argv[3] : "udp";
+    int gateway = strcmp(mode, "gateway") == 0;
     engine *db;
     int sock, rc;
+    if (!gateway && strcmp(mode, "udp") != 0) {
+        printf("dbserver: unknown transport '%s' (udp or gateway)\n", mode);
+        return 1;
+    }
 #ifndef VAMOS_STUB
     rc = osal_guest_open(0);
     if (rc < 0) {
@@ -97,25 +125,12 @@ int main(int argc, char **argv) {
         printf("dbserver: cannot bind udp port %u (%d)\n", port, sock);
         return 1;
     }
-    printf("dbserver: %s engine, %u keys, pool %u pages, udp port %u\n", PLACEMENT, engine_count(db), pool, port);
+    printf("dbserver: %s engine, %u keys, pool %u pages, udp port %u%s\n", PLACEMENT, engine_count(db), pool, port,
+           gateway ? ", gateway framing" : "");
     flush_output();
-    for (;;) {
-        struct udp_addr from;
-        struct client *c;
-        int n = udp_recv(sock, &from, in, sizeof in), m;
-        if (n <= 0) continue;
-        if (is_shutdown(in, (unsigned)n)) break;
-        c = client_for(db, &from);
-        if (c == NULL) continue;
-        m = server_handle(c->conn, in, (unsigned)n, out, sizeof out);
-        while (m > 0) {
-            send_all(sock, &from, out, (unsigned)m);
-            m = server_handle(c->conn, NULL, 0, out, sizeof out);
-        }
-        if (m == SERVER_EFATAL) {
-            printf("dbserver: the engine failed; stopping without acknowledging more\n");
-            return 2;
-        }
+    if ((gateway ? serve_gateway(db, sock, port) : serve_datagrams(db, sock)) == DB_FATAL) {
+        printf("dbserver: the engine failed; stopping without acknowledging more\n");
+        return 2;
     }
     rc = engine_close(db);
     printf("dbserver: shut down (%s)\n", engine_strerror(rc));

@@ -6,19 +6,16 @@
  */
 import { MemoryBackend, type BlockBackend } from '../../devices/virtio/blk/backend.js';
 import { VirtualHost } from '../../devices/virtio/net/virtual-host.js';
-import { osMachine } from '../../testing/os.js';
 import type { ExitReason } from '../../vmm/exits.js';
 import type { CostProfile } from '../../vmm/profile.js';
 import type { ExitStats } from '../../vmm/stats.js';
 import { TraceRecorder } from '../../vmm/trace/recorder.js';
-import { buildKernel } from '../../guest-os/os-build.js';
-import { dbServerImage, engineModuleImage, type Placement } from '../build.js';
-import { ImageModule } from '../host/image-module.js';
-import { ModuleRegistry } from '../host/registry.js';
+import type { Placement } from '../build.js';
+import { dbMachine, SERVER_PORT, type IommuMode } from '../db-machine.js';
 import { encodeCommand, type RespValue } from '../workload/resp.js';
 import { WorkloadDriver, CLIENT_PORT_BASE, type WorkloadResult, type WorkloadSpec } from '../workload/driver.js';
 
-export type IommuMode = 'off' | 'strict' | 'deferred';
+export type { IommuMode } from '../db-machine.js';
 
 export interface PointConfig {
   placement: Placement;
@@ -84,44 +81,18 @@ function snapshot(stats: ExitStats, instructions: number, volume: VolumeCounters
   return { rows, instructions, volume: { ...volume }, at: 0 };
 }
 
-export const SERVER_PORT = 6379;
-
-/**
- * The user heap the server needs (the kernel's heap= key, KiB): the buffer pool, about 140 KiB
- * of connection state per client (docs/database.md), and room for the engine's own tables.
- */
-export function serverHeapKiB(cfg: PointConfig): number {
-  return cfg.poolPages * 4 + (cfg.workload.concurrency + 1) * 160 + 2048;
-}
-
 export function runPoint(cfg: PointConfig): PointResult {
   const host = new VirtualHost();
   const sectors = cfg.volumeSectors ?? (64 << 20) / 512;
   const volume = cfg.volume ?? new MemoryBackend(sectors);
-  const guestEngine = cfg.placement === 'guest';
   const trace = cfg.trace ? new TraceRecorder(cfg.trace.path, { ring: cfg.trace.ring, label: cfg.trace.label }) : undefined;
-  const machine = osMachine({
-    trace,
-    programs: ['init'],
-    extraPrograms: { dbserver: dbServerImage(cfg.placement) },
-    cmdline: `iommu=${cfg.iommu} heap=${serverHeapKiB(cfg)} run=dbserver:${cfg.poolPages}:${SERVER_PORT}`,
-    dataDisks: guestEngine ? [{ backend: volume }] : [],
-    iommu: cfg.iommu !== 'off',
-    nets: [host.guestSide],
-    profile: cfg.profile,
+  const db = dbMachine({
+    placement: cfg.placement, iommu: cfg.iommu, profile: cfg.profile, poolPages: cfg.poolPages,
+    clients: cfg.workload.concurrency, volume, net: host.guestSide, transport: 'udp', trace,
     maxInstructions: cfg.maxInstructions ?? 5_000_000_000,
   });
+  const { machine, volumeCounters } = db;
   const vm = machine.vm;
-  const registry = new ModuleRegistry(vm);
-  let volumeCounters: () => VolumeCounters;
-  if (guestEngine) {
-    const disk = vm.blk[1]!; // slot 0 is the boot disk
-    volumeCounters = () => disk.stats;
-  } else {
-    const module = new ImageModule({ name: 'vamos-engine', image: engineModuleImage(), profile: cfg.profile, volume, now: () => vm.clock.now });
-    registry.add(module);
-    volumeCounters = () => module.host.counters;
-  }
   const driver = new WorkloadDriver({ ...cfg.workload, serverPort: SERVER_PORT }, {
     cpuHz: cfg.profile.cpuHz,
     now: () => vm.clock.now,
@@ -144,8 +115,7 @@ export function runPoint(cfg: PointConfig): PointResult {
   const r = machine.run();
   trace?.close({
     profile: cfg.profile.name, cpuHz: cfg.profile.cpuHz, stop: r.message,
-    symbols: [...buildKernel().symbols, ...dbServerImage(cfg.placement).symbols].filter((s) => s.kind !== 'label')
-      .map(({ name, value, size }) => ({ name, value, size })),
+    symbols: db.symbols(),
   });
   if (driver.phase !== 'done') {
     const tail = r.console.trim().split('\n').slice(-3).join(' | ');

@@ -28,4 +28,9 @@ void server_conn_free(struct server_conn *c);
  * and discards the rest of the buffered input (Redis would close the connection). */
 int server_handle(struct server_conn *c, const void *in, unsigned len, void *out, unsigned cap);
 
+/* 1 once the connection had a protocol error (or a request over SERVER_INBUF): Redis replies
+ * with the error and closes the connection, and a transport with connections should do the
+ * same after sending the reply. A datagram transport without connections may go on. */
+int server_conn_closing(const struct server_conn *c);
+
 #endif

@@ -10,6 +10,7 @@ struct server_conn {
     engine *db;
     unsigned len;                       /* buffered input */
     int dead;                           /* the engine failed */
+    int closing;                        /* a protocol error: Redis would close the connection */
     struct req req;
     unsigned char in[SERVER_INBUF];
     unsigned char scratch[SERVER_INBUF];  /* unescaped inline arguments */
@@ -21,10 +22,13 @@ struct server_conn *server_conn_new(engine *db) {
     c->db = db;
     c->len = 0;
     c->dead = 0;
+    c->closing = 0;
     return c;
 }
 
 void server_conn_free(struct server_conn *c) { free(c); }
+
+int server_conn_closing(const struct server_conn *c) { return c->closing; }
 
 int server_handle(struct server_conn *c, const void *in, unsigned len, void *out, unsigned cap) {
     struct writer w;
@@ -39,6 +43,7 @@ int server_handle(struct server_conn *c, const void *in, unsigned len, void *out
     if (len > SERVER_INBUF - c->len) {
         /* More than a request may hold: as Redis would for a query buffer over its limit. */
         c->len = 0;
+        c->closing = 1;
         w_error(&w, "ERR Protocol error: too big request");
         return w.over ? 0 : (int)w.used;
     }
@@ -55,6 +60,7 @@ int server_handle(struct server_conn *c, const void *in, unsigned len, void *out
             w_bytes(&w, "\r\n", 2);
             if (w.over) { w.used = start; w.over = 0; break; }
             pos = c->len;               /* the rest of the input is dropped */
+            c->closing = 1;
             break;
         }
         if (c->req.argc > 0) {

@@ -1,0 +1,148 @@
+/**
+ * `vamos serve`: the database guest in either placement behind the TCP gateway
+ * (docs/gateway.md), so that redis-cli and redis-benchmark can use it. Runs in wall-clock mode
+ * (vm.runAsync, docs/platform.md §5): real clients, real time. Ctrl-C closes the connections,
+ * has the server close the engine (everything flushed to the volume) and prints the exit table;
+ * a second Ctrl-C stops at once.
+ */
+import { closeSync, existsSync, ftruncateSync, openSync } from 'node:fs';
+import { MemoryBackend, type BlockBackend } from '../devices/virtio/blk/backend.js';
+import { FileBackend } from '../devices/virtio/blk/file-backend.js';
+import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
+import { dbMachine, SERVER_PORT, type IommuMode } from '../middleware/db-machine.js';
+import { PLACEMENTS, type Placement } from '../middleware/build.js';
+import { formatPerfKvmStat } from '../vmm/stats.js';
+import { TraceRecorder } from '../vmm/trace/recorder.js';
+import { parseArgs, usage, UsageError, type Flags } from './args.js';
+import { deviceSummary, loadProfileFlag, summaryLine } from './boot.js';
+import type { Io } from './io.js';
+
+const FLAGS = {
+  help: { kind: 'boolean', help: 'show this help' },
+  placement: { kind: 'string', value: 'guest|vamos', help: 'where the storage engine runs: in the guest (default) or at the hypervisor level' },
+  port: { kind: 'count', value: 'N', help: 'the TCP port on 127.0.0.1 clients connect to (default 6380; 0: any free port)' },
+  volume: { kind: 'string', value: 'FILE', help: 'keep the database in this host file (created if missing); default: in memory, gone at exit' },
+  'volume-size': { kind: 'size', value: 'SIZE', help: 'the size of a new volume (default 64M)' },
+  iommu: { kind: 'string', value: 'MODE', help: 'off (default), strict or deferred' },
+  pool: { kind: 'count', value: 'PAGES', help: 'the engine\'s buffer pool in 4 KiB pages (default 1024)' },
+  profile: { kind: 'string', value: 'NAME|FILE', help: 'cost profile (default nehalem-2011)' },
+  trace: { kind: 'string', value: 'FILE', help: 'record every exit for vamos report (docs/trace-format.md)' },
+  'trace-ring': { kind: 'count', value: 'N', help: 'with --trace: keep only the last N exits' },
+} satisfies Flags;
+
+const DEFAULT_PORT = 6380;
+const DEFAULT_VOLUME = 64 << 20;
+/** Connections the server holds at once (dbserver's gateway.c: GW_CONNS). */
+const MAX_CLIENTS = 64;
+/** How long Ctrl-C waits for the server to flush and exit before giving up. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
+export function serveUsage(): string {
+  return usage('vamos serve [options]',
+    'Boots the database guest (docs/vamos.md) with a TCP gateway on 127.0.0.1 for Redis clients\n(docs/gateway.md): redis-cli -p PORT. Ctrl-C flushes the database, stops and prints the exit table.',
+    FLAGS);
+}
+
+function openVolume(path: string | undefined, size: number): { volume: BlockBackend; where: string } {
+  if (path === undefined) return { volume: new MemoryBackend(size / 512), where: 'in memory (gone at exit; --volume FILE keeps it)' };
+  if (!existsSync(path)) {
+    const fd = openSync(path, 'wx');
+    try { ftruncateSync(fd, size); } finally { closeSync(fd); }
+    return { volume: new FileBackend(path), where: `${path} (new, ${size >> 20} MiB)` };
+  }
+  return { volume: new FileBackend(path), where: path };
+}
+
+export async function serveMain(argv: string[], io: Io): Promise<number> {
+  const { flags, positional } = parseArgs(argv, FLAGS);
+  if (flags.help) { io.stdout(serveUsage()); return 0; }
+  if (positional.length > 0) throw new UsageError(`serve takes no positional arguments, got '${positional[0]}'`);
+  const placement = (flags.placement ?? 'guest') as Placement;
+  if (!PLACEMENTS.includes(placement)) throw new UsageError(`--placement ${flags.placement}: expected guest or vamos`);
+  const iommu = (flags.iommu ?? 'off') as IommuMode;
+  if (!['off', 'strict', 'deferred'].includes(iommu)) throw new UsageError(`--iommu ${flags.iommu}: expected off, strict or deferred`);
+  const port = flags.port ?? DEFAULT_PORT;
+  if (port > 65535) throw new UsageError(`--port ${port}: expected 0..65535`);
+  const poolPages = flags.pool ?? 1024;
+  if (poolPages < 16 || poolPages > 65536) throw new UsageError(`--pool ${poolPages}: expected 16..65536 pages`);
+  const size = flags['volume-size'] ?? DEFAULT_VOLUME;
+  if (size < 1 << 20 || size % 4096 !== 0) throw new UsageError(`--volume-size: ${size} bytes is not a multiple of 4 KiB of at least 1 MiB`);
+  if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
+  const profile = loadProfileFlag(flags.profile);
+
+  const { volume, where } = openVolume(flags.volume, size);
+  let gateway: GatewayBackend;
+  try {
+    gateway = await GatewayBackend.open({ hostPort: port, guestPort: SERVER_PORT });
+  } catch (e) {
+    volume.close?.();
+    throw e;
+  }
+  const trace = flags.trace !== undefined ? new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: `serve ${placement}` }) : undefined;
+  const console = new LineConsole(io);
+  const db = dbMachine({
+    placement, iommu, profile, poolPages, clients: MAX_CLIENTS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
+    onConsole: (b) => console.byte(b),
+  });
+  const vm = db.machine.vm;
+  const say = (line: string): void => io.stderr(`vamos serve: ${line}\n`);
+  say(`the database in the ${placement} placement, profile ${profile.name}, iommu ${iommu}, pool ${poolPages} pages; volume ${where}`);
+  gateway.onReady = () => say(`ready: 127.0.0.1:${gateway.hostPort} (redis-cli -p ${gateway.hostPort}); Ctrl-C stops`);
+
+  let stopping = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onSigint = (): void => {
+    if (stopping) {
+      say('stopped at once (second Ctrl-C): the volume is as the last commit left it; the log replays at the next start');
+      process.exit(130);
+    }
+    stopping = true;
+    say('stopping: closing the connections and flushing the database (Ctrl-C again to stop at once)');
+    gateway.shutdown();
+    graceTimer = setTimeout(() => {
+      say(`the server did not stop within ${SHUTDOWN_GRACE_MS / 1000} s; stopping at once`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    graceTimer.unref();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const hostStart = performance.now();
+  const r = await db.machine.runAsync({ clock: 'wall' }).finally(() => {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    if (graceTimer) clearTimeout(graceTimer);
+    gateway.close();
+    volume.close?.();
+  });
+  console.flush();
+  trace?.close({ profile: profile.name, cpuHz: profile.cpuHz, stop: r.message, symbols: db.symbols() });
+  const hostSeconds = (performance.now() - hostStart) / 1e3;
+  io.stdout('\n' + summaryLine(vm, r) + `\nwall-clock mode: ${(r.cycles / profile.cpuHz).toFixed(3)} s of virtual time in ${hostSeconds.toFixed(3)} s on the host\n` + deviceSummary(vm) + gatewaySummary(gateway) + '\n' + formatPerfKvmStat(vm.stats, profile.cpuHz));
+  if (r.stop === 'poweroff' && r.exitCode === 0) return 0;
+  say(`the guest stopped: ${r.message}`);
+  return 1;
+}
+
+function gatewaySummary(g: GatewayBackend): string {
+  const s = g.stats;
+  return `gateway (127.0.0.1:${g.hostPort}): ${s.connectionsOpened} connections, ${s.bytesFromClients} bytes in, ${s.bytesToClients} bytes out, ` +
+    `${s.datagramsToGuest} datagrams to the guest, ${s.datagramsFromGuest} back, ${s.windowStalls} window stalls\n`;
+}
+
+/** The guest's console on stdout as it is written, a line at a time. */
+class LineConsole {
+  private bytes: number[] = [];
+  constructor(private readonly io: Io) {}
+
+  byte(b: number): void {
+    this.bytes.push(b);
+    if (b === 10) this.flush();
+  }
+
+  flush(): void {
+    if (this.bytes.length === 0) return;
+    this.io.stdout(Buffer.from(this.bytes).toString('utf8'));
+    this.bytes = [];
+  }
+}

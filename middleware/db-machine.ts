@@ -1,0 +1,97 @@
+/**
+ * The database guest in one placement (docs/vamos.md), as the experiment (experiment/point.ts)
+ * and `vamos serve` (cli/serve.ts) both boot it: the guest OS with init and dbserver on its boot
+ * disk, the volume as a data disk (baseline) or behind the engine module (VAMOS), one network
+ * device, and the module registry that answers the stub's hypercalls.
+ */
+import type { BlockBackend } from '../devices/virtio/blk/backend.js';
+import type { NetBackend } from '../devices/virtio/net/backend.js';
+import { buildKernel } from '../guest-os/os-build.js';
+import { osMachine, type OsMachine } from '../testing/os.js';
+import type { CostProfile } from '../vmm/profile.js';
+import { DEFAULT_MEM } from '../vmm/vm.js';
+import type { TraceRecorder } from '../vmm/trace/recorder.js';
+import { dbServerImage, engineModuleImage, type Placement } from './build.js';
+import { ImageModule } from './host/image-module.js';
+import { ModuleRegistry } from './host/registry.js';
+
+export type IommuMode = 'off' | 'strict' | 'deferred';
+
+/** The guest UDP port dbserver listens on (Redis's). */
+export const SERVER_PORT = 6379;
+
+export interface DbMachineConfig {
+  placement: Placement;
+  iommu: IommuMode;
+  profile: CostProfile;
+  /** The engine's buffer pool, 4 KiB pages. */
+  poolPages: number;
+  /** Connections the server must hold at once (sizes the guest heap). */
+  clients: number;
+  /** The database volume: a data disk of the guest, or the engine module's host volume. */
+  volume: BlockBackend;
+  net: NetBackend;
+  /** 'udp': one client per UDP address (the workload driver); 'gateway': docs/gateway.md. */
+  transport: 'udp' | 'gateway';
+  trace?: TraceRecorder;
+  /** Guest instructions before the run is declared stuck; 0: no limit. */
+  maxInstructions: number;
+  /** Each console byte as the guest writes it. */
+  onConsole?: (byte: number) => void;
+}
+
+export interface DbMachine {
+  machine: OsMachine;
+  registry: ModuleRegistry;
+  /** The volume's traffic so far (the same engine in both placements). */
+  volumeCounters(): { bytesRead: number; bytesWritten: number; flushes: number };
+  /** The kernel's and the server's functions, for a trace's symbol table. */
+  symbols(): { name: string; value: number; size: number }[];
+}
+
+/**
+ * The user heap the server needs (the kernel's heap= key, KiB): the buffer pool, about 140 KiB
+ * of connection state per client (docs/database.md), and room for the engine's own tables.
+ */
+export function serverHeapKiB(poolPages: number, clients: number): number {
+  return poolPages * 4 + (clients + 1) * 160 + 2048;
+}
+
+/** The default RAM, or more when the heap (KiB) and 16 MiB for the kernel and page tables need it. */
+function memFor(heapKiB: number): number | undefined {
+  const need = Math.ceil((heapKiB * 1024 + (16 << 20)) / (1 << 20)) << 20;
+  return need > DEFAULT_MEM ? need : undefined;
+}
+
+export function dbMachine(cfg: DbMachineConfig): DbMachine {
+  const guestEngine = cfg.placement === 'guest';
+  const heap = serverHeapKiB(cfg.poolPages, cfg.clients);
+  const machine = osMachine({
+    trace: cfg.trace,
+    programs: ['init'],
+    extraPrograms: { dbserver: dbServerImage(cfg.placement) },
+    cmdline: `iommu=${cfg.iommu} heap=${heap} run=dbserver:${cfg.poolPages}:${SERVER_PORT}${cfg.transport === 'gateway' ? ':gateway' : ''}`,
+    dataDisks: guestEngine ? [{ backend: cfg.volume }] : [],
+    iommu: cfg.iommu !== 'off',
+    nets: [cfg.net],
+    profile: cfg.profile,
+    memSize: memFor(heap),
+    maxInstructions: cfg.maxInstructions,
+    onConsole: cfg.onConsole,
+  });
+  const vm = machine.vm;
+  const registry = new ModuleRegistry(vm);
+  let volumeCounters: DbMachine['volumeCounters'];
+  if (guestEngine) {
+    const disk = vm.blk[1]!; // slot 0 is the boot disk
+    volumeCounters = () => disk.stats;
+  } else {
+    const module = new ImageModule({ name: 'vamos-engine', image: engineModuleImage(), profile: cfg.profile, volume: cfg.volume, now: () => vm.clock.now });
+    registry.add(module);
+    volumeCounters = () => module.host.counters;
+  }
+  const symbols = (): { name: string; value: number; size: number }[] =>
+    [...buildKernel().symbols, ...dbServerImage(cfg.placement).symbols].filter((s) => s.kind !== 'label')
+      .map(({ name, value, size }) => ({ name, value, size }));
+  return { machine, registry, volumeCounters, symbols };
+}
