@@ -20,6 +20,7 @@ import { FileBackend } from '../devices/virtio/blk/file-backend.js';
 import type { NetBackend } from '../devices/virtio/net/backend.js';
 import { UdpBackend } from '../devices/virtio/net/udp-backend.js';
 import { SlirpUdpBackend } from '../devices/virtio/net/slirp-udp.js';
+import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import type { Io } from './io.js';
@@ -35,7 +36,7 @@ export const BOOT_FLAGS = {
   trace: { kind: 'string', value: 'FILE', help: 'record every VM exit to FILE for `vamos report` (docs/trace-format.md)' },
   'trace-ring': { kind: 'count', value: 'N', help: 'with --trace, keep only the last N exits (bounded memory for long runs)' },
   disk: { kind: 'list', value: 'PATH[,ro]', help: 'attach a disk image as virtio-blk (repeatable; slots in order)' },
-  net: { kind: 'list', value: 'SPEC', help: 'udp:HOSTPORT[:GUESTPORT], socket:LOCALPORT:REMOTEPORT or none (docs/network.md)' },
+  net: { kind: 'list', value: 'SPEC', help: 'udp:HOSTPORT[:GUESTPORT], gateway:HOSTPORT[:GUESTPORT] (TCP for Redis clients, docs/gateway.md), socket:LOCALPORT:REMOTEPORT or none (docs/network.md)' },
   iommu: { kind: 'boolean', help: 'put the IOMMU at 0xFED90000 (IRQ 9) in front of every virtio device' },
 } satisfies Flags;
 
@@ -83,7 +84,7 @@ function stdinBytes(): Uint8Array | undefined {
 const VBFS_MAGIC = 'VBFS';
 
 /** A network device as --net describes it, opened later (host sockets open asynchronously). */
-type NetSpec = { kind: 'udp'; hostPort: number; guestPort: number } | { kind: 'socket'; localPort: number; remotePort: number };
+type NetSpec = { kind: 'udp' | 'gateway'; hostPort: number; guestPort: number } | { kind: 'socket'; localPort: number; remotePort: number };
 
 export function bootMain(argv: string[], io: Io): number | Promise<number> {
   const { flags, positional } = parseArgs(argv, BOOT_FLAGS);
@@ -173,9 +174,11 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
 
 async function openNets(specs: NetSpec[], into: NetBackend[]): Promise<void> {
   for (const s of specs) {
-    into.push(s.kind === 'udp'
-      ? await SlirpUdpBackend.open({ hostPort: s.hostPort, guestPort: s.guestPort })
-      : await UdpBackend.open({ localPort: s.localPort, remotePort: s.remotePort }));
+    switch (s.kind) {
+      case 'udp': into.push(await SlirpUdpBackend.open({ hostPort: s.hostPort, guestPort: s.guestPort })); break;
+      case 'gateway': into.push(await GatewayBackend.open({ hostPort: s.hostPort, guestPort: s.guestPort })); break;
+      case 'socket': into.push(await UdpBackend.open({ localPort: s.localPort, remotePort: s.remotePort })); break;
+    }
   }
 }
 
@@ -237,7 +240,7 @@ function parsePort(text: string | undefined, what: string, spec: string, min = 1
   return Number(text);
 }
 
-/** udp:HOSTPORT[:GUESTPORT], socket:LOCALPORT:REMOTEPORT, none. */
+/** udp:HOSTPORT[:GUESTPORT], gateway:HOSTPORT[:GUESTPORT], socket:LOCALPORT:REMOTEPORT, none. */
 export function parseNetFlag(text: string): NetSpec | undefined {
   const [kind, ...rest] = text.split(':');
   if (kind === 'none' && rest.length === 0) return undefined;
@@ -245,10 +248,13 @@ export function parseNetFlag(text: string): NetSpec | undefined {
     const hostPort = parsePort(rest[0], 'HOSTPORT', text);
     return { kind: 'udp', hostPort, guestPort: rest.length === 2 ? parsePort(rest[1], 'GUESTPORT', text) : hostPort };
   }
+  if (kind === 'gateway' && (rest.length === 1 || rest.length === 2)) {
+    return { kind: 'gateway', hostPort: parsePort(rest[0], 'HOSTPORT', text, 0), guestPort: rest.length === 2 ? parsePort(rest[1], 'GUESTPORT', text) : 6379 };
+  }
   if (kind === 'socket' && rest.length === 2) {
     return { kind: 'socket', localPort: parsePort(rest[0], 'LOCALPORT', text, 0), remotePort: parsePort(rest[1], 'REMOTEPORT', text) };
   }
-  throw new UsageError(`--net: '${text}' is not udp:HOSTPORT[:GUESTPORT], socket:LOCALPORT:REMOTEPORT or none`);
+  throw new UsageError(`--net: '${text}' is not udp:HOSTPORT[:GUESTPORT], gateway:HOSTPORT[:GUESTPORT], socket:LOCALPORT:REMOTEPORT or none`);
 }
 
 /** One line per slot device (and the IOMMU): what the exit table cannot say. */
