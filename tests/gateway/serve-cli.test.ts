@@ -1,0 +1,36 @@
+/**
+ * `vamos serve`'s refusals: one line and the documented exit code (docs/cli.md), before any
+ * guest is built or booted.
+ */
+import t from 'tap';
+import { createServer } from 'node:net';
+import { main } from '../../cli/vamos.js';
+import { bufferIo } from '../../cli/io.js';
+
+t.test('usage errors exit 2 with one line and the usage', async (t) => {
+  for (const [args, why] of [
+    [['--placement', 'hypervisor'], /--placement hypervisor: expected guest or vamos/],
+    [['--iommu', 'sometimes'], /--iommu sometimes: expected off, strict or deferred/],
+    [['--port', '70000'], /--port 70000: expected 0\.\.65535/],
+    [['--pool', '3'], /--pool 3: expected 16\.\.65536 pages/],
+    [['--volume-size', '1000'], /--volume-size: 1000 bytes/],
+    [['--trace-ring', '5'], /--trace-ring needs --trace FILE/],
+    [['extra'], /serve takes no positional arguments/],
+    [['--bogus'], /--bogus/],
+  ] as const) {
+    const io = bufferIo();
+    t.equal(await main(['serve', ...args], io), 2, args.join(' '));
+    t.match(io.err, why);
+    t.match(io.err.split('\n')[0], /^vamos serve: /);
+  }
+});
+
+t.test('a port already taken is bad input: exit 1, one line', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as { port: number }).port;
+  const io = bufferIo();
+  t.equal(await main(['serve', '--port', String(port)], io), 1);
+  t.equal(io.err, `vamos serve: net gateway: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n`);
+  blocker.close();
+});
