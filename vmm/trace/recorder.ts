@@ -13,8 +13,13 @@ import { SLOTS, TraceWriterThread } from './writer.js';
 const BUFFER_RECORDS = 1 << 15;
 // A plain object, not a Map: property loads with constant keys hit V8's inline caches.
 const REASON_INDEX = Object.fromEntries(EXIT_REASONS.map((r, k) => [r, k])) as Record<ExitReason, number>;
-const REASON_IO = REASON_INDEX.io;
-const REASON_MMIO = REASON_INDEX.mmio;
+// Bytes 20-23 of a record, read as one little-endian u32: device id (u16), reason (u8), flags
+// (u8). These are the reason and flag bits of that word, precomputed so that the per-exit path
+// only ORs in the device id.
+const tagWord = (reason: ExitReason, flags = 0): number => ((REASON_INDEX[reason] | (flags << 8)) << 16) >>> 0;
+const IO_READ = tagWord('io'), IO_WRITE = tagWord('io', FLAG_WRITE);
+const MMIO_READ = tagWord('mmio'), MMIO_WRITE = tagWord('mmio', FLAG_WRITE);
+const REASON_WORD = Object.fromEntries(EXIT_REASONS.map((r) => [r, tagWord(r)])) as Record<ExitReason, number>;
 
 export interface TraceOptions {
   /** Keep only the last `ring` exits (bounded memory for very long runs). */
@@ -23,6 +28,20 @@ export interface TraceOptions {
 }
 
 export class TraceRecorder {
+  // record() runs once per exit: it touches only the fields up to `passed`, and what it does not
+  // need on every exit (a full buffer, a ring's next lap, a new device) is in separate methods,
+  // so it stays small enough for V8 to inline into the VMM's exit path when its budget allows.
+  /** Views of the buffer being filled at each field's width: a record is 3 f64 = 6 u32 slots. */
+  private f64!: Float64Array;
+  private u32!: Uint32Array;
+  /** Records in the buffer (stream mode), or in the current lap of the ring. */
+  private count = 0;
+  /** Records the buffer holds: BUFFER_RECORDS, or the ring's size. */
+  private readonly capacity: number;
+  private lastDevice: string | undefined = undefined;
+  private lastDeviceId = NO_DEVICE;
+  /** Records before the current buffer (handed off), or in completed laps of the ring. */
+  private passed = 0;
   private readonly fd: number;
   private readonly ring: number | null;
   private buf: Uint8Array;
@@ -30,14 +49,6 @@ export class TraceRecorder {
   private readonly writer: TraceWriterThread | undefined;
   /** Sequence number of the writer slot being filled. */
   private seq = 0;
-  // Views of buf at each field's width: a record is 3 f64 = 6 u32 slots.
-  private f64!: Float64Array;
-  private u32!: Uint32Array;
-  /** Records in buf (stream mode), or records ever written to the ring. */
-  private count = 0;
-  private total = 0;
-  private lastDevice: string | undefined;
-  private lastDeviceId = NO_DEVICE;
   private readonly devices: string[] = [];
   private readonly deviceIndex = new Map<string, number>();
   private closed = false;
@@ -49,7 +60,7 @@ export class TraceRecorder {
     }
     this.ring = opts.ring ?? null;
     if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('trace recording needs a little-endian host');
-    const records = this.ring ?? BUFFER_RECORDS;
+    this.capacity = this.ring ?? BUFFER_RECORDS;
     try {
       this.fd = openSync(path, 'w');
     } catch (e) {
@@ -61,7 +72,7 @@ export class TraceRecorder {
       this.writer.waitForSlot(this.seq);
       this.buf = new Uint8Array(this.writer.slots[this.seq % SLOTS]!);
     } else {
-      this.buf = new Uint8Array(records * RECORD_SIZE);
+      this.buf = new Uint8Array(this.capacity * RECORD_SIZE);
     }
     this.view(this.buf);
   }
@@ -73,36 +84,43 @@ export class TraceRecorder {
     this.u32 = new Uint32Array(ab, off, records * 6);
   }
 
+  /** Exits recorded so far (more than the records kept when a ring has wrapped). */
+  get total(): number {
+    return this.passed + this.count;
+  }
+
   /** Called by the VMM once per exit, after it was handled and charged. */
   record(exit: VmExit, at: number, eip: number, cost: number, device: string | undefined): void {
-    this.total++;
-    let slot: number;
-    if (this.ring === null) {
-      if (this.count === BUFFER_RECORDS) this.flush();
-      slot = this.count++;
-    } else {
-      slot = this.count++ % this.ring;
-    }
-    // One switch gives the reason's index and its detail (comparisons of interned strings).
-    let detail = 0, tag: number;
-    switch (exit.reason) {
-      case 'io': detail = exit.port; tag = REASON_IO | (exit.write ? FLAG_WRITE << 8 : 0); break;
-      case 'mmio': detail = exit.address; tag = REASON_MMIO | (exit.write ? FLAG_WRITE << 8 : 0); break;
-      case 'cpuid': detail = exit.leaf; tag = REASON_INDEX.cpuid; break;
-      default: tag = REASON_INDEX[exit.reason];
-    }
-    if (device !== this.lastDevice) {
-      this.lastDevice = device;
-      this.lastDeviceId = device === undefined ? NO_DEVICE : this.deviceId(device);
-    }
-    const w = slot * 6;
+    let slot = this.count;
+    if (slot === this.capacity) slot = this.full();
+    this.count = slot + 1;
+    if (device !== this.lastDevice) this.newDevice(device);
+    const u32 = this.u32, w = slot * 6;
     this.f64[slot * 3] = at;
-    const u32 = this.u32;
     u32[w + 2] = eip;
     u32[w + 3] = cost < 0xffffffff ? cost : 0xffffffff;
-    u32[w + 4] = detail;
-    // Bytes 20-23: the device id (u16), then the reason and the flags (one u16, little-endian).
-    u32[w + 5] = this.lastDeviceId | (tag << 16);
+    // Bytes 16-19 the detail; 20-23 the device id, then reason and flags (tagWord).
+    switch (exit.reason) {
+      case 'io': u32[w + 4] = exit.port; u32[w + 5] = this.lastDeviceId | (exit.write ? IO_WRITE : IO_READ); break;
+      case 'mmio': u32[w + 4] = exit.address; u32[w + 5] = this.lastDeviceId | (exit.write ? MMIO_WRITE : MMIO_READ); break;
+      case 'cpuid': u32[w + 4] = exit.leaf; u32[w + 5] = this.lastDeviceId | REASON_WORD.cpuid; break;
+      default: u32[w + 4] = 0; u32[w + 5] = this.lastDeviceId | REASON_WORD[exit.reason];
+    }
+  }
+
+  /** The buffer is full: hand it off (stream) or start the ring's next lap. Returns the slot to fill. */
+  private full(): number {
+    if (this.ring === null) this.flush();
+    else {
+      this.passed += this.count;
+      this.count = 0;
+    }
+    return 0;
+  }
+
+  private newDevice(device: string | undefined): void {
+    this.lastDevice = device;
+    this.lastDeviceId = device === undefined ? NO_DEVICE : this.deviceId(device);
   }
 
   private deviceId(name: string): number {
@@ -122,19 +140,21 @@ export class TraceRecorder {
     if (w === undefined) {
       this.write(this.buf.subarray(0, this.count * RECORD_SIZE));
     } else {
-      w.publish(this.seq, this.count * RECORD_SIZE);
+      w.publish(this.seq, this.count * RECORD_SIZE, this.bytesWritten);
       this.bytesWritten += this.count * RECORD_SIZE;
       this.seq++;
       w.waitForSlot(this.seq);
       this.buf = new Uint8Array(w.slots[this.seq % SLOTS]!);
       this.view(this.buf);
     }
+    this.passed += this.count;
     this.count = 0;
   }
 
   private write(bytes: Uint8Array): void {
     let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    // At an explicit position, like the writer thread's writes (which do not move the file offset).
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off, this.bytesWritten + off);
     this.bytesWritten += bytes.length;
   }
 
@@ -149,12 +169,10 @@ export class TraceRecorder {
         throw new Error(`${this.path}: cannot write the trace (a write failed)`);
       }
     } else {
-      const n = Math.min(this.count, this.ring);
-      const start = this.count > this.ring ? this.count % this.ring : 0;
+      // Oldest first: after a lap, the rest of the previous lap (from count on), then this one.
       const b = this.buf;
-      // Oldest first: the ring's tail, then its head.
-      this.write(b.subarray(start * RECORD_SIZE, n * RECORD_SIZE));
-      if (start > 0) this.write(b.subarray(0, start * RECORD_SIZE));
+      if (this.passed > 0) this.write(b.subarray(this.count * RECORD_SIZE));
+      this.write(b.subarray(0, this.count * RECORD_SIZE));
     }
     const trailer: TraceTrailer = {
       version: 1, profile: info.profile, cpuHz: info.cpuHz, devices: this.devices, symbols: info.symbols,
