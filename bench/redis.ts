@@ -28,8 +28,10 @@ export interface RedisBenchResult {
   config: { requests: number; clients: number; keyspace: number; valueBytes: number; pipeline: number; nativeRequests: number };
   /** Per target: redis-benchmark's rows (SET, GET). */
   targets: Record<string, RedisRow[] | { skipped: string }>;
-  /** Native requests per second over the guest's, per test (how far the emulated guest is from the metal). */
+  /** Native requests per second over the guest's, per placement and test (how far the emulated guest is from the metal). */
   nativeOverGuest: Record<string, Record<string, number>>;
+  /** The VAMOS placement's requests per second over the baseline's, per test. */
+  vamosOverGuest: Record<string, number>;
 }
 
 function freePort(): Promise<number> {
@@ -95,7 +97,7 @@ export async function redisBench(log: (line: string) => void = () => {}): Promis
   const targets: RedisBenchResult['targets'] = {};
   if (!existsSync(REDIS_BENCHMARK)) {
     const skipped = 'redis-benchmark is not installed (Debian: redis-tools)';
-    return { config, targets: { native: { skipped }, guest: { skipped }, vamos: { skipped } }, nativeOverGuest: {} };
+    return { config, targets: { native: { skipped }, guest: { skipped }, vamos: { skipped } }, nativeOverGuest: {}, vamosOverGuest: {} };
   }
   if (existsSync(REDIS_SERVER)) {
     const port = await freePort();
@@ -128,7 +130,10 @@ export async function redisBench(log: (line: string) => void = () => {}): Promis
       nativeOverGuest[placement] = Object.fromEntries(rows.map((r) => [r.test, (native.find((n) => n.test === r.test)?.rps ?? NaN) / r.rps]));
     }
   }
-  return { config, targets, nativeOverGuest };
+  const vamosOverGuest: Record<string, number> = {};
+  const [g, v] = [targets.guest, targets.vamos];
+  if (Array.isArray(g) && Array.isArray(v)) for (const r of v) vamosOverGuest[r.test] = r.rps / (g.find((x) => x.test === r.test)?.rps ?? NaN);
+  return { config, targets, nativeOverGuest, vamosOverGuest };
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

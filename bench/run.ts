@@ -12,6 +12,7 @@ import { identityIommuDma } from './iommu-dma.js';
 import { ccBench } from './cc.js';
 import { guestBench } from './guest.js';
 import { paperBench } from './paper.js';
+import { redisBench } from './redis.js';
 
 function host(): Record<string, unknown> {
   return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30) };
@@ -80,3 +81,11 @@ const paper = paperBench((line) => process.stderr.write(`paper ${line}\n`));
 const paperFile = write('paper', { date: new Date().toISOString(), host: host(), ...paper.json });
 console.log(paper.table);
 console.log(`wrote ${paperFile}`);
+
+const redis = await redisBench((line) => process.stderr.write(`redis ${line}\n`));
+const redisFile = write('redis', { date: new Date().toISOString(), host: host(), ...redis });
+for (const [target, rows] of Object.entries(redis.targets)) {
+  if (!Array.isArray(rows)) { console.log(`redis-benchmark ${target}: skipped (${rows.skipped})`); continue; }
+  console.log(`redis-benchmark ${target.padEnd(7)} ${rows.map((r) => `${r.test} ${Math.round(r.rps)} req/s (p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms)`).join(', ')}`);
+}
+console.log(`wrote ${redisFile}`);

@@ -38,6 +38,7 @@ export const BOOT_FLAGS = {
   disk: { kind: 'list', value: 'PATH[,ro]', help: 'attach a disk image as virtio-blk (repeatable; slots in order)' },
   net: { kind: 'list', value: 'SPEC', help: 'udp:HOSTPORT[:GUESTPORT], gateway:HOSTPORT[:GUESTPORT] (TCP for Redis clients, docs/gateway.md), socket:LOCALPORT:REMOTEPORT or none (docs/network.md)' },
   iommu: { kind: 'boolean', help: 'put the IOMMU at 0xFED90000 (IRQ 9) in front of every virtio device' },
+  'wall-clock': { kind: 'boolean', help: 'with a host network: run the virtual clock against the host clock (implied by gateway:; docs/platform.md §5)' },
 } satisfies Flags;
 
 const SYNOPSIS = 'vamos boot [options] [IMAGE|DISK]';
@@ -116,6 +117,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   if (flags.input !== undefined) input = readInput(flags.input);
   else input = io.stdinIsData ? stdinBytes() : undefined;
   if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
+  if (flags['wall-clock'] && netSpecs.length === 0) throw new UsageError('--wall-clock needs a host network (--net udp:, gateway: or socket:); without one the run is deterministic');
   if (flags['trace-ring'] === 0) throw new UsageError('--trace-ring must be at least 1');
   const disks: VmDisk[] = [];
   const nets: NetBackend[] = [];
@@ -156,7 +158,8 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       return exitCodeOf(result, io);
     };
     if (netSpecs.length === 0) return finish(vm.run());
-    return vm.runAsync().then(finish, (e: unknown) => { vm.close(); throw e; });
+    const wall = flags['wall-clock'] === true || netSpecs.some((n) => n.kind === 'gateway');
+    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { vm.close(); throw e; });
   };
   if (netSpecs.length === 0) {
     try {

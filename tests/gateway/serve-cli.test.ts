@@ -34,3 +34,9 @@ t.test('a port already taken is bad input: exit 1, one line', async (t) => {
   t.equal(io.err, `vamos serve: net gateway: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n`);
   blocker.close();
 });
+
+t.test('vamos boot --wall-clock without a host network is a usage error (such a run is deterministic)', async (t) => {
+  const io = bufferIo();
+  t.equal(await main(['boot', '--wall-clock'], io), 2);
+  t.match(io.err, /^vamos boot: --wall-clock needs a host network/);
+});
