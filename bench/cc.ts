@@ -1,20 +1,21 @@
 /**
- * The C toolchain's benchmarks (wall clock): compile speed, end to end through the linker, on
- * the libc and the test corpus; and guest run time of CPU-bound C programs under vamos against
- * the same programs built by `gcc -O2` and run natively, as a ratio. Run directly
- * (`node dist/bench/cc.js`) it writes bench/results/cc.json.
+ * The C toolchain's benchmarks (wall clock): compile speed; end to end (`vamos cc file.c`: the
+ * program compiled and linked with crt0 and the libc) with the libc cache cold, read from disk
+ * and warm; and guest run time of CPU-bound C programs under vamos against the same programs
+ * built by `gcc -O2` and run natively, as a ratio. `node dist/bench/cc-run.js` writes
+ * bench/results/cc.json (as `npm run bench` does among the others).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bootRom } from '../firmware/build.js';
-import { build, libcObjects, libcSources, runtimeObjects, type SourceInput } from '../toolchain/cc/driver.js';
+import { build, libcSources, type SourceInput } from '../toolchain/cc/driver.js';
 import { compile } from '../toolchain/cc/compile.js';
+import { forgetLibcMemo } from '../toolchain/cc/libc-cache.js';
 import { preprocess } from '../toolchain/cc/preprocess.js';
-import { link } from '../toolchain/ld/link.js';
-import { objectText, parseObject, unitPrefixFor, type ObjectFile } from '../toolchain/ld/object.js';
+import { unitPrefixFor } from '../toolchain/ld/object.js';
 import type { Image } from '../toolchain/image/format.js';
 import { projectFile } from '../vmm/paths.js';
 import { Vm } from '../vmm/vm.js';
@@ -31,21 +32,36 @@ export interface GuestFigures {
   guestMips: number;
 }
 
+/** Building every corpus program as `vamos cc prog.c -o prog.img` does (minus writing the file). */
+export interface EndToEnd {
+  /** C lines of the corpus programs (the libc's are not counted: it is part of the toolchain). */
+  lines: number;
+  images: number;
+  /**
+   * Libc cache empty (memory and disk): the first build compiles the libc and stores it, and
+   * each libc member is pre-assembled for the linker when a program first needs it.
+   */
+  coldMs: number;
+  coldLinesPerSecond: number;
+  /** A new process with the disk cache filled: the libc objects are read, not compiled. */
+  diskMs: number;
+  diskLinesPerSecond: number;
+  /** Steady state: the libc objects and their pre-assembled forms in memory. */
+  warmMs: number;
+  warmLinesPerSecond: number;
+}
+
 export interface CcBenchResult {
-  /** C source lines (libc and corpus, headers not counted) per second, preprocessing to images. */
+  /** End to end with the libc cache warm: the same as endToEnd.warmLinesPerSecond. */
   linesPerSecond: number;
-  /** The same lines through the preprocessor and the compiler only (no assembling, no linking). */
+  /** C lines (libc and corpus, headers not counted) through the preprocessor and the compiler, per second. */
   compileOnlyLinesPerSecond: number;
+  /** Lines the compile-only figure counts. */
   lines: number;
   units: number;
-  images: number;
-  phasesMs: { preprocess: number; compile: number; link: number };
-  /** Lines of assembly the links assembled in all (the libc members again for every program). */
-  linkedAsmLines: number;
-  /** linkedAsmLines per second of linking: the assembler's throughput, which bounds the rest. */
-  assemblerLinesPerSecond: number;
-  /** Lines of assembly the compiler writes per line of C, over the same units. */
-  asmLinesPerCLine: number;
+  /** Compile-only time split (the median run). */
+  phasesMs: { preprocess: number; compile: number };
+  endToEnd: EndToEnd;
   programs: Record<string, GuestFigures>;
   /** Wall clock to fork and reap a child that does nothing, subtracted from each native time. */
   forkMs: number;
@@ -64,35 +80,61 @@ function corpusSources(filter: (name: string) => boolean): SourceInput[] {
     .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));
 }
 
-interface CompileRun { pre: number; cc: number; link: number; images: number; asmLines: number; linkedAsmLines: number }
+interface CompileRun { pre: number; cc: number }
 
 const lineCount = (text: string): number => text.split('\n').length;
 
-/** Every unit compiled once; every corpus program linked with crt0 and the libc library. */
-function compileRun(libc: SourceInput[], corpus: SourceInput[]): CompileRun {
+/** Every unit preprocessed and compiled once (no objects, no linking). */
+function compileRun(units: readonly SourceInput[]): CompileRun {
   let pre = 0;
   let cc = 0;
-  const unit = (s: SourceInput): ObjectFile => {
+  for (const s of units) {
     const t0 = performance.now();
     const text = preprocess(s.text, { file: s.path });
     const t1 = performance.now();
-    const prefix = unitPrefixFor(s.path);
-    const asm = compile(text, { file: s.path, unitPrefix: prefix });
+    compile(text, { file: s.path, unitPrefix: unitPrefixFor(s.path) });
     pre += t1 - t0;
     cc += performance.now() - t1;
-    return parseObject(s.path, objectText(asm, prefix, s.path));
-  };
-  const lib = [...libc.map(unit), ...libcObjects().filter((o) => o.name.endsWith('.s'))];
-  const programs = corpus.map(unit);
-  const t0 = performance.now();
-  const crt0 = runtimeObjects();
-  let linkedAsmLines = 0;
-  for (const p of programs) {
-    const r = link([...crt0, p], { libraries: [lib] });
-    for (const o of r.objects) linkedAsmLines += lineCount(o.text);
   }
-  const asmLines = [...lib, ...programs].reduce((n, o) => n + (o.unit ? lineCount(o.text) : 0), 0);
-  return { pre, cc, link: performance.now() - t0, images: programs.length, asmLines, linkedAsmLines };
+  return { pre, cc };
+}
+
+/** Wall clock of building every program, each alone, as the CLI does. */
+function buildAll(corpus: readonly SourceInput[], libcCacheDir: string): number {
+  const t0 = performance.now();
+  for (const src of corpus) build([src], { libcCacheDir });
+  return performance.now() - t0;
+}
+
+/**
+ * Each round: a fresh cache directory and no libc in memory (cold), then the libc in memory
+ * forgotten again so it is read from that directory (disk), then as it is (warm).
+ */
+function endToEnd(corpus: readonly SourceInput[], runs: number): EndToEnd {
+  const lines = corpus.reduce((n, s) => n + lineCount(s.text), 0);
+  const cold: number[] = [];
+  const disk: number[] = [];
+  const warm: number[] = [];
+  for (let k = -4; k < runs; k++) { // four rounds warm V8 up
+    const dir = mkdtempSync(join(tmpdir(), 'vamos-ccbench-libc-'));
+    try {
+      forgetLibcMemo();
+      const c = buildAll(corpus, dir);
+      forgetLibcMemo();
+      const d = buildAll(corpus, dir);
+      const w = buildAll(corpus, dir);
+      if (k >= 0) { cold.push(c); disk.push(d); warm.push(w); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      forgetLibcMemo(); // the next user of the libc should not get objects from a deleted directory's key
+    }
+  }
+  const lps = (ms: number): number => lines / (ms / 1e3);
+  const [c, d, w] = [median(cold), median(disk), median(warm)];
+  return {
+    lines, images: corpus.length,
+    coldMs: c, coldLinesPerSecond: lps(c), diskMs: d, diskLinesPerSecond: lps(d), warmMs: w, warmLinesPerSecond: lps(w),
+  };
 }
 
 function timeVamos(image: Image, runs: number): { ms: number; out: string; status: number; instructions: number } {
@@ -172,13 +214,15 @@ function timeNative(src: SourceInput, dir: string, runs: number): { ms: number; 
 export function ccBench(runs = 5): CcBenchResult {
   const libc = libcSources();
   const corpus = corpusSources(() => true);
-  const lines = [...libc, ...corpus].reduce((n, s) => n + s.text.split('\n').length, 0);
-  // The compiler reaches its steady speed only after V8 has optimised it: about four rounds.
-  for (let k = 0; k < 4; k++) compileRun(libc, corpus);
-  const samples = Array.from({ length: runs }, () => compileRun(libc, corpus));
-  const total = samples.map((s) => s.pre + s.cc + s.link);
+  const units = [...libc, ...corpus];
+  const lines = units.reduce((n, s) => n + lineCount(s.text), 0);
+  // The compiler reaches its steady speed only after V8 has optimised it: measured, the time
+  // per round keeps falling for about 25 rounds (from 500 ms in the first to 30 ms).
+  for (let k = 0; k < 30; k++) compileRun(units);
+  const samples = Array.from({ length: Math.max(runs, 25) }, () => compileRun(units));
   const compileOnly = samples.map((s) => s.pre + s.cc);
-  const mid = samples[total.indexOf(median(total))] ?? samples[0]!;
+  const mid = samples[compileOnly.indexOf(median(compileOnly))] ?? samples[0]!;
+  const e2e = endToEnd(corpus, Math.max(runs, 7));
 
   const dir = mkdtempSync(join(tmpdir(), 'vamos-ccbench-'));
   const programs: Record<string, GuestFigures> = {};
@@ -195,17 +239,14 @@ export function ccBench(runs = 5): CcBenchResult {
     };
   }
   return {
-    linesPerSecond: lines / (median(total) / 1e3),
+    linesPerSecond: e2e.warmLinesPerSecond,
     compileOnlyLinesPerSecond: lines / (median(compileOnly) / 1e3),
     lines,
-    units: libc.length + corpus.length,
-    images: mid.images,
-    phasesMs: { preprocess: mid.pre, compile: mid.cc, link: mid.link },
-    linkedAsmLines: mid.linkedAsmLines,
-    assemblerLinesPerSecond: mid.linkedAsmLines / (mid.link / 1e3),
-    asmLinesPerCLine: mid.asmLines / lines,
+    units: units.length,
+    phasesMs: { preprocess: mid.pre, compile: mid.cc },
+    endToEnd: e2e,
     programs,
     forkMs,
-    notes: 'vamos: median wall clock of vm.run() after a warm-up run (boot ROM included). native: gcc -O2; median wall clock of fork + main + exit in a C driver, less forkMs (fork + exit of a child that does nothing).',
+    notes: 'compile only: median of 25 runs after 30 warm-up runs. endToEnd: median of 7 rounds (cold, disk and warm in each) after 4 warm-up rounds; lines are the corpus programs\' own. vamos: median wall clock of vm.run() after a warm-up run (boot ROM included). native: gcc -O2; median wall clock of fork + main + exit in a C driver, less forkMs (fork + exit of a child that does nothing).',
   };
 }

@@ -48,7 +48,7 @@ function quotedIncludes(i: SourceInput): string[] {
 let toolchainHash: string | undefined;
 
 /** What every build depends on besides its own sources: headers, libc and the toolchain. */
-function commonHash(): string {
+export function commonHash(): string {
   if (toolchainHash !== undefined) return toolchainHash;
   const h = createHash('sha256');
   const here = import.meta.url.endsWith('.ts') ? ['.ts'] : ['.js'];
@@ -74,32 +74,62 @@ export function cachedBuild(kind: string, inputs: readonly SourceInput[], option
   const headers = new Set([...options.includeDirs, ...inputs.map((i) => join(projectRoot(), i.path, '..'))]);
   for (const d of headers) for (const f of walk(d, ['.h'])) h.update(f).update('\0').update(readFileSync(f)).update('\0');
   const key = h.digest('hex').slice(0, 32);
-  const dir = projectFile('out', 'cache', 'os');
-  const file = join(dir, `${kind.replace(/[^A-Za-z0-9_-]/g, '_')}-${key}.img`);
+  let image: Image | undefined;
+  cachedBytes(projectFile('out', 'cache', 'os'), `${kind.replace(/[^A-Za-z0-9_-]/g, '_')}-${key}.img`, (b, file) => {
+    try {
+      image = readImage(b, file);
+      return true;
+    } catch {
+      return false; // a damaged cache entry is rebuilt
+    }
+  }, () => {
+    image = make();
+    try {
+      return writeImage(image, kind);
+    } catch {
+      return undefined;
+    }
+  });
+  return image!;
+}
+
+/**
+ * The disk cache under `dir` (out/cache/os/ for images; also the libc's compiled objects,
+ * toolchain/cc/libc-cache.ts): the bytes stored as `name` when `accept` takes them, else
+ * `make()`'s, stored atomically (a temporary file renamed; nothing when make gives undefined).
+ * `name` (a plain file name) carries the key: a hash of
+ * every input, `commonHash()` included. Writing is best-effort: a read-only checkout still builds.
+ */
+export function cachedBytes(
+  dir: string, name: string, accept: (bytes: Uint8Array, file: string) => boolean, make: () => Uint8Array | undefined,
+): Uint8Array | undefined {
+  const file = join(dir, name);
   if (existsSync(file)) {
     try {
-      return readImage(new Uint8Array(readFileSync(file)), file);
+      const b = new Uint8Array(readFileSync(file));
+      if (accept(b, file)) return b;
     } catch {
-      // A damaged cache entry is rebuilt below.
+      // unreadable: rebuilt below
     }
   }
-  const image = make();
+  const bytes = make();
+  if (bytes === undefined) return undefined;
   try {
     mkdirSync(dir, { recursive: true });
     prune(dir);
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, writeImage(image, kind));
+    writeFileSync(tmp, bytes);
     renameSync(tmp, file);
   } catch {
     // A read-only checkout still builds: the cache is an optimisation.
   }
-  return image;
+  return bytes;
 }
 
 /** Keeps the cache from growing without bound: the newest CACHE_KEEP entries survive. */
 const CACHE_KEEP = 60;
 function prune(dir: string): void {
-  const entries = readdirSync(dir).filter((n) => n.endsWith('.img')).map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs }));
+  const entries = readdirSync(dir).filter((n) => !n.endsWith('.tmp')).map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs }));
   if (entries.length < CACHE_KEEP) return;
   entries.sort((a, b) => b.t - a.t);
   for (const e of entries.slice(CACHE_KEEP - 1)) {

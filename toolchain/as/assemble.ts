@@ -1,6 +1,8 @@
 /**
  * The mx86 assembler's entry points. Source goes through three stages: parsing (includes,
  * macros, instruction forms), pass 1 (addresses) and pass 2 (bytes); see docs/assembler.md.
+ * The helpers of the passes are exported for the linker's pre-assembled objects
+ * (toolchain/ld/fragment.ts), which must lay out and finish an image exactly as this does.
  */
 import { readFileSync } from 'node:fs';
 import { SEG_R, SEG_W, SEG_X, type Image, type ImageSymbol, type Segment } from '../image/format.js';
@@ -34,10 +36,10 @@ export interface AssembleResult {
 export const DEFAULT_TEXT_BASE = 0x0010_0000;
 const PAGE = 4096;
 /** The data base depends on the text size and so on; a few rounds always settle real programs. */
-const MAX_LAYOUT_ROUNDS = 6;
+export const MAX_LAYOUT_ROUNDS = 6;
 
-const SECTIONS: readonly Section[] = ['text', 'data', 'bss'];
-const FLAGS: Record<Section, number> = { text: SEG_R | SEG_X, data: SEG_R | SEG_W, bss: SEG_R | SEG_W };
+export const SECTIONS: readonly Section[] = ['text', 'data', 'bss'];
+export const FLAGS: Record<Section, number> = { text: SEG_R | SEG_X, data: SEG_R | SEG_W, bss: SEG_R | SEG_W };
 
 /** Throws AsmError, whatever the input; never anything else. */
 export function assemble(source: string, opts: AssembleOptions = {}): AssembleResult {
@@ -89,17 +91,22 @@ function run(source: string, file: string, opts: AssembleOptions, current: { dia
   const entry = entryPoint(opts, lay!, bases, file, diags);
   if (diags.count) throw new AsmError(diags.list);
 
+  return { image: finishImage(lay!, bases, out, entry), listing: out.listing };
+}
+
+/** The image from a finished layout and the bytes of .text and .data. */
+export function finishImage(lay: LayoutResult, bases: Bases, out: { text: Uint8Array; data: Uint8Array }, entry: number): Image {
   const segments: Segment[] = [];
   for (const sec of SECTIONS) {
-    const size = lay!.sizes[sec];
+    const size = lay.sizes[sec];
     if (size === 0) continue;
     const data = sec === 'bss' ? new Uint8Array(0) : out[sec];
     segments.push({ name: `.${sec}`, vaddr: bases[sec], paddr: bases[sec], data, memSize: size, flags: FLAGS[sec] });
   }
-  return { image: { entry, segments, symbols: imageSymbols(lay!, bases) }, listing: out.listing };
+  return { entry, segments, symbols: imageSymbols(lay, bases) };
 }
 
-function checkOptions(opts: AssembleOptions, file: string, diags: Diagnostics): void {
+export function checkOptions(opts: AssembleOptions, file: string, diags: Diagnostics): void {
   for (const key of ['textBase', 'dataBase', 'bssBase'] as const) {
     const v = opts[key];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
@@ -110,18 +117,18 @@ function checkOptions(opts: AssembleOptions, file: string, diags: Diagnostics): 
 
 const alignUp = (v: number, a: number): number => Math.ceil(v / a) * a;
 
-function initialBases(opts: AssembleOptions): Bases {
+export function initialBases(opts: AssembleOptions): Bases {
   const text = opts.textBase ?? DEFAULT_TEXT_BASE;
   const data = opts.dataBase ?? alignUp(text, PAGE);
   return { text, data, bss: opts.bssBase ?? data };
 }
 
-function nextBases(opts: AssembleOptions, bases: Bases, sizes: Record<Section, number>): Bases {
+export function nextBases(opts: AssembleOptions, bases: Bases, sizes: Record<Section, number>): Bases {
   const data = opts.dataBase ?? alignUp(bases.text + sizes.text, PAGE);
   return { text: bases.text, data, bss: opts.bssBase ?? alignUp(data + sizes.data, PAGE) };
 }
 
-function checkLayout(bases: Bases, sizes: Record<Section, number>, file: string, diags: Diagnostics): void {
+export function checkLayout(bases: Bases, sizes: Record<Section, number>, file: string, diags: Diagnostics): void {
   const live = SECTIONS.filter((s) => sizes[s] > 0);
   for (const s of live) {
     if (bases[s] + sizes[s] > 2 ** 32) diags.global(file, `section .${s} at ${hex(bases[s])} runs past the end of the address space`);
@@ -135,7 +142,7 @@ function checkLayout(bases: Bases, sizes: Record<Section, number>, file: string,
 
 const range = (base: number, size: number): string => `${hex(base)}..${hex(base + size - 1)}`;
 
-function entryPoint(opts: AssembleOptions, lay: LayoutResult, bases: Bases, file: string, diags: Diagnostics): number {
+export function entryPoint(opts: AssembleOptions, lay: LayoutResult, bases: Bases, file: string, diags: Diagnostics): number {
   const name = opts.entry ?? (lay.symbols.isDefined('_start') ? '_start' : undefined);
   if (name === undefined) return bases.text;
   if (!lay.symbols.isDefined(name)) {
@@ -154,7 +161,7 @@ function entryPoint(opts: AssembleOptions, lay: LayoutResult, bases: Bases, file
  * for a global label the next global one (its local labels lie inside it), for a local label
  * the next of either kind; the last runs to the end of its section.
  */
-function imageSymbols(lay: LayoutResult, bases: Bases): ImageSymbol[] {
+export function imageSymbols(lay: LayoutResult, bases: Bases): ImageSymbol[] {
   const labels = [...lay.symbols.labels].sort((a, b) => a.value - b.value || a.order - b.order);
   const sizes = new Map<Label, number>();
   for (const sec of SECTIONS) {

@@ -4,8 +4,8 @@
 import { encode, EncodeError, wordsToBytes } from '../../vmm/isa/encoding.js';
 import { hex } from '../../vmm/isa/disasm.js';
 import { Diagnostics, StmtError } from './errors.js';
-import { evaluate, type Expr } from './expr.js';
-import type { Bases, LayoutResult } from './layout.js';
+import { evaluate, type Env, type Expr } from './expr.js';
+import type { Bases, LayoutResult, Placement } from './layout.js';
 import { resolveOperands, signed } from './operands.js';
 import type { Section, Stmt } from './parser.js';
 
@@ -58,41 +58,7 @@ export function emit(stmts: readonly Stmt[], lay: LayoutResult, bases: Bases, di
       line = { file: s.loc.file, line: s.loc.line, source: s.loc.text, section: p.sec, address: p.addr, size: 0, bytes: new Uint8Array(0) };
       listing.push(line);
     }
-    switch (s.k) {
-      case 'insn': {
-        const operands = resolveOperands(s.def, s.ops, env, (p.addr + p.size) >>> 0);
-        try {
-          out!.set(wordsToBytes(encode({ def: s.def, operands })));
-        } catch (e) {
-          if (e instanceof EncodeError) throw new StmtError(e.message, s.col);
-          throw e;
-        }
-        break;
-      }
-      case 'data': {
-        const dv = new DataView(out!.buffer, out!.byteOffset, out!.byteLength);
-        let at = 0;
-        for (const it of s.items) {
-          if (it instanceof Uint8Array) {
-            out!.set(it, at);
-            at += it.length;
-            continue;
-          }
-          const v = fit(evaluate(it, env), s.size, it);
-          if (s.size === 1) dv.setUint8(at, v & 0xff);
-          else if (s.size === 2) dv.setUint16(at, v & 0xffff, true);
-          else dv.setUint32(at, v, true);
-          at += s.size;
-        }
-        break;
-      }
-      case 'space': case 'align': case 'org': {
-        const fill = s.fill ? fit(evaluate(s.fill, env), 1, s.fill) & 0xff : 0;
-        if (p.sec === 'bss' && fill !== 0) throw new StmtError(`.bss has no file bytes, so it cannot be filled with ${hex(fill)}`, s.fill!.col);
-        out?.fill(fill);
-        break;
-      }
-    }
+    emitStmt(s, p, env, out);
     if (out && line.bytes.length === 0) {
       line.bytes = out;
     } else if (out && out.length > 0) {
@@ -104,4 +70,47 @@ export function emit(stmts: readonly Stmt[], lay: LayoutResult, bases: Bases, di
     line.size += p.size;
   }));
   return { text: buf.text, data: buf.data, listing };
+}
+
+/**
+ * The bytes of one placed statement (instruction, data or padding) into `out` (null in .bss),
+ * with `env` at its address. Also used by the linker for the statements of a pre-assembled
+ * object whose bytes depend on where it is linked (toolchain/ld/fragment.ts).
+ */
+export function emitStmt(s: Stmt, p: Placement, env: Env, out: Uint8Array | null): void {
+  switch (s.k) {
+    case 'insn': {
+      const operands = resolveOperands(s.def, s.ops, env, (p.addr + p.size) >>> 0);
+      try {
+        out!.set(wordsToBytes(encode({ def: s.def, operands })));
+      } catch (e) {
+        if (e instanceof EncodeError) throw new StmtError(e.message, s.col);
+        throw e;
+      }
+      break;
+    }
+    case 'data': {
+      const dv = new DataView(out!.buffer, out!.byteOffset, out!.byteLength);
+      let at = 0;
+      for (const it of s.items) {
+        if (it instanceof Uint8Array) {
+          out!.set(it, at);
+          at += it.length;
+          continue;
+        }
+        const v = fit(evaluate(it, env), s.size, it);
+        if (s.size === 1) dv.setUint8(at, v & 0xff);
+        else if (s.size === 2) dv.setUint16(at, v & 0xffff, true);
+        else dv.setUint32(at, v, true);
+        at += s.size;
+      }
+      break;
+    }
+    case 'space': case 'align': case 'org': {
+      const fill = s.fill ? fit(evaluate(s.fill, env), 1, s.fill) & 0xff : 0;
+      if (p.sec === 'bss' && fill !== 0) throw new StmtError(`.bss has no file bytes, so it cannot be filled with ${hex(fill)}`, s.fill!.col);
+      out?.fill(fill);
+      break;
+    }
+  }
 }

@@ -43,7 +43,8 @@ export class Symbols {
 
   defineLabel(l: Omit<Label, 'k' | 'order'>): void {
     this.checkFree(l.name, l.stmt);
-    const label: Label = { ...l, k: 'label', order: this.labels.length };
+    // Built field by field (not spread): the linker defines thousands of labels per link.
+    const label: Label = { k: 'label', name: l.name, value: l.value, sec: l.sec, local: l.local, order: this.labels.length, stmt: l.stmt, func: l.func, size: l.size };
     this.map.set(l.name, label);
     this.labels.push(label);
   }

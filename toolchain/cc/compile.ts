@@ -23,14 +23,12 @@ export interface CompileOptions {
 /** Throws CcError for any problem in the input, and nothing else, whatever the input. */
 export function compile(source: string, opts: CompileOptions): string {
   const file = opts?.file ?? '<input>';
-  let lines: string[] = typeof source === 'string' ? source.split(/\r?\n/) : [];
-  const diag = (loc: Loc | undefined, message: string): CcDiagnostic => ({
-    file: loc?.file ?? file,
-    line: loc?.line ?? 0,
-    col: loc?.col ?? 0,
-    message,
-    sourceLine: loc ? lines[loc.src] ?? '' : '',
-  });
+  // The lexer splits the source into lines; only an error before that needs to split it here.
+  let lines: string[] | undefined;
+  const diag = (loc: Loc | undefined, message: string): CcDiagnostic => {
+    lines ??= typeof source === 'string' ? source.split(/\r?\n/) : [];
+    return { file: loc?.file ?? file, line: loc?.line ?? 0, col: loc?.col ?? 0, message, sourceLine: loc ? lines[loc.src] ?? '' : '' };
+  };
   let where: Loc | undefined;
   try {
     if (typeof source !== 'string') throw new LocError(undefined, 'source is not a string');

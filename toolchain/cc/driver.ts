@@ -9,6 +9,7 @@ import { projectFile, projectRoot } from '../../vmm/paths.js';
 import { link, type LinkOptions, type LinkResult } from '../ld/link.js';
 import { isObjectText, objectText, parseObject, unitPrefixFor, type ObjectFile } from '../ld/object.js';
 import { compile } from './compile.js';
+import { cachedLibc, readLibcFiles } from './libc-cache.js';
 import { CcError } from './errors.js';
 import { libcIncludeDir, preprocess } from './preprocess.js';
 
@@ -26,6 +27,8 @@ export interface BuildOptions extends CcOptions, LinkOptions {
   runtime?: boolean;
   /** Offer the libc to the linker. Default true. */
   libc?: boolean;
+  /** Where the libc's compiled objects are cached on disk; default out/cache/libc/ (libc-cache.ts). */
+  libcCacheDir?: string;
 }
 
 export interface SourceInput {
@@ -73,28 +76,31 @@ function projectRelative(path: string): string {
   return relative(projectRoot(), path);
 }
 
+let runtimeMemo: ObjectFile | undefined;
+
+/** crt0, read each time but the same object while its text is unchanged (the linker keys on it). */
 export function runtimeObjects(): ObjectFile[] {
   const path = projectFile('guest-os', 'runtime', 'crt0.s');
-  return [parseObject(projectRelative(path), readFileSync(path, 'utf8'))];
+  const text = readFileSync(path, 'utf8');
+  if (runtimeMemo?.text !== text) runtimeMemo = parseObject(projectRelative(path), text);
+  return [runtimeMemo];
 }
 
-const libcCache = new Map<boolean, ObjectFile[]>();
+/**
+ * Every libc source compiled, from the libc cache (memory, then out/cache/libc/ on disk) when
+ * the sources, headers, toolchain and options are unchanged (toolchain/cc/libc-cache.ts).
+ */
+export function libcObjects(optimize = false, cacheDir?: string): ObjectFile[] {
+  return libcObjectsAt({ src: projectFile('guest-os', 'libc', 'src'), include: libcIncludeDir() }, optimize, cacheDir);
+}
 
-/** Every libc source, compiled once per process (per optimisation setting). */
-export function libcObjects(optimize = false): ObjectFile[] {
-  const cached = libcCache.get(optimize);
-  if (cached) return cached;
-  const dir = projectFile('guest-os', 'libc', 'src');
-  const objs: ObjectFile[] = [];
-  for (const f of readdirSync(dir).sort()) {
-    const path = `${dir}/${f}`;
-    const name = projectRelative(path);
-    const text = readFileSync(path, 'utf8');
-    if (f.endsWith('.c')) objs.push(compileObject(text, name, { optimize, includeDirs: [] }));
-    else if (f.endsWith('.s')) objs.push(parseObject(name, text));
-  }
-  libcCache.set(optimize, objs);
-  return objs;
+/** The same for a libc in other directories (tests), cached under `cacheDir`. */
+export function libcObjectsAt(dirs: { src: string; include: string }, optimize = false, cacheDir = projectFile('out', 'cache', 'libc')): ObjectFile[] {
+  const files = readLibcFiles(dirs.src, dirs.include, projectRelative);
+  // The default include directory is searched anyway; another one goes first.
+  const includeDirs = dirs.include === libcIncludeDir() ? [] : [dirs.include];
+  return cachedLibc(files, JSON.stringify({ optimize, includeDirs }), cacheDir, () => files.sources.map((f) => (
+    f.path.endsWith('.c') ? compileObject(f.text, f.name, { optimize, includeDirs }) : parseObject(f.name, f.text))));
 }
 
 /** The libc sources, for tools that measure or check them. */
@@ -114,7 +120,7 @@ export function build(inputs: readonly SourceInput[], opts: BuildOptions = {}): 
   const all = runtime ? [...runtimeObjects(), ...objects] : objects;
   return link(all, {
     textBase: opts.textBase, dataBase: opts.dataBase, bssBase: opts.bssBase, entry: opts.entry,
-    libraries: libc ? [libcObjects(opts.optimize ?? false)] : [],
+    libraries: libc ? [libcObjects(opts.optimize ?? false, opts.libcCacheDir)] : [],
   });
 }
 

@@ -47,21 +47,29 @@ function parseConditional(p: Parser): Expr {
   return conditional(c, a, b, q.loc);
 }
 
-const LEVELS: string[][] = [
-  ['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%'],
-];
+/** Binary operators by precedence level (0 binds loosest); all are left-associative. */
+const LEVEL = new Map<string, number>([
+  ['||', 0], ['&&', 1], ['|', 2], ['^', 3], ['&', 4], ['==', 5], ['!=', 5], ['<', 6], ['<=', 6], ['>', 6], ['>=', 6],
+  ['<<', 7], ['>>', 7], ['+', 8], ['-', 8], ['*', 9], ['/', 9], ['%', 9],
+]);
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
-function parseBinary(p: Parser, level: number): Expr {
-  if (level >= LEVELS.length) return parseCast(p);
-  let a = parseBinary(p, level + 1);
+/**
+ * Operators of level `min` and above, by precedence climbing: one loop per operator instead of
+ * a recursive call per level per operand (the same tree, built in the same order).
+ */
+function parseBinary(p: Parser, min: number): Expr {
+  let a = parseCast(p);
   for (;;) {
     const t = p.peek();
-    if (t.k !== 'punct' || !LEVELS[level]!.includes(t.text)) return a;
+    if (t.k !== 'punct') return a;
+    const level = LEVEL.get(t.text);
+    if (level === undefined || level < min) return a;
     p.next();
     const b = parseBinary(p, level + 1);
     const op = t.text;
     if (op === '||' || op === '&&') a = logic(op, a, b, t.loc);
-    else if (['==', '!=', '<', '<=', '>', '>='].includes(op)) a = compare(op as CmpOp, a, b, t.loc);
+    else if (COMPARISONS.has(op)) a = compare(op as CmpOp, a, b, t.loc);
     else a = binary(op as BinOp, a, b, t.loc);
   }
 }

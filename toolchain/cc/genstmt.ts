@@ -46,7 +46,8 @@ export function genFunction(fn: FuncDef, prefix: string, helpers: Set<string>, d
 function peephole(lines: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const m = /^\s+jmp (\.[\w]+)$/.exec(lines[i]!);
+    // Most lines are not jumps: a substring test spares them the regular expression.
+    const m = lines[i]!.includes('jmp .') ? /^\s+jmp (\.[\w]+)$/.exec(lines[i]!) : null;
     if (m && lines[i + 1] === `${m[1]}:`) continue;
     out.push(lines[i]!);
   }

@@ -40,6 +40,14 @@ const PUNCTS = [
 const PUNCT_BY_CHAR = new Map<string, string[]>();
 for (const p of PUNCTS) PUNCT_BY_CHAR.set(p[0]!, [...(PUNCT_BY_CHAR.get(p[0]!) ?? []), p]);
 
+/** The longest punctuator at `i` (PUNCTS lists longer ones first), without a closure per token. */
+function punctAt(text: string, i: number, c: string): string | undefined {
+  const candidates = PUNCT_BY_CHAR.get(c);
+  if (candidates === undefined) return undefined;
+  for (let k = 0; k < candidates.length; k++) if (text.startsWith(candidates[k]!, i)) return candidates[k];
+  return undefined;
+}
+
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isIdStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isIdChar = (c: number): boolean => isIdStart(c) || isDigit(c);
@@ -80,8 +88,10 @@ export function lex(source: string, file: string): Lexed {
         inComment = false;
         continue;
       }
+      const code0 = text.charCodeAt(i);
+      // space, \t, \v, \f, \r
+      if (code0 === 32 || (code0 >= 9 && code0 <= 13 && code0 !== 10)) { i++; continue; }
       const c = text[i]!;
-      if (c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\r') { i++; continue; }
       if (c === '/' && text[i + 1] === '/') break;
       if (c === '/' && text[i + 1] === '*') { inComment = true; i += 2; continue; }
       const start = i;
@@ -119,8 +129,8 @@ export function lex(source: string, file: string): Lexed {
         i = end;
         continue;
       }
-      const p = (PUNCT_BY_CHAR.get(c) ?? []).find((q) => text.startsWith(q, i));
-      if (!p) fail(loc(start), `stray '${c}' in program`);
+      const p = punctAt(text, i, c);
+      if (p === undefined) fail(loc(start), `stray '${c}' in program`);
       tokens.push({ k: 'punct', text: p, loc: loc(start) });
       i += p.length;
     }

@@ -59,6 +59,42 @@ export function preprocess(source: string, opts: PreprocessOptions = {}): string
   return pp.output();
 }
 
+/** `-D NAME[=VALUE]` as a macro; throws LineError. */
+function defineFromCommandLine(d: string): Macro {
+  const eq = d.indexOf('=');
+  const text = eq < 0 ? `${d} 1` : `${d.slice(0, eq)} ${d.slice(eq + 1)}`;
+  return parseDefine(tokenize(text), text.length + 1);
+}
+
+/*
+ * Every unit goes through the same headers, whose lines are shared objects (cachedSplit keeps
+ * them per file text). A directive line's tokens and a #define's macro are computed once per
+ * line object: neither is ever modified (expansion copies tokens; arrays are sliced, not
+ * changed), so sharing them across units changes nothing but the time.
+ */
+const tokensOfLine = new WeakMap<LogicalLine, Tok[]>();
+const macroOfLine = new WeakMap<LogicalLine, Macro>();
+
+function directiveTokens(l: LogicalLine): Tok[] {
+  let ts = tokensOfLine.get(l);
+  if (ts === undefined) tokensOfLine.set(l, (ts = tokenize(l.text)));
+  return ts;
+}
+
+/** The macro a #define line defines (throws LineError for a bad one, which is not kept). */
+function defineOf(l: LogicalLine, args: Tok[], endCol: number): Macro {
+  let m = macroOfLine.get(l);
+  if (m === undefined) macroOfLine.set(l, (m = parseDefine(args, endCol)));
+  return m;
+}
+
+let predefined: Macro[] | undefined;
+
+/** The predefined macros, parsed once per process: macros are never changed after parsing. */
+function predefinedMacros(): Macro[] {
+  return (predefined ??= PREDEFINED.map(defineFromCommandLine));
+}
+
 class Preprocessor {
   readonly diags: Diagnostic[] = [];
   private readonly macros = new Map<string, Macro>();
@@ -89,7 +125,7 @@ class Preprocessor {
 
   run(source: string): void {
     const file = this.opts.file ?? '<stdin>';
-    for (const d of PREDEFINED) this.commandLineDefine(d);
+    for (const m of predefinedMacros()) this.macros.set(m.name, m);
     for (const d of this.opts.defines ?? []) this.commandLineDefine(d);
     for (const u of this.opts.undefines ?? []) this.macros.delete(u);
     this.file(file, file, source);
@@ -126,10 +162,8 @@ class Preprocessor {
   }
 
   private commandLineDefine(d: string): void {
-    const eq = d.indexOf('=');
-    const text = eq < 0 ? `${d} 1` : `${d.slice(0, eq)} ${d.slice(eq + 1)}`;
     try {
-      const m = parseDefine(tokenize(text), text.length + 1);
+      const m = defineFromCommandLine(d);
       this.macros.set(m.name, m);
     } catch (e) {
       if (!(e instanceof LineError)) throw e;
@@ -225,7 +259,7 @@ class Preprocessor {
   }
 
   private directive(l: LogicalLine, conds: Cond[], active: boolean): void {
-    const ts = tokenize(l.text);
+    const ts = directiveTokens(l);
     const nameTok = ts[1];
     const endCol = l.text.length + 1;
     const name = nameTok?.k === K.Ident ? nameTok.text : nameTok === undefined ? '' : nameTok.k === K.Number ? 'line' : '?';
@@ -266,7 +300,7 @@ class Preprocessor {
     switch (name) {
       case '': return; // the null directive
       case 'define': {
-        const m = parseDefine(args, endCol);
+        const m = defineOf(l, args, endCol);
         const old = this.macros.get(m.name);
         if (old?.dynamic) throw new LineError(`'${m.name}' is a built-in macro and cannot be redefined`, args[0]!.col);
         if (old && !sameDefinition(old, m)) throw new LineError(`'${m.name}' redefined differently`, args[0]!.col);

@@ -7,6 +7,7 @@
 import { AsmError, assemble } from '../as/assemble.js';
 import { normalize } from 'node:path';
 import type { Image } from '../image/format.js';
+import { linkFragments, makeFragment, type Fragment } from './fragment.js';
 import { displayName, scanSymbols, type ObjectFile, type ObjectSymbols } from './object.js';
 
 export interface LinkOptions {
@@ -17,6 +18,11 @@ export interface LinkOptions {
   entry?: string;
   /** Archives: a member is linked only when it defines a name the program mentions. */
   libraries?: readonly (readonly ObjectFile[])[];
+  /**
+   * Default true: link pre-assembled objects when that is proven to give the assembler's image
+   * (fragment.ts). False always assembles the concatenation; the tests compare both ways.
+   */
+  preassembled?: boolean;
 }
 
 export interface LinkDiagnostic {
@@ -58,11 +64,31 @@ function symbolsOf(o: ObjectFile): ObjectSymbols {
   return s;
 }
 
+const fragmentCache = new WeakMap<ObjectFile, { text: string; frag: Fragment | undefined }>();
+
+/** The object pre-assembled (once per object and text), or undefined when it cannot be. */
+function fragmentOf(o: ObjectFile): Fragment | undefined {
+  const hit = fragmentCache.get(o);
+  if (hit && hit.text === o.text) return hit.frag;
+  const frag = makeFragment(o.name, o.text);
+  fragmentCache.set(o, { text: o.text, frag });
+  return frag;
+}
+
 /** Throws LinkError for any problem in the objects. */
 export function link(objects: readonly ObjectFile[], opts: LinkOptions = {}): LinkResult {
   if (objects.length === 0) throw new LinkError([{ file: 'vamos ld', line: 0, col: 0, message: 'no objects to link', sourceLine: '' }]);
   const chosen = selectMembers(objects, opts.libraries ?? []);
   checkDuplicates(chosen);
+  // Pre-assembled objects give the same image without assembling the libc again (fragment.ts);
+  // anything they cannot prove, errors included, goes through the assembler below.
+  const frags = opts.preassembled === false ? [] : chosen.map(fragmentOf);
+  if (opts.preassembled !== false && frags.every((f) => f !== undefined)) {
+    const image = linkFragments(frags as Fragment[], {
+      textBase: opts.textBase, dataBase: opts.dataBase, bssBase: opts.bssBase, entry: opts.entry,
+    });
+    if (image) return { image: { ...image, symbols: image.symbols.map((s) => ({ ...s, name: displayName(s.name) })) }, objects: chosen };
+  }
   const files = new Map<string, string>();
   const names = uniqueNames(chosen);
   let top = '';
