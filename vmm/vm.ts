@@ -340,24 +340,15 @@ export class Vm {
   private async idleAsync(a: AsyncState): Promise<RunResult | undefined> {
     if (a.wall !== undefined) return this.idleWall(a, a.wall);
     for (;;) {
-      if (this.power.poweredOff) return undefined;
-      if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return undefined;
-      if (!this.cpu.interruptsEnabled) return this.halted();
       const next = this.clock.nextDeadline();
-      if (next === Infinity && this.nets.length === 0) return this.halted();
+      const verdict = this.idleVerdict(next);
+      if (verdict === 'run') return undefined;
+      if (verdict !== 'wait') return verdict;
       if (next !== Infinity) a.idleDebtMs += ((next - this.clock.now) / this.profile.cpuHz) * 1e3;
       if (next === Infinity || a.idleDebtMs >= a.idleMs) {
         const ms = next === Infinity ? a.maxIdleMs : Math.min(a.idleDebtMs, a.maxIdleMs);
         a.idleDebtMs = 0;
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            clearTimeout(timer);
-            this.wake = undefined;
-            resolve();
-          };
-          const timer = setTimeout(done, ms);
-          this.wake = done;
-        });
+        await this.sleepUnlessWoken(ms);
       } else {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -379,29 +370,43 @@ export class Vm {
     const hz = this.profile.cpuHz;
     const hostCycles = (): number => wall.cycles + Math.floor(((performance.now() - wall.hostMs) * hz) / 1e3);
     for (;;) {
-      if (this.power.poweredOff) return undefined;
-      if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return undefined;
-      if (!this.cpu.interruptsEnabled) return this.halted();
       const next = this.clock.nextDeadline();
-      if (next === Infinity && this.nets.length === 0) return this.halted();
+      const verdict = this.idleVerdict(next);
+      if (verdict === 'run') return undefined;
+      if (verdict !== 'wait') return verdict;
       const host = hostCycles();
       if (next > host) {
         const ms = next === Infinity ? a.maxIdleMs : Math.min(a.maxIdleMs, ((next - host) / hz) * 1e3);
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            clearTimeout(timer);
-            this.wake = undefined;
-            resolve();
-          };
-          const timer = setTimeout(done, ms);
-          this.wake = done;
-        });
+        await this.sleepUnlessWoken(ms);
       }
       const to = Math.min(hostCycles(), next);
       if (to > this.clock.now) this.clock.advance(to - this.clock.now);
       this.sliceEnd = Math.max(this.sliceEnd, this.clock.now + this.profile.timesliceCycles);
       this.clock.runDue();
     }
+  }
+
+  /** runAsync's hlt: run the guest again, wait for the host, or stop for good (given the next clock event). */
+  private idleVerdict(next: number): 'run' | 'wait' | RunResult {
+    if (this.power.poweredOff) return 'run'; // the loop reports the power-off
+    if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return 'run';
+    if (!this.cpu.interruptsEnabled) return this.halted();
+    // With a host network a datagram may still wake the guest; with none, nothing will.
+    if (next === Infinity && this.nets.length === 0) return this.halted();
+    return 'wait';
+  }
+
+  /** A host sleep of `ms` that an interrupt raised by a host event (this.wake) ends early. */
+  private sleepUnlessWoken(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
   }
 
   /** The budget ran out: a timeslice end (a preemption exit) or a device event coming due. */

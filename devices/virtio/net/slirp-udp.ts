@@ -13,9 +13,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { NetBackend } from './backend.js';
-import {
-  ARP_REPLY, ARP_REQUEST, MAX_UDP_PAYLOAD, buildArpFrame, buildUdpFrame, ipString, parseFrame,
-} from './frames.js';
+import { answerGatewayArp } from './gateway-arp.js';
+import { MAX_UDP_PAYLOAD, buildUdpFrame, ipString, parseFrame } from './frames.js';
 import { NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP, guestMac } from '../../../vmm/platform.js';
 
 export interface SlirpUdpOptions {
@@ -111,16 +110,11 @@ export class SlirpUdpBackend implements NetBackend {
         this.drop(p.why);
         return;
       case 'arp': {
-        const a = p.a;
-        if (a.senderIp === NET_GUEST_IP) this.guestMac = a.senderMac;
-        if (a.op !== ARP_REQUEST || a.targetIp !== NET_GATEWAY_IP) {
-          this.drop(`ARP op ${a.op} for ${ipString(a.targetIp)}`);
-          return;
-        }
+        if (p.a.senderIp === NET_GUEST_IP) this.guestMac = p.a.senderMac;
+        const reply = answerGatewayArp(p.a);
+        if (typeof reply === 'string') return this.drop(reply);
         this.stats.arpReplies++;
-        this.onReceive?.(buildArpFrame(a.senderMac, NET_GATEWAY_MAC, {
-          op: ARP_REPLY, senderMac: NET_GATEWAY_MAC, senderIp: NET_GATEWAY_IP, targetMac: a.senderMac, targetIp: a.senderIp,
-        }));
+        this.onReceive?.(reply);
         return;
       }
       case 'udp': {

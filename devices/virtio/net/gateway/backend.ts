@@ -12,7 +12,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NetBackend } from '../backend.js';
-import { ARP_REPLY, ARP_REQUEST, buildArpFrame, buildUdpFrame, ipString, parseFrame } from '../frames.js';
+import { buildUdpFrame, ipString, parseFrame } from '../frames.js';
+import { answerGatewayArp } from '../gateway-arp.js';
 import { NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP, guestMac } from '../../../../vmm/platform.js';
 import { GatewayMux, type GatewayClients, type GatewayMuxStats } from './mux.js';
 
@@ -171,15 +172,12 @@ export class GatewayBackend implements NetBackend {
       case 'ignored':
         return this.drop(p.why);
       case 'arp': {
-        // As SlirpUdpBackend (a few lines repeated rather than reaching into its private code).
-        const a = p.a;
-        if (a.senderIp === NET_GUEST_IP) this.guestMac = a.senderMac;
-        if (a.op !== ARP_REQUEST || a.targetIp !== NET_GATEWAY_IP) return this.drop(`ARP op ${a.op} for ${ipString(a.targetIp)}`);
+        if (p.a.senderIp === NET_GUEST_IP) this.guestMac = p.a.senderMac;
+        const reply = answerGatewayArp(p.a);
+        if (typeof reply === 'string') return this.drop(reply);
         this.stats.arpReplies++;
         this.stats.framesToGuest++;
-        this.onReceive?.(buildArpFrame(a.senderMac, NET_GATEWAY_MAC, {
-          op: ARP_REPLY, senderMac: NET_GATEWAY_MAC, senderIp: NET_GATEWAY_IP, targetMac: a.senderMac, targetIp: a.senderIp,
-        }));
+        this.onReceive?.(reply);
         return;
       }
       case 'udp': {
