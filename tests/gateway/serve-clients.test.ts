@@ -10,16 +10,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RespError, type RespValue } from '../../middleware/workload/resp.js';
+import { loadRun } from '../../vmm/report/load.js';
 import { RespClient, startServe, text, type Served } from './serve-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vamos-serve-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const volume = join(dir, 'db.img');
+const trace = join(dir, 'serve.trace');
 
 const isError = (v: RespValue): boolean => v instanceof RespError;
 
 t.test('one server: pipelines, many connections, bad clients', async (t) => {
-  const served: Served = await startServe(['--placement', 'guest', '--volume', volume, '--volume-size', '16M']);
+  const served: Served = await startServe(['--placement', 'guest', '--volume', volume, '--volume-size', '16M', '--trace', trace]);
   t.teardown(() => { if (served.child.exitCode === null) served.child.kill('SIGKILL'); });
 
   await t.test('1,000 pipelined requests on one connection', async (t) => {
@@ -82,6 +84,11 @@ t.test('one server: pipelines, many connections, bad clients', async (t) => {
   const code = await served.stop();
   t.equal(code, 0, 'Ctrl-C stops it cleanly');
   t.match(served.stdout(), /dbserver: shut down \(ok\)/);
+  // --trace recorded the session: the same exits as the table serve printed.
+  const run = loadRun(trace);
+  const total = /Total Samples:(\d+)/.exec(served.stdout());
+  t.equal(run.exits.length, Number(total?.[1]), 'the trace holds every exit of the exit table');
+  t.ok(run.exits.some((e) => e.device === 'virtio-net0' && e.fn.startsWith('virtio')), 'network exits, attributed to the guest driver functions');
 });
 
 t.test('what was acknowledged is on the volume, also for the VAMOS placement', async (t) => {
