@@ -169,17 +169,23 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       throw e;
     }
   }
-  return openNets(netSpecs, nets).then(start).catch((e: unknown) => {
+  return openNets(netSpecs, nets, io).then(start).catch((e: unknown) => {
     closeAll();
     throw e;
   });
 }
 
-async function openNets(specs: NetSpec[], into: NetBackend[]): Promise<void> {
+async function openNets(specs: NetSpec[], into: NetBackend[], io: Io): Promise<void> {
   for (const s of specs) {
     switch (s.kind) {
       case 'udp': into.push(await SlirpUdpBackend.open({ hostPort: s.hostPort, guestPort: s.guestPort })); break;
-      case 'gateway': into.push(await GatewayBackend.open({ hostPort: s.hostPort, guestPort: s.guestPort })); break;
+      case 'gateway': {
+        const g = await GatewayBackend.open({ hostPort: s.hostPort, guestPort: s.guestPort });
+        into.push(g);
+        // With HOSTPORT 0 this is the only place the chosen port is seen.
+        io.stderr(`vamos boot: gateway on 127.0.0.1:${g.hostPort} for the guest's UDP port ${s.guestPort} (docs/gateway.md)\n`);
+        break;
+      }
       case 'socket': into.push(await UdpBackend.open({ localPort: s.localPort, remotePort: s.remotePort })); break;
     }
   }

@@ -5,10 +5,11 @@
  * has the server close the engine (everything flushed to the volume) and prints the exit table;
  * a second Ctrl-C stops at once.
  */
-import { closeSync, existsSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import { MemoryBackend, type BlockBackend } from '../devices/virtio/blk/backend.js';
 import { FileBackend } from '../devices/virtio/blk/file-backend.js';
 import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
+import { GW_MAX_CONNS } from '../devices/virtio/net/gateway/proto.js';
 import { dbMachine, SERVER_PORT, type IommuMode } from '../middleware/db-machine.js';
 import { PLACEMENTS, type Placement } from '../middleware/build.js';
 import { formatPerfKvmStat } from '../vmm/stats.js';
@@ -32,8 +33,6 @@ const FLAGS = {
 
 const DEFAULT_PORT = 6380;
 const DEFAULT_VOLUME = 64 << 20;
-/** Connections the server holds at once (dbserver's gateway.c: GW_CONNS). */
-const MAX_CLIENTS = 64;
 /** How long Ctrl-C waits for the server to flush and exit before giving up. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -50,7 +49,33 @@ function openVolume(path: string | undefined, size: number): { volume: BlockBack
     try { ftruncateSync(fd, size); } finally { closeSync(fd); }
     return { volume: new FileBackend(path), where: `${path} (new, ${size >> 20} MiB)` };
   }
+  refuseForeignVolume(path);
   return { volume: new FileBackend(path), where: path };
+}
+
+/** The engine's superblock starts with these bytes in sector 0 or 1 (middleware/engine/engine.c: SB_MAGIC0/1). */
+const SUPERBLOCK_MAGIC = Buffer.from('VAM\0OSD1', 'latin1');
+/** A file whose start is all zeros is a fresh volume the engine may format. */
+const FRESH_PROBE = 64 * 1024;
+
+/**
+ * The engine formats a volume with no superblock; an existing file given by mistake (a typo in
+ * --volume) must not be formatted. Serve formats only files it creates, and ones that are zero
+ * at the start (made by truncate or dd); anything else is refused.
+ */
+function refuseForeignVolume(path: string): void {
+  const head = Buffer.alloc(FRESH_PROBE);
+  let n = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try { n = readSync(fd, head, 0, FRESH_PROBE, 0); } finally { closeSync(fd); }
+  } catch {
+    return; // FileBackend reports why it cannot open the file, in one line
+  }
+  const sector = (i: number): Buffer => head.subarray(i * 512, i * 512 + SUPERBLOCK_MAGIC.length);
+  if (sector(0).equals(SUPERBLOCK_MAGIC) || sector(1).equals(SUPERBLOCK_MAGIC)) return;
+  if (head.subarray(0, n).every((b) => b === 0)) return;
+  throw new Error(`--volume ${path}: not a vamos database (no engine superblock) and not empty; not formatting it`);
 }
 
 export async function serveMain(argv: string[], io: Io): Promise<number> {
@@ -79,17 +104,18 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     throw e;
   }
   const trace = flags.trace !== undefined ? new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: `serve ${placement}` }) : undefined;
-  const console = new LineConsole(io);
+  const guestConsole = new LineConsole(io);
   const db = dbMachine({
-    placement, iommu, profile, poolPages, clients: MAX_CLIENTS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
-    onConsole: (b) => console.byte(b),
+    placement, iommu, profile, poolPages, clients: GW_MAX_CONNS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
+    onConsole: (b) => guestConsole.byte(b),
   });
   const vm = db.machine.vm;
   const say = (line: string): void => io.stderr(`vamos serve: ${line}\n`);
   say(`the database in the ${placement} placement, profile ${profile.name}, iommu ${iommu}, pool ${poolPages} pages; volume ${where}`);
-  gateway.onReady = () => say(`ready: 127.0.0.1:${gateway.hostPort} (redis-cli -p ${gateway.hostPort}); Ctrl-C stops`);
-
   let stopping = false;
+  gateway.onReady = () => {
+    if (!stopping) say(`ready: 127.0.0.1:${gateway.hostPort} (redis-cli -p ${gateway.hostPort}); Ctrl-C stops`);
+  };
   let graceTimer: NodeJS.Timeout | undefined;
   const onSigint = (): void => {
     if (stopping) {
@@ -115,7 +141,7 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     gateway.close();
     volume.close?.();
   });
-  console.flush();
+  guestConsole.flush();
   trace?.close({ profile: profile.name, cpuHz: profile.cpuHz, stop: r.message, symbols: db.symbols() });
   const hostSeconds = (performance.now() - hostStart) / 1e3;
   io.stdout('\n' + summaryLine(vm, r) + `\nwall-clock mode: ${(r.cycles / profile.cpuHz).toFixed(3)} s of virtual time in ${hostSeconds.toFixed(3)} s on the host\n` + deviceSummary(vm) + gatewaySummary(gateway) + '\n' + formatPerfKvmStat(vm.stats, profile.cpuHz));

@@ -11,7 +11,6 @@
 #include "dbserver.h"
 #include "platform.h"
 
-#define GW_CONNS  64                /* Redis's maxclients, scaled to a guest */
 #define OUT_CAP   16384
 
 struct gw_conn {
@@ -20,7 +19,7 @@ struct gw_conn {
     struct server_conn *conn;
 };
 
-static struct gw_conn conns[GW_CONNS];
+static struct gw_conn conns[GW_MAX_CONNS];
 static unsigned char rx[DGRAM_MAX];
 static unsigned char tx[GW_HDR + GW_MAX_PAYLOAD];
 static unsigned char replies[OUT_CAP];
@@ -62,7 +61,7 @@ static void send_data(int sock, const struct udp_addr *to, const struct gw_conn 
 
 static struct gw_conn *find(unsigned id) {
     unsigned i;
-    for (i = 0; i < GW_CONNS; i++)
+    for (i = 0; i < GW_MAX_CONNS; i++)
         if (conns[i].id == id) return &conns[i];
     return NULL;
 }

@@ -33,4 +33,9 @@
  * gateway sends is ever dropped for want of room. */
 #define GW_WINDOW    8
 
+/* Connections a server holds at once (Redis's maxclients, scaled to a guest); the next OPEN is
+ * turned away with Redis's "max number of clients reached". vamos serve sizes the guest heap
+ * for this many. */
+#define GW_MAX_CONNS 64
+
 #endif

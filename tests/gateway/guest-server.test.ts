@@ -18,6 +18,10 @@ import { guestMac, NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP } from '../../v
 
 interface Client { got: string; ended: boolean }
 
+const BIG = 'x'.repeat(1000);
+const GET_REPLY = `$1000\r\n${BIG}\r\n`;
+const GETS = 4000;
+
 function scenario(placement: 'guest' | 'vamos') {
   const clients = new Map<number, Client>();
   const client = (c: number): Client => clients.get(c) ?? clients.set(c, { got: '', ended: false }).get(c)!;
@@ -60,7 +64,13 @@ function scenario(placement: 'guest' | 'vamos') {
           payload: encodeGw({ type: GwType.data, conn: lost, seq: 7, payload: encodeCommand(['PING']) }),
         }));
       });
-      later(30, () => {
+      // Connection 3 pipelines 4,000 GETs of 1 KiB: 2,800 reply datagrams in a burst, far more
+      // than the guest's transmit ring holds, so the server's sends must wait for room.
+      later(20, () => {
+        gw.mux.fromClient(conns[2]!, encodeCommand(['SET', 'kilo', BIG]));
+        gw.mux.fromClient(conns[2]!, Buffer.from('GET kilo\r\n'.repeat(GETS)));
+      });
+      later(400, () => {
         for (const c of conns) gw.mux.clientGone(c);
         gw.shutdown();
       });
@@ -79,7 +89,10 @@ for (const placement of ['guest', 'vamos'] as const) {
     t.equal(a.conns.length, 65);
     const first = a.clients.get(a.conns[0]!)!;
     t.equal(first.got, '+PONG\r\n+OK\r\n$16\r\nacross datagrams\r\n', 'a request split across datagrams');
-    t.same(a.conns.slice(2, 64).map((c) => a.clients.get(c)?.got), Array(62).fill('+PONG\r\n'), 'connections 3..64: PONG');
+    t.same(a.conns.slice(3, 64).map((c) => a.clients.get(c)?.got), Array(61).fill('+PONG\r\n'), 'connections 4..64: PONG');
+    const big = a.clients.get(a.conns[2]!)!.got;
+    t.equal(big.length, '+PONG\r\n+OK\r\n'.length + GETS * GET_REPLY.length, `every byte of ${GETS} pipelined 1 KiB replies`);
+    t.ok(big === `+PONG\r\n+OK\r\n${GET_REPLY.repeat(GETS)}`, 'in order and intact');
     const last = a.clients.get(a.conns[64]!)!;
     t.same(last, { got: '-ERR max number of clients reached\r\n', ended: true }, 'the 65th is turned away, as Redis does');
     const lost = a.clients.get(a.lost)!;

@@ -3,7 +3,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import {
-  GW_HDR, GW_MAGIC0, GW_MAGIC1, GW_MAX_PAYLOAD, GW_VERSION, GW_WINDOW, GwType, decodeGw, encodeGw,
+  GW_HDR, GW_MAGIC0, GW_MAGIC1, GW_MAX_CONNS, GW_MAX_PAYLOAD, GW_VERSION, GW_WINDOW, GwType, decodeGw, encodeGw,
 } from '../../devices/virtio/net/gateway/proto.js';
 
 /** The header's #defines with plain numbers (or `(1472 - GW_HDR)`, evaluated). */
@@ -25,6 +25,7 @@ t.test('gateway.h and proto.ts hold the same numbers', async (t) => {
   t.equal(d.get('GW_HDR'), GW_HDR);
   t.equal(d.get('GW_MAX_PAYLOAD'), GW_MAX_PAYLOAD);
   t.equal(d.get('GW_WINDOW'), GW_WINDOW);
+  t.equal(d.get('GW_MAX_CONNS'), GW_MAX_CONNS);
   for (const [name, v] of Object.entries(GwType)) t.equal(d.get(`GW_${name.toUpperCase()}`), v, name);
   t.equal(d.get('GW_OFF_TYPE'), 3);
   t.equal(d.get('GW_OFF_CONN'), 4);

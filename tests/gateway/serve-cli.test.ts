@@ -4,6 +4,9 @@
  */
 import t from 'tap';
 import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../cli/vamos.js';
 import { bufferIo } from '../../cli/io.js';
 
@@ -39,4 +42,16 @@ t.test('vamos boot --wall-clock without a host network is a usage error (such a 
   const io = bufferIo();
   t.equal(await main(['boot', '--wall-clock'], io), 2);
   t.match(io.err, /^vamos boot: --wall-clock needs a host network/);
+});
+
+t.test('an existing file that is not a database is refused, not formatted', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vamos-serve-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const notes = join(dir, 'notes.txt');
+  const bytes = Buffer.alloc(1 << 20, 'my notes, not a database\n');
+  writeFileSync(notes, bytes);
+  const io = bufferIo();
+  t.equal(await main(['serve', '--port', '0', '--volume', notes], io), 1);
+  t.equal(io.err, `vamos serve: --volume ${notes}: not a vamos database (no engine superblock) and not empty; not formatting it\n`);
+  t.ok(readFileSync(notes).equals(bytes), 'the file is untouched');
 });

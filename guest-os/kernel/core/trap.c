@@ -19,6 +19,7 @@ unsigned int __mx86_read_eflags(void);
 static uint32_t idt[256 * 2] __attribute__((aligned(8)));
 static uint32_t idtr[2];
 static struct { irq_handler_t fn; void *arg; } irq_handlers[16];
+int in_irq;
 static unsigned pic_masks = 0xFFFF;    /* the PIC starts with every line masked */
 
 static void set_gate(unsigned vector, uint32_t handler, uint32_t flags) {
@@ -89,8 +90,10 @@ void trap(struct trapframe *tf) {
     }
     if (v >= PIC_VECTOR_BASE && v < PIC_VECTOR_BASE + 16) {
         unsigned line = v - PIC_VECTOR_BASE;
+        in_irq = 1;
         if (line == TIMER_IRQ) timer_tick();
         else if (irq_handlers[line].fn != NULL) irq_handlers[line].fn(irq_handlers[line].arg);
+        in_irq = 0;
         __mx86_outb(PIC_PORT, PIC_EOI);
         /* Preempt only user code: the kernel itself gives up the CPU where it blocks. */
         if (line == TIMER_IRQ && current != NULL && tf->ring == 3 && ++current->slice >= QUANTUM) yield();

@@ -34,6 +34,9 @@ static net_rx_t rx_cb;
 static struct netbuf rxb[NET_QUEUE_SIZE], txb[NET_QUEUE_SIZE];
 static struct netbuf *tx_free;
 static unsigned rx_frames, tx_frames, tx_busy;
+/* Sends that found the transmit ring full and slept until the device handed buffers back. */
+static unsigned tx_waits;
+static struct waitq tx_room;
 
 int net_present(void) { return present; }
 const uint8_t *net_mac(void) { return mac; }
@@ -67,6 +70,7 @@ static void net_used(struct virtio_dev *d, struct vq *q) {
     if (q->index == TXQ) {
         tx_reclaim();
         vq_disable_cb(q);
+        wake_all(&tx_room);
         return;
     }
     do {
@@ -99,16 +103,22 @@ int net_send(const void *frame, unsigned len) {
         return -E_IO;
     }
     q = &nd.vqs[TXQ];
-    tx_reclaim();
-    b = tx_free;
-    if (b == NULL) {
-        /* May run in interrupt context (an ARP reply), so it cannot wait: the frame is dropped,
-         * as a full transmit ring drops on real hardware, and the caller hears about it. */
-        tx_busy++;
+    for (;;) {
+        tx_reclaim();
+        if (tx_free != NULL) break;
+        /* The device hands buffers back with its used interrupt, which this asks for. */
         vq_enable_cb_delayed(q);
-        irq_restore(s);
-        return -E_BUSY;
+        tx_reclaim();                       /* any that came back before the request */
+        if (tx_free != NULL) break;
+        if (!may_sleep() || nd.broken) {
+            tx_busy++;
+            irq_restore(s);
+            return -E_BUSY;
+        }
+        tx_waits++;
+        sleep_on(&tx_room);
     }
+    b = tx_free;
     tx_free = b->next;
     memset(b->va, 0, NET_HDR);
     memcpy(b->va + NET_HDR, frame, len);

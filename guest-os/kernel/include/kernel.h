@@ -53,6 +53,8 @@ struct waitq {
 void sleep_on(struct waitq *wq);
 void wake_all(struct waitq *wq);            /* safe from interrupt handlers */
 extern struct proc *current;                /* NULL during initialisation */
+extern int in_irq;                          /* 1 while an interrupt handler runs: it must not sleep */
+#define may_sleep() (current != NULL && !in_irq)
 
 /* ---- core: time ---------------------------------------------------------------------- */
 uint64_t time_ns(void);                     /* virtual nanoseconds since the timer started */
@@ -117,7 +119,10 @@ typedef void (*net_rx_t)(const uint8_t *frame, unsigned len);   /* interrupt con
 int net_present(void);
 const uint8_t *net_mac(void);
 void net_set_rx(net_rx_t rx);
-int net_send(const void *frame, unsigned len);   /* an Ethernet frame; 0 or -E_* */
+/* An Ethernet frame; 0 or -E_*. With the transmit ring full it waits for room when the caller
+ * may sleep (a process's send), and fails with -E_BUSY otherwise (an ARP reply sent from the
+ * receive interrupt), as a full ring drops on real hardware. */
+int net_send(const void *frame, unsigned len);
 
 /* ---- drivers: bring-up ---------------------------------------------------------------- */
 void drivers_init(void);                    /* dma_init, then every device of boot_info */

@@ -11,6 +11,8 @@ export const GW_VERSION = 1;
 export const GW_HDR = 12;
 export const GW_MAX_PAYLOAD = MAX_UDP_PAYLOAD - GW_HDR;
 export const GW_WINDOW = 8;
+/** Connections the guest server holds at once (the next is turned away). */
+export const GW_MAX_CONNS = 64;
 
 export const GwType = { open: 1, data: 2, close: 3, ack: 4, shutdown: 5, hello: 6 } as const;
 export type GwTypeName = keyof typeof GwType;
