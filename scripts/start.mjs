@@ -22,3 +22,4 @@ for (const argv of steps) {
   io.stdout('\n');
 }
 io.stdout('charts and tables: out/boot.html and out/paper/paper.html (open them in a browser; they load nothing from the network)\n');
+io.stdout('the database for real Redis clients: npx vamos serve --placement vamos, then redis-cli -p 6380 (docs/gateway.md)\n');
