@@ -103,12 +103,21 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     volume.close?.();
     throw e;
   }
-  const trace = flags.trace !== undefined ? new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: `serve ${placement}` }) : undefined;
   const guestConsole = new LineConsole(io);
-  const db = dbMachine({
-    placement, iommu, profile, poolPages, clients: GW_MAX_CONNS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
-    onConsole: (b) => guestConsole.byte(b),
-  });
+  let trace: TraceRecorder | undefined;
+  let db: ReturnType<typeof dbMachine>;
+  try {
+    trace = flags.trace !== undefined ? new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: `serve ${placement}` }) : undefined;
+    db = dbMachine({
+      placement, iommu, profile, poolPages, clients: GW_MAX_CONNS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
+      onConsole: (b) => guestConsole.byte(b),
+    });
+  } catch (e) {
+    // The listening gateway would keep the process alive: a bad --trace path must not hang.
+    gateway.close();
+    volume.close?.();
+    throw e;
+  }
   const vm = db.machine.vm;
   const say = (line: string): void => io.stderr(`vamos serve: ${line}\n`);
   say(`the database in the ${placement} placement, profile ${profile.name}, iommu ${iommu}, pool ${poolPages} pages; volume ${where}`);

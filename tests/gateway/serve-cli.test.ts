@@ -55,3 +55,10 @@ t.test('an existing file that is not a database is refused, not formatted', asyn
   t.equal(io.err, `vamos serve: --volume ${notes}: not a vamos database (no engine superblock) and not empty; not formatting it\n`);
   t.ok(readFileSync(notes).equals(bytes), 'the file is untouched');
 });
+
+t.test('a --trace file that cannot be created: exit 1, one line, and no hang (the gateway is closed)', async (t) => {
+  const io = bufferIo();
+  t.equal(await main(['serve', '--port', '0', '--trace', '/nonexistent-dir/x.trace'], io), 1);
+  t.match(io.err, /^vamos serve: .*nonexistent-dir/);
+  t.equal(io.err.split('\n').length, 2, 'one line');
+});
