@@ -5,11 +5,12 @@
  * target the round with the median requests per second. Requests per second and latency
  * percentiles are redis-benchmark's own (--csv). Run alone with `node dist/bench/redis.js`.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort, startServe } from '../testing/serve.js';
 import { projectFile } from '../vmm/paths.js';
+import { writeResult } from './results.js';
 
 const REDIS_BENCHMARK = '/usr/bin/redis-benchmark';
 const REDIS_SERVER = '/usr/bin/redis-server';
@@ -40,15 +41,6 @@ export interface RedisBenchResult {
   vamosOverGuest: Record<string, number>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function parseCsv(csv: string): RedisRow[] {
   const rows: RedisRow[] = [];
   for (const line of csv.trim().split('\n').slice(1)) {
@@ -71,35 +63,6 @@ function benchmark(port: number, requests: number, c: RedisBenchResult['config']
   });
 }
 
-/** Starts `vamos serve` from dist/ and resolves with its port once it is ready. */
-function serve(placement: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [projectFile('dist', 'cli', 'vamos.js'), 'serve', '--port', '0', '--placement', placement],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`vamos serve was not ready after ${SERVE_READY_MS / 1000} s: ${err}`)); }, SERVE_READY_MS);
-    const early = (code: number | null): void => { clearTimeout(timer); reject(new Error(`vamos serve exited with ${code}: ${err}`)); };
-    child.once('exit', early);
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /ready: 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        child.off('exit', early);
-        resolve({ port: Number(m[1]), child });
-      }
-    });
-  });
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGINT');
-  });
-}
-
 /** Per round, the native server and then each placement, so that load on the host hits all alike. */
 const ROUNDS = 3;
 const TARGETS = ['native', 'guest', 'vamos'] as const;
@@ -116,11 +79,11 @@ async function measure(target: (typeof TARGETS)[number], config: RedisBenchResul
       server.kill('SIGKILL');
     }
   }
-  const s = await serve(target);
+  const s = await startServe([process.execPath, projectFile('dist', 'cli', 'vamos.js')], ['--placement', target], SERVE_READY_MS);
   try {
     return await benchmark(s.port, config.requests, config);
   } finally {
-    await stopped(s.child);
+    await s.stop();
   }
 }
 
@@ -177,10 +140,5 @@ export async function redisBench(log: (line: string) => void = () => {}): Promis
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { writeFileSync, mkdirSync } = await import('node:fs');
-  const r = await redisBench((l) => console.log(l));
-  mkdirSync(projectFile('bench', 'results'), { recursive: true });
-  const file = projectFile('bench', 'results', 'redis.json');
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2) + '\n');
-  console.log(`wrote ${file}`);
+  console.log(`wrote ${writeResult('redis', await redisBench((l) => console.log(l)))}`);
 }

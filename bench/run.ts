@@ -2,9 +2,7 @@
  * `npm run bench`: runs the benchmarks and writes JSON under bench/results/. Wall-clock
  * figures about the emulator itself; virtual-time results belong to `vamos bench paper`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { projectFile } from '../vmm/paths.js';
+import { writeResult } from './results.js';
 import { cpuBench } from './cpu.js';
 import { traceBench } from './trace.js';
 import { devicesBench } from './devices.js';
@@ -14,26 +12,14 @@ import { guestBench } from './guest.js';
 import { paperBench } from './paper.js';
 import { redisBench } from './redis.js';
 
-function host(): Record<string, unknown> {
-  return { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30) };
-}
-
-function write(name: string, data: unknown): string {
-  const dir = projectFile('bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}/${name}.json`;
-  writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
-  return file;
-}
-
 const cpu = cpuBench();
-const file = write('cpu', { date: new Date().toISOString(), host: host(), ...cpu });
+const file = writeResult('cpu', cpu);
 console.log(`guest MIPS (interpreter, CPU-bound loop): ${cpu.guestMips.toFixed(1)}   target >= 150`);
 console.log(`host ns per exit round trip (out to null port): ${cpu.nsPerExit.toFixed(1)}   target <= 200`);
 console.log(`wrote ${file}`);
 
 const trace = traceBench();
-const traceFile = write('trace', { date: new Date().toISOString(), host: host(), ...trace });
+const traceFile = writeResult('trace', trace);
 console.log(`trace overhead (host time traced / untraced, out loop): ${trace.traceOverheadRatio.toFixed(2)}   target < 1.3`);
 console.log(`trace bytes per exit: ${trace.bytesPerExit.toFixed(1)}`);
 console.log(`wrote ${traceFile}`);
@@ -41,8 +27,7 @@ console.log(`wrote ${traceFile}`);
 const direct = devicesBench();
 const behindIommu = devicesBench({ dma: identityIommuDma });
 const iommuCost = (a: number, b: number): number => a / b;
-const devicesFile = write('devices', {
-  date: new Date().toISOString(), host: host(),
+const devicesFile = writeResult('devices', {
   blkRandReadIops: direct.blkRandReadIops, blkRandWriteIops: direct.blkRandWriteIops, netPps: direct.netPps,
   iommu: {
     blkRandReadIops: behindIommu.blkRandReadIops, blkRandWriteIops: behindIommu.blkRandWriteIops, netPps: behindIommu.netPps,
@@ -62,7 +47,7 @@ console.log(`virtio-net packets per second: ${k(direct.netPps)} (behind the IOMM
 console.log(`wrote ${devicesFile}`);
 
 const cc = ccBench();
-const ccFile = write('cc', { date: new Date().toISOString(), host: host(), ...cc });
+const ccFile = writeResult('cc', cc);
 console.log(`vamos cc: ${Math.round(cc.linesPerSecond)} C lines/s end to end, ${Math.round(cc.compileOnlyLinesPerSecond)} without assembling and linking   target >= 50,000`);
 for (const [name, p] of Object.entries(cc.programs)) {
   console.log(`  ${name.padEnd(8)} vamos ${p.vamosMs.toFixed(1)} ms, native gcc -O2 ${p.nativeMs.toFixed(1)} ms: ratio ${p.ratio.toFixed(0)}`);
@@ -70,7 +55,7 @@ for (const [name, p] of Object.entries(cc.programs)) {
 console.log(`wrote ${ccFile}`);
 
 const guest = guestBench();
-const guestFile = write('guest', { date: new Date().toISOString(), host: host(), ...guest });
+const guestFile = writeResult('guest', guest);
 console.log(`default disk, VM creation to init's first line: ${guest.bootToInitMs.toFixed(0)} ms (median of ${guest.bootToInitRunsMs.length})   target < 100`);
 for (const mode of ['off', 'strict', 'deferred'] as const) {
   console.log(`  iommu=${mode.padEnd(8)} exits per 4 KiB read ${guest.exitsPer4KiBRead[mode].total.toFixed(2)}, per UDP round trip ${guest.exitsPerUdpRoundTrip[mode].total.toFixed(2)}`);
@@ -78,12 +63,12 @@ for (const mode of ['off', 'strict', 'deferred'] as const) {
 console.log(`wrote ${guestFile}`);
 
 const paper = paperBench((line) => process.stderr.write(`paper ${line}\n`));
-const paperFile = write('paper', { date: new Date().toISOString(), host: host(), ...paper.json });
+const paperFile = writeResult('paper', paper.json);
 console.log(paper.table);
 console.log(`wrote ${paperFile}`);
 
 const redis = await redisBench((line) => process.stderr.write(`redis ${line}\n`));
-const redisFile = write('redis', { date: new Date().toISOString(), host: host(), ...redis });
+const redisFile = writeResult('redis', redis);
 for (const [target, rows] of Object.entries(redis.targets)) {
   if (!Array.isArray(rows)) { console.log(`redis-benchmark ${target}: skipped (${rows.skipped})`); continue; }
   console.log(`redis-benchmark ${target.padEnd(7)} ${rows.map((r) => `${r.test} ${Math.round(r.rps)} req/s (p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms)`).join(', ')}`);

@@ -23,7 +23,7 @@ import { SlirpUdpBackend } from '../devices/virtio/net/slirp-udp.js';
 import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
-import type { Io } from './io.js';
+import { ConsoleStream, type Io } from './io.js';
 
 export const BOOT_FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
@@ -53,21 +53,6 @@ export const EXIT_HALTED = 126;
 
 export function bootUsage(): string {
   return usage(SYNOPSIS, ABOUT, BOOT_FLAGS);
-}
-
-/** Console bytes go out a line at a time so that a long run shows progress. */
-class ConsoleStream {
-  private buf: number[] = [];
-  constructor(private readonly io: Io) {}
-  put(b: number): void {
-    this.buf.push(b);
-    if (b === 10 || this.buf.length >= 4096) this.flush();
-  }
-  flush(): void {
-    if (this.buf.length === 0) return;
-    this.io.console(Uint8Array.from(this.buf));
-    this.buf = [];
-  }
 }
 
 function stdinBytes(): Uint8Array | undefined {

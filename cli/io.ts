@@ -50,3 +50,18 @@ export function bufferIo(): Io & { out: string; err: string } {
   };
   return io;
 }
+
+/** The guest's console on stdout as the guest writes it, a line (or 4 KiB) at a time, so a long run shows progress. */
+export class ConsoleStream {
+  private buf: number[] = [];
+  constructor(private readonly io: Io) {}
+  put(b: number): void {
+    this.buf.push(b);
+    if (b === 10 || this.buf.length >= 4096) this.flush();
+  }
+  flush(): void {
+    if (this.buf.length === 0) return;
+    this.io.console(Uint8Array.from(this.buf));
+    this.buf = [];
+  }
+}

@@ -16,7 +16,7 @@ import { formatPerfKvmStat } from '../vmm/stats.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { deviceSummary, loadProfileFlag, summaryLine } from './boot.js';
-import type { Io } from './io.js';
+import { ConsoleStream, type Io } from './io.js';
 
 const FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
@@ -103,14 +103,14 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     volume.close?.();
     throw e;
   }
-  const guestConsole = new LineConsole(io);
+  const guestConsole = new ConsoleStream(io);
   let trace: TraceRecorder | undefined;
   let db: ReturnType<typeof dbMachine>;
   try {
     trace = flags.trace !== undefined ? new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: `serve ${placement}` }) : undefined;
     db = dbMachine({
       placement, iommu, profile, poolPages, clients: GW_MAX_CONNS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
-      onConsole: (b) => guestConsole.byte(b),
+      onConsole: (b) => guestConsole.put(b),
     });
   } catch (e) {
     // The listening gateway would keep the process alive: a bad --trace path must not hang.
@@ -163,21 +163,4 @@ function gatewaySummary(g: GatewayBackend): string {
   const s = g.stats;
   return `gateway (127.0.0.1:${g.hostPort}): ${s.connectionsOpened} connections, ${s.bytesFromClients} bytes in, ${s.bytesToClients} bytes out, ` +
     `${s.datagramsToGuest} datagrams to the guest, ${s.datagramsFromGuest} back, ${s.windowStalls} window stalls\n`;
-}
-
-/** The guest's console on stdout as it is written, a line at a time. */
-class LineConsole {
-  private bytes: number[] = [];
-  constructor(private readonly io: Io) {}
-
-  byte(b: number): void {
-    this.bytes.push(b);
-    if (b === 10) this.flush();
-  }
-
-  flush(): void {
-    if (this.bytes.length === 0) return;
-    this.io.stdout(Buffer.from(this.bytes).toString('utf8'));
-    this.bytes = [];
-  }
 }

@@ -7,8 +7,9 @@
  * headers and the toolchain's own code, so a changed compiler never serves a stale image.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { cachedBytes, commonHash, walk } from '../toolchain/build-cache.js';
 import { build, type SourceInput } from '../toolchain/cc/driver.js';
 import type { Image } from '../toolchain/image/format.js';
 import { readImage } from '../toolchain/image/read.js';
@@ -17,16 +18,6 @@ import { projectFile, projectRoot } from '../vmm/paths.js';
 
 export const KERNEL_TEXT_BASE = 0x100000;
 export const USER_TEXT_BASE = 0x40000000;
-
-function walk(dir: string, exts: readonly string[], out: string[] = []): string[] {
-  if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path, exts, out);
-    else if (exts.some((e) => name.endsWith(e))) out.push(path);
-  }
-  return out;
-}
 
 /** Every .c and .s under the given folders (recursively) or the given files, in a stable order. */
 export function sourcesIn(...dirs: string[]): SourceInput[] {
@@ -43,22 +34,6 @@ function quotedIncludes(i: SourceInput): string[] {
     if (existsSync(f)) out.push(f);
   }
   return out;
-}
-
-let toolchainHash: string | undefined;
-
-/** What every build depends on besides its own sources: headers, libc and the toolchain. */
-export function commonHash(): string {
-  if (toolchainHash !== undefined) return toolchainHash;
-  const h = createHash('sha256');
-  const here = import.meta.url.endsWith('.ts') ? ['.ts'] : ['.js'];
-  const files = [
-    ...walk(projectFile('guest-os', 'include'), ['.h']),
-    ...walk(projectFile('guest-os', 'libc'), ['.h', '.c', '.s']),
-    ...walk(projectFile(import.meta.url.endsWith('.ts') ? 'toolchain' : join('dist', 'toolchain')), here),
-  ];
-  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
-  return (toolchainHash = h.digest('hex'));
 }
 
 /**
@@ -91,50 +66,6 @@ export function cachedBuild(kind: string, inputs: readonly SourceInput[], option
     }
   });
   return image!;
-}
-
-/**
- * The disk cache under `dir` (out/cache/os/ for images; also the libc's compiled objects,
- * toolchain/cc/libc-cache.ts): the bytes stored as `name` when `accept` takes them, else
- * `make()`'s, stored atomically (a temporary file renamed; nothing when make gives undefined).
- * `name` (a plain file name) carries the key: a hash of
- * every input, `commonHash()` included. Writing is best-effort: a read-only checkout still builds.
- */
-export function cachedBytes(
-  dir: string, name: string, accept: (bytes: Uint8Array, file: string) => boolean, make: () => Uint8Array | undefined,
-): Uint8Array | undefined {
-  const file = join(dir, name);
-  if (existsSync(file)) {
-    try {
-      const b = new Uint8Array(readFileSync(file));
-      if (accept(b, file)) return b;
-    } catch {
-      // unreadable: rebuilt below
-    }
-  }
-  const bytes = make();
-  if (bytes === undefined) return undefined;
-  try {
-    mkdirSync(dir, { recursive: true });
-    prune(dir);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
-  } catch {
-    // A read-only checkout still builds: the cache is an optimisation.
-  }
-  return bytes;
-}
-
-/** Keeps the cache from growing without bound: the newest CACHE_KEEP entries survive. */
-const CACHE_KEEP = 60;
-function prune(dir: string): void {
-  const entries = readdirSync(dir).filter((n) => !n.endsWith('.tmp')).map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs }));
-  if (entries.length < CACHE_KEEP) return;
-  entries.sort((a, b) => b.t - a.t);
-  for (const e of entries.slice(CACHE_KEEP - 1)) {
-    try { unlinkSync(join(dir, e.n)); } catch { /* another process pruned it first */ }
-  }
 }
 
 const memo = new Map<string, Image>();

@@ -138,7 +138,7 @@ export function osMachine(opts: OsBootOptions = {}): OsMachine {
   const vm = new Vm({
     kernel: opts.boot === 'direct' ? kernel : undefined,
     firmware: bootRom(), cmdline: opts.cmdline ?? '', memSize: opts.memSize, profile: opts.profile,
-    console: opts.onConsole ? (b) => { out.push(b); opts.onConsole!(b); } : (b) => { out.push(b); }, input, maxInstructions: opts.maxInstructions ?? 2_000_000_000,
+    console: (b) => { out.push(b); opts.onConsole?.(b); }, input, maxInstructions: opts.maxInstructions ?? 2_000_000_000,
     disks: [{ backend: boot, readOnly: true }, ...disks.map((backend) => ({ backend }))],
     nets: opts.nets, iommu: opts.iommu, trace: opts.trace,
   });

@@ -267,7 +267,7 @@ export class Vm {
       const r = this.loop(a);
       if (r === 'yield') {
         this.irqRaised = false;
-        const aheadMs = a.wall === undefined ? 0 : ((this.clock.now - a.wall.cycles) / this.profile.cpuHz) * 1e3 - (performance.now() - a.wall.hostMs);
+        const aheadMs = a.wall === undefined ? 0 : ((this.clock.now - this.hostCycles(a.wall)) / this.profile.cpuHz) * 1e3;
         if (aheadMs >= 1) await new Promise<void>((resolve) => setTimeout(resolve, aheadMs));
         else await new Promise<void>((resolve) => setImmediate(resolve));
         // A frame that arrived while the guest ran interrupted it: an external-interrupt exit.
@@ -368,22 +368,26 @@ export class Vm {
    */
   private async idleWall(a: AsyncState, wall: { hostMs: number; cycles: number }): Promise<RunResult | undefined> {
     const hz = this.profile.cpuHz;
-    const hostCycles = (): number => wall.cycles + Math.floor(((performance.now() - wall.hostMs) * hz) / 1e3);
     for (;;) {
       const next = this.clock.nextDeadline();
       const verdict = this.idleVerdict(next);
       if (verdict === 'run') return undefined;
       if (verdict !== 'wait') return verdict;
-      const host = hostCycles();
+      const host = this.hostCycles(wall);
       if (next > host) {
         const ms = next === Infinity ? a.maxIdleMs : Math.min(a.maxIdleMs, ((next - host) / hz) * 1e3);
         await this.sleepUnlessWoken(ms);
       }
-      const to = Math.min(hostCycles(), next);
+      const to = Math.min(this.hostCycles(wall), next);
       if (to > this.clock.now) this.clock.advance(to - this.clock.now);
       this.sliceEnd = Math.max(this.sliceEnd, this.clock.now + this.profile.timesliceCycles);
       this.clock.runDue();
     }
+  }
+
+  /** Wall-clock mode: the host time since the run started, as the virtual cycle it corresponds to. */
+  private hostCycles(wall: { hostMs: number; cycles: number }): number {
+    return wall.cycles + Math.floor(((performance.now() - wall.hostMs) * this.profile.cpuHz) / 1e3);
   }
 
   /** runAsync's hlt: run the guest again, wait for the host, or stop for good (given the next clock event). */

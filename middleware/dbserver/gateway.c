@@ -81,17 +81,13 @@ static void refuse(int sock, const struct udp_addr *to, const struct gw_conn *c,
 static void on_open(engine *db, int sock, const struct udp_addr *from, unsigned id) {
     struct gw_conn *c = find(id);
     struct gw_conn turned_away;
-    if (c != NULL) {                /* a second OPEN: the gateway lost track; start over */
-        release(c);
-    } else {
-        c = find(0);
-    }
+    if (c != NULL) release(c);      /* a second OPEN: the gateway lost track; start over */
+    else c = find(0);               /* a free slot (id 0) */
     if (c != NULL) c->conn = server_conn_new(db);
-    if (c == NULL || c->conn == NULL) {
+    if (c == NULL || c->conn == NULL) {   /* the slot, if any, stays free */
         turned_away.id = id;
         turned_away.consumed = 1;
         refuse(sock, from, &turned_away, "-ERR max number of clients reached\r\n");
-        if (c != NULL) c->id = 0;
         return;
     }
     c->id = id;

@@ -2,45 +2,19 @@
  * For the `vamos serve` tests: start the command as a child process (the TypeScript sources,
  * through tap's loader), wait for its ready line, and talk RESP to it over TCP.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { startServe as startServeAt, type Served } from '../../testing/serve.js';
 import { projectFile } from '../../vmm/paths.js';
 import { encodeCommand, RespReader, type RespValue } from '../../middleware/workload/resp.js';
 
 const loader = projectFile('node_modules', '@tapjs', 'typescript', 'dist', 'esm', 'import.mjs');
 const cli = projectFile('cli', 'vamos.ts');
 
-export interface Served {
-  port: number;
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Ctrl-C, then the exit code once the child is gone. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
+export type { Served };
 
-/** Starts `vamos serve ARGS --port 0` and resolves once it says where to connect. */
+/** Starts `vamos serve ARGS --port 0` from the sources and resolves once it says where to connect. */
 export function startServe(args: readonly string[], timeoutMs = 60_000): Promise<Served> {
-  const child = spawn(process.execPath, [`--import=${loader}`, cli, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdout!.on('data', (d) => { out += d; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve did not get ready: ${err}`)); }, timeoutMs);
-    const early = (code: number | null): void => { clearTimeout(timer); reject(new Error(`serve exited with ${code} before it was ready: ${err}`)); };
-    child.once('exit', early);
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /ready: 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m === null) return;
-      clearTimeout(timer);
-      child.off('exit', early);
-      resolve({
-        port: Number(m[1]), child, stdout: () => out, stderr: () => err,
-        stop: (signal = 'SIGINT') => { child.kill(signal); return exited; },
-      });
-    });
-  });
+  return startServeAt([process.execPath, `--import=${loader}`, cli], args, timeoutMs);
 }
 
 /** A minimal Redis client: commands are written at once (pipelined); replies come back in order. */

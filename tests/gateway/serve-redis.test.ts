@@ -8,8 +8,8 @@
 import t from 'tap';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { startServe } from './serve-harness.js';
+import { freePort } from '../../testing/serve.js';
 
 const REDIS_CLI = '/usr/bin/redis-cli';
 const REDIS_SERVER = '/usr/bin/redis-server';
@@ -41,15 +41,6 @@ function cli(port: number, args: readonly string[]): Promise<{ out: string; code
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** What a real redis-server answers to SESSION, or the recorded answers without one. */
 async function reference(): Promise<{ out: string; code: number }[]> {
   if (!existsSync(REDIS_SERVER)) return SESSION.map(([, out]) => ({ out, code: 0 }));
@@ -68,7 +59,8 @@ async function reference(): Promise<{ out: string; code: number }[]> {
 t.test('redis-cli gets the replies redis-server gives', { skip: existsSync(REDIS_CLI) ? false : 'redis-cli is not installed' }, async (t) => {
   const expected = await reference();
   // Our table holds what redis-server 7 answered; a different Redis would show here first.
-  t.same(expected.map((e) => e.out), SESSION.map(([, out]) => out), 'the recorded replies are redis-server\'s');
+  // (Without redis-server, `expected` is the table itself and there is nothing to compare.)
+  if (existsSync(REDIS_SERVER)) t.same(expected.map((e) => e.out), SESSION.map(([, out]) => out), 'the recorded replies are redis-server\'s');
   for (const placement of ['guest', 'vamos']) {
     t.test(`the ${placement} placement`, async (t) => {
       const served = await startServe(['--placement', placement]);

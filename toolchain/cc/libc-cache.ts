@@ -1,15 +1,15 @@
 /**
  * The libc's compiled objects, cached so that a build does not compile the libc again: in
- * memory for the process, and on disk (out/cache/libc/) through os-build's cache, keyed by a
+ * memory for the process, and on disk (out/cache/libc/) through the build cache, keyed by a
  * hash of everything the objects depend on: the libc's sources and headers, the toolchain's
- * own code (os-build's `commonHash`) and the options. An edited source or header is a new key,
+ * own code (build-cache.ts's `commonHash`) and the options. An edited source or header is a new key,
  * so a stale entry is never served; the objects are the compiler's output byte for byte.
  * (The linker then keeps each object pre-assembled in memory: toolchain/ld/fragment.ts.)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cachedBytes, commonHash } from '../../guest-os/os-build.js';
+import { cachedBytes, commonHash, walk } from '../build-cache.js';
 import type { ObjectFile } from '../ld/object.js';
 
 export interface LibcFiles {
@@ -19,22 +19,12 @@ export interface LibcFiles {
   headers: { path: string; text: string }[];
 }
 
-function walkHeaders(dir: string, out: { path: string; text: string }[] = []): { path: string; text: string }[] {
-  if (!existsSync(dir)) return out;
-  for (const n of readdirSync(dir).sort()) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) walkHeaders(p, out);
-    else if (n.endsWith('.h')) out.push({ path: p, text: readFileSync(p, 'utf8') });
-  }
-  return out;
-}
-
 export function readLibcFiles(srcDir: string, includeDir: string, nameOf: (path: string) => string): LibcFiles {
   const sources = readdirSync(srcDir).sort().filter((f) => f.endsWith('.c') || f.endsWith('.s')).map((f) => {
     const path = join(srcDir, f);
     return { path, name: nameOf(path), text: readFileSync(path, 'utf8') };
   });
-  return { sources, headers: walkHeaders(includeDir) };
+  return { sources, headers: walk(includeDir, ['.h']).map((path) => ({ path, text: readFileSync(path, 'utf8') })) };
 }
 
 const memo = new Map<string, ObjectFile[]>();

@@ -125,11 +125,6 @@ export class GatewayBackend implements NetBackend {
     this.guestMac = mac.slice(0, 6);
   }
 
-  /** Client sockets open now. */
-  get clientCount(): number {
-    return this.sockets.size;
-  }
-
   private accept(s: Socket): void {
     const conn = this.closed ? 0 : this.mux.open();
     if (conn === 0) {

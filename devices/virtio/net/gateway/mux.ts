@@ -145,11 +145,6 @@ export class GatewayMux {
     return this.conns.size;
   }
 
-  /** The server said HELLO (or the mux was told not to wait for it). */
-  get serverReady(): boolean {
-    return this.helloSeen;
-  }
-
   get shuttingDown(): boolean {
     return this.shutdownState !== 'none';
   }
