@@ -13,8 +13,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { NetBackend } from './backend.js';
-import { answerGatewayArp } from './gateway-arp.js';
-import { MAX_UDP_PAYLOAD, buildUdpFrame, ipString, parseFrame } from './frames.js';
+import { readGuestFrame } from './gateway-host.js';
+import { MAX_UDP_PAYLOAD, buildUdpFrame } from './frames.js';
 import { NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP, guestMac } from '../../../vmm/platform.js';
 
 export interface SlirpUdpOptions {
@@ -100,27 +100,19 @@ export class SlirpUdpBackend implements NetBackend {
 
   /** A frame from the guest. */
   send(frame: Uint8Array): void {
-    const p = parseFrame(frame);
-    switch (p.kind) {
-      case 'malformed':
-        this.stats.malformed++;
-        this.stats.lastDrop = p.why;
+    const g = readGuestFrame(frame, (mac) => { this.guestMac = mac; });
+    switch (g.kind) {
+      case 'drop':
+        if (g.malformed) this.stats.malformed++;
+        else this.stats.ignored++;
+        this.stats.lastDrop = g.why;
         return;
-      case 'ignored':
-        this.drop(p.why);
-        return;
-      case 'arp': {
-        if (p.a.senderIp === NET_GUEST_IP) this.guestMac = p.a.senderMac;
-        const reply = answerGatewayArp(p.a);
-        if (typeof reply === 'string') return this.drop(reply);
+      case 'arp-reply':
         this.stats.arpReplies++;
-        this.onReceive?.(reply);
+        this.onReceive?.(g.frame);
         return;
-      }
       case 'udp': {
-        const d = p.d;
-        if (d.srcIp === NET_GUEST_IP) this.guestMac = d.srcMac;
-        if (d.dstIp !== NET_GATEWAY_IP) return this.drop(`UDP to ${ipString(d.dstIp)}, not the gateway`);
+        const d = g.d;
         if (d.dstPort === 0) return this.drop('UDP to port 0');
         if (this.socket === undefined || this.closed) return;
         this.stats.toHost++;

@@ -12,8 +12,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NetBackend } from '../backend.js';
-import { buildUdpFrame, ipString, parseFrame } from '../frames.js';
-import { answerGatewayArp } from '../gateway-arp.js';
+import { buildUdpFrame } from '../frames.js';
+import { readGuestFrame } from '../gateway-host.js';
 import { NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP, guestMac } from '../../../../vmm/platform.js';
 import { GatewayMux, type GatewayClients, type GatewayMuxStats } from './mux.js';
 
@@ -158,31 +158,22 @@ export class GatewayBackend implements NetBackend {
   /** A frame from the guest. */
   send(frame: Uint8Array): void {
     if (this.closed) return;
-    const p = parseFrame(frame);
-    switch (p.kind) {
-      case 'malformed':
-        this.stats.malformedFrames++;
-        this.stats.lastDrop = p.why;
+    const g = readGuestFrame(frame, (mac) => { this.guestMac = mac; });
+    switch (g.kind) {
+      case 'drop':
+        if (g.malformed) this.stats.malformedFrames++;
+        else this.stats.ignoredFrames++;
+        this.stats.lastDrop = g.why;
         return;
-      case 'ignored':
-        return this.drop(p.why);
-      case 'arp': {
-        if (p.a.senderIp === NET_GUEST_IP) this.guestMac = p.a.senderMac;
-        const reply = answerGatewayArp(p.a);
-        if (typeof reply === 'string') return this.drop(reply);
+      case 'arp-reply':
         this.stats.arpReplies++;
         this.stats.framesToGuest++;
-        this.onReceive?.(reply);
+        this.onReceive?.(g.frame);
         return;
-      }
-      case 'udp': {
-        const d = p.d;
-        if (d.srcIp === NET_GUEST_IP) this.guestMac = d.srcMac;
-        if (d.dstIp !== NET_GATEWAY_IP) return this.drop(`UDP to ${ipString(d.dstIp)}, not the gateway`);
-        if (d.dstPort !== this.guestPort) return this.drop(`UDP to port ${d.dstPort}, not the gateway's ${this.guestPort}`);
-        this.mux.fromGuest(d.payload);
+      case 'udp':
+        if (g.d.dstPort !== this.guestPort) return this.drop(`UDP to port ${g.d.dstPort}, not the gateway's ${this.guestPort}`);
+        this.mux.fromGuest(g.d.payload);
         return;
-      }
     }
   }
 
