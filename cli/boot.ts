@@ -24,6 +24,8 @@ import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { ConsoleStream, type Io } from './io.js';
+import { attachModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
+import type { HypervisorModule } from '../middleware/host/module.js';
 
 export const BOOT_FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
@@ -39,6 +41,7 @@ export const BOOT_FLAGS = {
   net: { kind: 'list', value: 'SPEC', help: 'udp:HOSTPORT[:GUESTPORT], gateway:HOSTPORT[:GUESTPORT] (TCP for Redis clients, docs/gateway.md), socket:LOCALPORT:REMOTEPORT or none (docs/network.md)' },
   iommu: { kind: 'boolean', help: 'put the IOMMU at 0xFED90000 (IRQ 9) in front of every virtio device' },
   'wall-clock': { kind: 'boolean', help: 'with a host network: run the virtual clock against the host clock (implied by gateway:; docs/platform.md §5)' },
+  module: MODULE_FLAG,
 } satisfies Flags;
 
 const SYNOPSIS = 'vamos boot [options] [IMAGE|DISK]';
@@ -84,6 +87,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   if (slots > VIRTIO_MMIO_SLOTS) {
     throw new UsageError(`${slots} virtio devices (${bootDisk ? 'the boot disk, ' : ''}${diskSpecs.length} --disk, ${netSpecs.length} --net): the machine has ${VIRTIO_MMIO_SLOTS} slots`);
   }
+  const moduleSpecs = parseModuleFlags(flags.module);
   const profile = loadProfileFlag(flags.profile);
   let kernel: Image | undefined;
   // The kernel's symbols name the guest functions in traces, also when the firmware loads it.
@@ -118,7 +122,8 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
     closeAll();
     throw e;
   }
-  const start = (): number | Promise<number> => {
+  let vmRef: Vm | undefined;
+  const start = (modules: HypervisorModule[]): number | Promise<number> => {
     const firmware = bootRom();
     const label = positional[0] ?? 'default disk';
     const trace = flags.trace === undefined ? undefined : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label });
@@ -128,7 +133,10 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
       console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
     });
+    vmRef = vm;
+    const registry = modules.length > 0 ? attachModules(vm, modules, io) : undefined;
     const finish = (result: RunResult): number => {
+      registry?.closeAll();
       vm.close();
       console.flush();
       trace?.close({
@@ -138,23 +146,33 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       });
       if (last !== 10) io.stdout('\n');
       if (flags.stats) {
-        io.stdout('\n' + summaryLine(vm, result) + '\n' + deviceSummary(vm) + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
+        const mods = registry === undefined ? '' : moduleSummary(registry, vm.profile.cpuHz);
+        io.stdout('\n' + summaryLine(vm, result) + '\n' + deviceSummary(vm) + mods + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
       }
       return exitCodeOf(result, io);
     };
-    if (netSpecs.length === 0) return finish(vm.run());
+    if (netSpecs.length === 0) {
+      try {
+        return finish(vm.run());
+      } catch (e) {
+        registry?.closeAll();
+        throw e;
+      }
+    }
     const wall = flags['wall-clock'] === true || netSpecs.some((n) => n.kind === 'gateway');
-    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { vm.close(); throw e; });
+    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { registry?.closeAll(); vm.close(); throw e; });
   };
-  if (netSpecs.length === 0) {
+  const load = (): Promise<HypervisorModule[]> => loadModules(moduleSpecs, { profile, io, now: () => vmRef?.clock.now ?? 0 });
+  if (netSpecs.length === 0 && moduleSpecs.length === 0) {
     try {
-      return start();
+      return start([]);
     } catch (e) {
       closeAll();
       throw e;
     }
   }
-  return openNets(netSpecs, nets, io).then(start).catch((e: unknown) => {
+  const modulesThenStart = (): Promise<number> | number => (moduleSpecs.length === 0 ? start([]) : load().then(start));
+  return (netSpecs.length === 0 ? Promise.resolve().then(modulesThenStart) : openNets(netSpecs, nets, io).then(modulesThenStart)).catch((e: unknown) => {
     closeAll();
     throw e;
   });

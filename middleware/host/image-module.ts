@@ -114,9 +114,9 @@ export class ImageModule implements HypervisorModule {
     this.host.flushLog();
   }
 
+  /** The registry reports the failure (one line naming the module); the module stays failed. */
   private fail(why: string): void {
     this.failure = why;
-    this.opts.log?.(`module ${this.name} failed: ${why}`);
   }
 
   /** Runs the vCPU until HOST_RETURN; returns the C function's value and the cycles spent. */

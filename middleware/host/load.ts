@@ -5,7 +5,7 @@
  * Image options: `disk=FILE` (its volume, a host file; `disk=FILE:ro` read-only),
  * `mem=BYTES` (module memory, default 16 MiB), `budget=N` (instructions per call).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileBackend } from '../../devices/virtio/blk/file-backend.js';
@@ -49,10 +49,21 @@ export interface LoadContext {
   now?: () => number;
 }
 
+/** A module file must be a regular file (not a directory, not /dev/zero). */
+function checkFile(spec: ModuleSpec): void {
+  let st;
+  try {
+    st = statSync(spec.path);
+  } catch {
+    throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
+  }
+  if (!st.isFile()) throw new Error(`--module ${spec.name}: ${spec.path}: not a regular file`);
+}
+
 export function loadImageModule(spec: ModuleSpec, ctx: LoadContext): ImageModule {
   const known = new Set(['disk', 'mem', 'budget']);
   for (const k of Object.keys(spec.options)) if (!known.has(k)) throw new Error(`--module ${spec.name}: unknown option '${k}' (known: disk, mem, budget)`);
-  if (!existsSync(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
+  checkFile(spec);
   const image = readImage(new Uint8Array(readFileSync(spec.path)), spec.path);
   const disk = spec.options.disk;
   let volume;
@@ -69,13 +80,27 @@ export function loadImageModule(spec: ModuleSpec, ctx: LoadContext): ImageModule
 export async function loadModule(spec: ModuleSpec, ctx: LoadContext): Promise<HypervisorModule> {
   if (spec.path.endsWith('.img')) return loadImageModule(spec, ctx);
   if (!/\.m?js$/.test(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: expected an .img module image or a .js/.mjs module`);
-  if (!existsSync(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
-  const mod = (await import(pathToFileURL(resolve(spec.path)).href)) as { createModule?: (env: ModuleEnv) => HypervisorModule };
+  checkFile(spec);
+  let mod: { createModule?: (env: ModuleEnv) => HypervisorModule };
+  try {
+    mod = (await import(pathToFileURL(resolve(spec.path)).href)) as typeof mod;
+  } catch (e) {
+    throw new Error(`--module ${spec.name}: ${spec.path}: cannot load: ${firstLine(e)}`);
+  }
   if (typeof mod.createModule !== 'function') throw new Error(`--module ${spec.name}: ${spec.path} does not export createModule(env)`);
-  const m = mod.createModule({
-    name: spec.name, options: spec.options, cpuHz: ctx.profile.cpuHz, cyclesPerInstruction: ctx.profile.cyclesPerInstruction,
-  });
+  let m: HypervisorModule;
+  try {
+    m = mod.createModule({
+      name: spec.name, options: spec.options, cpuHz: ctx.profile.cpuHz, cyclesPerInstruction: ctx.profile.cyclesPerInstruction,
+    });
+  } catch (e) {
+    throw new Error(`--module ${spec.name}: createModule failed: ${firstLine(e)}`);
+  }
   if (m === null || typeof m !== 'object' || typeof m.call !== 'function') throw new Error(`--module ${spec.name}: createModule did not return a module`);
   if (m.name !== spec.name) throw new Error(`--module ${spec.name}: createModule returned a module named '${String(m.name)}'`);
   return m;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
