@@ -22,6 +22,8 @@ import { UdpBackend } from '../devices/virtio/net/udp-backend.js';
 import { SlirpUdpBackend } from '../devices/virtio/net/slirp-udp.js';
 import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
+import { VirtioBlk } from '../devices/virtio/blk/device.js';
+import { VirtioNet } from '../devices/virtio/net/device.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { ConsoleStream, type Io } from './io.js';
 import { attachModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
@@ -275,12 +277,14 @@ export function deviceSummary(vm: Vm): string {
   for (const s of vm.slots) {
     const t = s.transport.stats;
     const head = `${s.name} (slot ${s.slot}, 0x${s.base.toString(16)}, irq ${s.irq}): ${t.notifications} notifications, ${t.usedInterrupts} interrupts (${t.interruptsSuppressed} suppressed)`;
-    if ('reads' in s.device.stats) {
+    if (s.device instanceof VirtioBlk) {
       const b = s.device.stats;
       lines.push(`${head}, ${b.reads} reads (${b.bytesRead} bytes), ${b.writes} writes (${b.bytesWritten} bytes), ${b.flushes} flushes, ${b.ioErrors} errors`);
-    } else {
+    } else if (s.device instanceof VirtioNet) {
       const n = s.device.stats;
       lines.push(`${head}, ${n.txFrames} frames sent, ${n.rxFrames} received, ${n.rxDroppedNoBuffer + n.rxDroppedNotReady + n.rxDroppedOversize} dropped`);
+    } else {
+      lines.push(`${head}, ${t.requests} requests, ${t.bytes} bytes`);
     }
     if (t.lastError !== undefined) lines.push(`  last error: ${t.lastError}`);
   }

@@ -34,7 +34,8 @@ export interface SlotDevice {
   readonly base: number;
   readonly irq: number;
   readonly transport: VirtioMmio;
-  readonly device: VirtioBlk | VirtioNet;
+  /** virtio-blk, virtio-net, or a device model of the embedder's own (`VmOptions.devices`). */
+  readonly device: VirtioDevice;
 }
 
 /**
@@ -60,13 +61,19 @@ interface Machine {
   iommu: Iommu | undefined;
 }
 
-/** Disks first, then network devices, one per slot; maps each on the MMIO bus. */
-export function attachSlots(m: Machine, disks: readonly VmDisk[], nets: readonly NetBackend[]): { slots: SlotDevice[]; blk: VirtioBlk[]; net: VirtioNet[] } {
-  if (disks.length + nets.length > VIRTIO_MMIO_SLOTS) {
-    throw new VmConfigError(`${disks.length} disks and ${nets.length} network devices: the machine has ${VIRTIO_MMIO_SLOTS} virtio slots`);
+/**
+ * Disks first, then network devices, then the embedder's own device models, one per slot;
+ * maps each on the MMIO bus.
+ */
+export function attachSlots(
+  m: Machine, disks: readonly VmDisk[], nets: readonly NetBackend[], others: readonly VirtioDevice[] = [],
+): { slots: SlotDevice[]; blk: VirtioBlk[]; net: VirtioNet[] } {
+  if (disks.length + nets.length + others.length > VIRTIO_MMIO_SLOTS) {
+    const extra = others.length > 0 ? ` and ${others.length} other devices` : '';
+    throw new VmConfigError(`${disks.length} disks, ${nets.length} network devices${extra}: the machine has ${VIRTIO_MMIO_SLOTS} virtio slots`);
   }
   const slots: SlotDevice[] = [];
-  const add = (device: VirtioBlk | VirtioNet, index: number): void => {
+  const add = (device: VirtioDevice, index: number): void => {
     const slot = slots.length;
     const name = `${device.name}${index}`;
     const base = slotBase(slot);
@@ -91,5 +98,12 @@ export function attachSlots(m: Machine, disks: readonly VmDisk[], nets: readonly
     add(dev, i);
     return dev;
   });
+  // Named like the built-in ones (name + index among devices of that name): `virtio-rng0`.
+  const seen = new Map<string, number>();
+  for (const dev of others) {
+    const i = seen.get(dev.name) ?? 0;
+    seen.set(dev.name, i + 1);
+    add(dev, i);
+  }
   return { slots, blk, net };
 }
