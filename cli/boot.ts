@@ -82,6 +82,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   if (flags.help) { io.stdout(bootUsage()); return 0; }
   if (positional.length > 1) throw new UsageError(`boot takes one image or disk, got ${positional.length}`);
   if (flags.mem !== undefined) checkMem(flags.mem);
+  const moduleSpecs = parseModuleFlags(flags.module);
   const diskSpecs = (flags.disk ?? []).map(parseDiskFlag);
   const netSpecs = (flags.net ?? []).map(parseNetFlag).filter((n): n is NetSpec => n !== undefined);
   const bootDisk = positional.length === 1 && isBootDisk(positional[0]!);
@@ -89,7 +90,6 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   if (slots > VIRTIO_MMIO_SLOTS) {
     throw new UsageError(`${slots} virtio devices (${bootDisk ? 'the boot disk, ' : ''}${diskSpecs.length} --disk, ${netSpecs.length} --net): the machine has ${VIRTIO_MMIO_SLOTS} slots`);
   }
-  const moduleSpecs = parseModuleFlags(flags.module);
   const profile = loadProfileFlag(flags.profile);
   let kernel: Image | undefined;
   // The kernel's symbols name the guest functions in traces, also when the firmware loads it.
