@@ -136,9 +136,10 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
     });
     vmRef = vm;
-    const registry = modules.length > 0 ? attachModules(vm, modules, io) : undefined;
+    // Always: MODULE_OPEN of a name nobody loaded answers -ENOENT ("no such module"), not -ENOSYS.
+    const registry = attachModules(vm, modules, io);
     const finish = (result: RunResult): number => {
-      registry?.closeAll();
+      registry.closeAll();
       vm.close();
       console.flush();
       trace?.close({
@@ -148,7 +149,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       });
       if (last !== 10) io.stdout('\n');
       if (flags.stats) {
-        const mods = registry === undefined ? '' : moduleSummary(registry, vm.profile.cpuHz);
+        const mods = moduleSummary(registry, vm.profile.cpuHz);
         io.stdout('\n' + summaryLine(vm, result) + '\n' + deviceSummary(vm) + mods + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
       }
       return exitCodeOf(result, io);
@@ -157,12 +158,12 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       try {
         return finish(vm.run());
       } catch (e) {
-        registry?.closeAll();
+        registry.closeAll();
         throw e;
       }
     }
     const wall = flags['wall-clock'] === true || netSpecs.some((n) => n.kind === 'gateway');
-    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { registry?.closeAll(); vm.close(); throw e; });
+    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { registry.closeAll(); vm.close(); throw e; });
   };
   const load = (): Promise<HypervisorModule[]> => loadModules(moduleSpecs, { profile, io, now: () => vmRef?.clock.now ?? 0 });
   if (netSpecs.length === 0 && moduleSpecs.length === 0) {

@@ -68,16 +68,17 @@ function execute(program: Image, profile: CostProfile, flags: RunFlags, modules:
     maxInstructions: flags['max-instructions'],
   });
   created?.(vm);
-  const registry = modules.length > 0 ? attachModules(vm, modules, io) : undefined;
+  // Always: MODULE_OPEN of a name nobody loaded answers -ENOENT ("no such module"), not -ENOSYS.
+  const registry = attachModules(vm, modules, io);
   let result: RunResult;
   try {
     result = vm.run();
   } finally {
-    registry?.closeAll();
+    registry.closeAll();
   }
   flush();
   if (flags.stats) {
-    const mods = registry === undefined ? '' : moduleSummary(registry, vm.profile.cpuHz);
+    const mods = moduleSummary(registry, vm.profile.cpuHz);
     io.stderr(summary(vm, result) + '\n' + mods + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
   }
   return exitStatus(result, io);
