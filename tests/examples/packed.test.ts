@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../vmm/paths.js';
@@ -66,4 +66,24 @@ t.test('examples/device-plugin: the embedder\'s device serves the guest driver, 
   const test = npm(dir, 'test');
   t.match(test, /^# pass 3$/m, test);
   t.match(test, /^# fail 0$/m);
+});
+
+t.test('docs/api.md: every ts example compiles against the packed package', async (t) => {
+  const doc = readFileSync(join(root, 'docs', 'api.md'), 'utf8');
+  const snippets = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  t.ok(snippets.length >= 5, `${snippets.length} examples`);
+  // device-plugin's folder has the packed vamos, typescript and @types/node installed.
+  const dir = join(work, 'device-plugin', 'api-check');
+  mkdirSync(dir, { recursive: true });
+  snippets.forEach((text, i) => writeFileSync(join(dir, `example${i}.mts`), text));
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+    include: ['*.mts'],
+  }));
+  try {
+    execFileSync(process.execPath, [join(work, 'device-plugin', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8', stdio: 'pipe' });
+    t.pass('tsc found no error');
+  } catch (e) {
+    t.fail(String((e as { stdout?: string }).stdout ?? e));
+  }
 });
