@@ -69,8 +69,10 @@ export function attachSlots(
   m: Machine, disks: readonly VmDisk[], nets: readonly NetBackend[], others: readonly VirtioDevice[] = [],
 ): { slots: SlotDevice[]; blk: VirtioBlk[]; net: VirtioNet[] } {
   if (disks.length + nets.length + others.length > VIRTIO_MMIO_SLOTS) {
-    const extra = others.length > 0 ? ` and ${others.length} other devices` : '';
-    throw new VmConfigError(`${disks.length} disks, ${nets.length} network devices${extra}: the machine has ${VIRTIO_MMIO_SLOTS} virtio slots`);
+    const what = others.length > 0
+      ? `${disks.length} disks, ${nets.length} network devices and ${others.length} other devices`
+      : `${disks.length} disks and ${nets.length} network devices`;
+    throw new VmConfigError(`${what}: the machine has ${VIRTIO_MMIO_SLOTS} virtio slots`);
   }
   const slots: SlotDevice[] = [];
   const add = (device: VirtioDevice, index: number): void => {
