@@ -26,7 +26,7 @@ import { VirtioBlk } from '../devices/virtio/blk/device.js';
 import { VirtioNet } from '../devices/virtio/net/device.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { ConsoleStream, type Io } from './io.js';
-import { attachModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
+import { attachModules, closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
 
 export const BOOT_FLAGS = {
@@ -128,13 +128,20 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   const start = (modules: HypervisorModule[]): number | Promise<number> => {
     const firmware = bootRom();
     const label = positional[0] ?? 'default disk';
-    const trace = flags.trace === undefined ? undefined : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label });
     const console = new ConsoleStream(io);
     let last = 10;
-    const vm = new Vm({
-      kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
-      console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
-    });
+    let trace: TraceRecorder | undefined;
+    let vm: Vm;
+    try {
+      trace = flags.trace === undefined ? undefined : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label });
+      vm = new Vm({
+        kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
+        console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
+      });
+    } catch (e) {
+      closeModules(modules, io);
+      throw e;
+    }
     vmRef = vm;
     // Always: MODULE_OPEN of a name nobody loaded answers -ENOENT ("no such module"), not -ENOSYS.
     const registry = attachModules(vm, modules, io);

@@ -14,6 +14,7 @@ import { writeImage } from '../toolchain/image/write.js';
 import { UsageError } from './args.js';
 import type { Io } from './io.js';
 import { buildModule } from '../middleware/host/build.js';
+import { projectFile } from '../vmm/paths.js';
 
 export function ccUsage(): string {
   return `usage: vamos cc [options] file.c|file.s|file.o ...
@@ -138,6 +139,8 @@ export function ccMain(argv: string[], io: Io): number {
     }
   }
   const opts = args.opts;
+  // A module's sources include <hostcall.h> when compiled alone (-c, -S, -E) too.
+  if (args.module) opts.includeDirs.push(projectFile('middleware', 'include'));
   try {
     switch (args.mode) {
       case 'E': {

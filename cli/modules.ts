@@ -33,6 +33,9 @@ export function parseModuleFlags(list: readonly string[] | undefined): ModuleSpe
       throw new UsageError(`--module ${text}: the name must be 1-64 of A-Z a-z 0-9 _ . -`);
     }
     if (specs.some((s) => s.name === spec.name)) throw new UsageError(`--module ${spec.name}: given twice`);
+    const keys = text.split(',').slice(1).map((kv) => kv.slice(0, kv.indexOf('=')));
+    const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (twice !== undefined) throw new UsageError(`--module ${spec.name}: option '${twice}' given twice`);
     if (spec.path.endsWith('.img')) {
       for (const k of Object.keys(spec.options)) {
         if (!IMAGE_OPTIONS.has(k)) throw new UsageError(`--module ${spec.name}: unknown option '${k}' for an image module (known: disk, mem, budget)`);
@@ -57,16 +60,39 @@ export async function loadModules(specs: readonly ModuleSpec[], ctx: ModuleLoadC
   const loaded: HypervisorModule[] = [];
   try {
     for (const spec of specs) {
+      loading = `--module ${spec.name}: ${spec.path} never finished loading (a top-level await that never settles?)`;
       loaded.push(await loadModule(spec, {
         profile: ctx.profile, now: ctx.now,
         log: (line) => ctx.io.stderr(`module ${spec.name}: ${line}\n`),
       }));
+      loading = undefined;
     }
   } catch (e) {
-    for (const m of loaded) m.close?.();
+    loading = undefined;
+    closeModules(loaded, ctx.io);
     throw new Error(firstLine(e));
   }
   return loaded;
+}
+
+/**
+ * Closes modules that never reached a registry (the VM could not be created): each close that
+ * throws is one line, so the error that stopped the run is still the one reported.
+ */
+export function closeModules(modules: readonly HypervisorModule[], io: Io): void {
+  for (const m of modules) {
+    try {
+      m.close?.();
+    } catch (e) {
+      io.stderr(`vamos: module ${m.name}: close failed: ${firstLine(e)}\n`);
+    }
+  }
+}
+
+/** What `--module` is waiting for, for a command that never finished (vamos.ts). */
+let loading: string | undefined;
+export function moduleStillLoading(): string | undefined {
+  return loading;
 }
 
 /** Binds the modules to the VM; each failure during the run is one line on stderr. */

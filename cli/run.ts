@@ -19,7 +19,7 @@ import { Vm, type RunResult } from '../vmm/vm.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { EXIT_HALTED, EXIT_LIMIT, EXIT_SHUTDOWN } from './boot.js';
 import type { Io } from './io.js';
-import { attachModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
+import { attachModules, closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
 
 export const RUN_FLAGS = {
@@ -62,11 +62,17 @@ function execute(program: Image, profile: CostProfile, flags: RunFlags, modules:
     if (out.length) io.console(Uint8Array.from(out));
     out.length = 0;
   };
-  const vm = new Vm({
-    kernel: program, firmware: bootRom(), profile, memSize: flags.mem,
-    console: (b) => { out.push(b); if (b === 10 || out.length >= 4096) flush(); },
-    maxInstructions: flags['max-instructions'],
-  });
+  let vm: Vm;
+  try {
+    vm = new Vm({
+      kernel: program, firmware: bootRom(), profile, memSize: flags.mem,
+      console: (b) => { out.push(b); if (b === 10 || out.length >= 4096) flush(); },
+      maxInstructions: flags['max-instructions'],
+    });
+  } catch (e) {
+    closeModules(modules, io);
+    throw e;
+  }
   created?.(vm);
   // Always: MODULE_OPEN of a name nobody loaded answers -ENOENT ("no such module"), not -ENOSYS.
   const registry = attachModules(vm, modules, io);

@@ -17,7 +17,7 @@ import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { deviceSummary, loadProfileFlag, summaryLine } from './boot.js';
 import { ConsoleStream, type Io } from './io.js';
-import { loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
+import { closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
 import type { Vm } from '../vmm/vm.js';
 
@@ -104,13 +104,13 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
   const profile = loadProfileFlag(flags.profile);
   let vmRef: Vm | undefined;
   const modules = await loadModules(moduleSpecs, { profile, io, now: () => vmRef?.clock.now ?? 0 });
-  const closeModules = (): void => { for (const m of modules) m.close?.(); };
+  const closeUserModules = (): void => closeModules(modules, io);
 
   let volume: BlockBackend, where: string;
   try {
     ({ volume, where } = openVolume(flags.volume, size));
   } catch (e) {
-    closeModules();
+    closeUserModules();
     throw e;
   }
   let gateway: GatewayBackend;
@@ -118,7 +118,7 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     gateway = await GatewayBackend.open({ hostPort: port, guestPort: SERVER_PORT });
   } catch (e) {
     volume.close?.();
-    closeModules();
+    closeUserModules();
     throw e;
   }
   const guestConsole = new ConsoleStream(io);
@@ -135,7 +135,7 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     // The listening gateway would keep the process alive: a bad --trace path must not hang.
     gateway.close();
     volume.close?.();
-    closeModules();
+    closeUserModules();
     throw e;
   }
   const vm = db.machine.vm;
@@ -170,7 +170,7 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     if (graceTimer) clearTimeout(graceTimer);
     gateway.close();
     volume.close?.();
-    closeModules();
+    closeUserModules();
   });
   guestConsole.flush();
   trace?.close({ profile: profile.name, cpuHz: profile.cpuHz, stop: r.message, symbols: db.symbols() });

@@ -100,8 +100,9 @@ export function attachSlots(
     add(dev, i);
     return dev;
   });
-  // Named like the built-in ones (name + index among devices of that name): `virtio-rng0`.
-  const seen = new Map<string, number>();
+  // Named like the built-in ones (name + index among devices of that name): `virtio-rng0`;
+  // a device that calls itself virtio-blk numbers on after the disks.
+  const seen = new Map<string, number>([[blk[0]?.name ?? 'virtio-blk', blk.length], [net[0]?.name ?? 'virtio-net', net.length]]);
   for (const dev of others) {
     const i = seen.get(dev.name) ?? 0;
     seen.set(dev.name, i + 1);

@@ -8,7 +8,12 @@ const require = createRequire(import.meta.url);
 const vamosBin = join(dirname(require.resolve('vamos/package.json')), 'dist', 'cli', 'vamos.js');
 const vamos = (...args) => {
   console.log(`\n$ vamos ${args.join(' ')}`);
-  execFileSync(process.execPath, [vamosBin, ...args], { stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, [vamosBin, ...args], { stdio: 'inherit' });
+  } catch {
+    console.error(`start: vamos ${args[0]} failed (its message is above); is vamos built? (${vamosBin})`);
+    process.exit(1);
+  }
 };
 
 vamos('cc', 'guest/crc.c', '-o', 'in-guest.img');

@@ -65,16 +65,28 @@ export function loadImageModule(spec: ModuleSpec, ctx: LoadContext): ImageModule
   for (const k of Object.keys(spec.options)) if (!known.has(k)) throw new Error(`--module ${spec.name}: unknown option '${k}' (known: disk, mem, budget)`);
   checkFile(spec);
   const image = readImage(new Uint8Array(readFileSync(spec.path)), spec.path);
+  const memSize = positiveInt(spec, 'mem');
+  if (memSize !== undefined && (memSize % 4096 !== 0 || memSize < 4 << 20 || memSize > 0xc0000000)) {
+    throw new Error(`--module ${spec.name}: mem=${spec.options.mem}: expected a multiple of 4 KiB from 4 MiB to 3 GiB (bytes)`);
+  }
+  const budget = positiveInt(spec, 'budget');
   const disk = spec.options.disk;
-  let volume;
+  let volume: FileBackend | undefined;
   if (disk !== undefined) {
     const ro = disk.endsWith(':ro');
-    volume = new FileBackend(ro ? disk.slice(0, -3) : disk, ro);
+    try {
+      volume = new FileBackend(ro ? disk.slice(0, -3) : disk, ro);
+    } catch (e) {
+      throw new Error(`--module ${spec.name}: disk=${disk}: ${firstLine(e)}`);
+    }
   }
-  return new ImageModule({
-    name: spec.name, image, profile: ctx.profile, volume, log: ctx.log, now: ctx.now,
-    memSize: positiveInt(spec, 'mem'), budget: positiveInt(spec, 'budget'),
-  });
+  try {
+    return new ImageModule({ name: spec.name, image, profile: ctx.profile, volume, log: ctx.log, now: ctx.now, memSize, budget });
+  } catch (e) {
+    volume?.close?.();
+    const msg = firstLine(e);
+    throw new Error(msg.startsWith(`module ${spec.name}:`) ? `--${msg}` : `--module ${spec.name}: ${msg}`);
+  }
 }
 
 export async function loadModule(spec: ModuleSpec, ctx: LoadContext): Promise<HypervisorModule> {
@@ -96,8 +108,14 @@ export async function loadModule(spec: ModuleSpec, ctx: LoadContext): Promise<Hy
   } catch (e) {
     throw new Error(`--module ${spec.name}: createModule failed: ${firstLine(e)}`);
   }
-  if (m === null || typeof m !== 'object' || typeof m.call !== 'function') throw new Error(`--module ${spec.name}: createModule did not return a module`);
-  if (m.name !== spec.name) throw new Error(`--module ${spec.name}: createModule returned a module named '${String(m.name)}'`);
+  if (m === null || typeof m !== 'object' || typeof m.call !== 'function') {
+    const promise = m !== null && typeof (m as { then?: unknown })?.then === 'function';
+    throw new Error(`--module ${spec.name}: createModule did not return a module${promise ? ' (it returned a promise: createModule and call are synchronous)' : ''}`);
+  }
+  if (m.name !== spec.name) {
+    try { m.close?.(); } catch { /* the name error is the one to report */ }
+    throw new Error(`--module ${spec.name}: createModule returned a module named '${String(m.name)}'`);
+  }
   return m;
 }
 

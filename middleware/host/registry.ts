@@ -4,13 +4,14 @@
  * validates handles, ops and guest-physical buffers before use, copies the request in and the
  * response out, and turns a module's failure into -EIO without disturbing the VMM.
  *
- * Each module has its own request and response scratch, reused from call to call: a module
- * that keeps a reference to a request sees the next call's bytes there, never guest memory,
- * and never another module's data. Module calls are attributed to their module in the exit
+ * Each module has its own request and response scratch (1 MiB each, the largest buffer a call
+ * moves), reused from call to call: a module that keeps a reference to a request sees the
+ * next call's bytes there (zeros past their end), never guest memory and never another
+ * module's data. Module calls are attributed to their module in the exit
  * table and traces (device `module/NAME`).
  */
 import {
-  checkGuestRange, HC_ERR, HC_MODULE_CALL, HC_MODULE_OPEN, type HypercallArgs, type HypercallResult, type HypercallTable,
+  checkGuestRange, HC_ERR, HC_MAX_BUFFER, HC_MODULE_CALL, HC_MODULE_OPEN, type HypercallArgs, type HypercallResult, type HypercallTable,
 } from '../../vmm/hypercalls.js';
 import type { GuestMemory } from '../../vmm/memory.js';
 import type { HypervisorModule } from './module.js';
@@ -38,13 +39,24 @@ export interface RegistryOptions {
   onFailure?: (line: string) => void;
 }
 
-/** A module's scratch buffers (grown on demand, never shrunk) and its device label. */
+/**
+ * A registered module: its scratch (one fixed buffer each way, allocated at its first call) and
+ * its device label. `used` is how much of the request scratch the last call filled, so that a
+ * shorter request clears the rest. `failed` says why the module stopped being called.
+ */
 interface Slot {
   readonly module: HypervisorModule;
   readonly device: string;
-  request: Uint8Array;
-  response: Uint8Array;
+  request: Uint8Array | undefined;
+  response: Uint8Array | undefined;
+  used: number;
+  failed: string | undefined;
 }
+
+/** The most virtual time one call may claim: about six minutes at 3 GHz. More is a module bug. */
+export const MODULE_MAX_CALL_CYCLES = 2 ** 40;
+/** Statuses a module may return: a byte count, or an errno-style code down to -4095 (as Linux's). */
+export const MODULE_MIN_STATUS = -4095;
 
 /** The exit table's device column for calls served by the module `name`. */
 export function moduleDevice(name: string): string {
@@ -53,6 +65,8 @@ export function moduleDevice(name: string): string {
 
 export class ModuleRegistry {
   private readonly modules: Slot[] = [];
+  /** After closeAll: calls fail with -EIO, and closing again does nothing. */
+  private closed = false;
   private readonly byName = new Map<string, number>();
   readonly stats = new Map<string, ModuleCallStats>();
   /** Every failure reported by a module call, one line each naming the module. */
@@ -67,7 +81,7 @@ export class ModuleRegistry {
     if (this.byName.has(module.name)) throw new Error(`module '${module.name}' is registered twice`);
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(module.name)) throw new Error(`module name '${module.name}' must be 1-64 of [A-Za-z0-9_.-]`);
     const handle = this.modules.length;
-    this.modules.push({ module, device: moduleDevice(module.name), request: new Uint8Array(0), response: new Uint8Array(0) });
+    this.modules.push({ module, device: moduleDevice(module.name), request: undefined, response: undefined, used: 0, failed: undefined });
     this.byName.set(module.name, handle);
     this.stats.set(module.name, { calls: 0, errors: 0, failures: 0, requestBytes: 0, responseBytes: 0, cycles: 0 });
     return handle;
@@ -83,8 +97,24 @@ export class ModuleRegistry {
     return this.modules.map((s) => s.module.name);
   }
 
+  /**
+   * Closes every module once; a close that throws is one line through onFailure (and in
+   * `failures`), never an exception: the run's statistics and trace still get written.
+   */
   closeAll(): void {
-    for (const s of this.modules) s.module.close?.();
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.modules) {
+      const m = s.module;
+      if (m.close === undefined) continue;
+      try {
+        m.close();
+      } catch (e) {
+        const line = `module ${m.name}: close failed: ${firstLine(e)}`;
+        this.failures.push(line);
+        this.opts.onFailure?.(line);
+      }
+    }
   }
 
   /** Copying a buffer is charged as a word-at-a-time copy loop at the guest's instruction rate. */
@@ -108,6 +138,7 @@ export class ModuleRegistry {
     const handle = handleOp >>> 16, op = handleOp & 0xffff;
     const slot = this.modules[handle];
     if (slot === undefined) return { value: HC_ERR.EINVAL };
+    if (this.closed) return { value: HC_ERR.EIO, device: slot.device };
     const { module, device } = slot;
     const st = this.stats.get(module.name)!;
     st.calls++;
@@ -117,46 +148,62 @@ export class ModuleRegistry {
       st.errors++;
       return { value: bad, device };
     }
-    if (slot.request.length < reqLen) slot.request = new Uint8Array(reqLen);
-    if (slot.response.length < respCap) slot.response = new Uint8Array(respCap);
+    const copyIn = this.copyCycles(reqLen);
+    st.requestBytes += reqLen;
+    if (slot.failed !== undefined) {
+      st.failures++;
+      st.cycles += copyIn;
+      return { value: HC_ERR.EIO, cycles: copyIn, device };
+    }
+    slot.request ??= new Uint8Array(HC_MAX_BUFFER);
+    slot.response ??= new Uint8Array(HC_MAX_BUFFER);
+    slot.request.set(mem.ram.subarray(reqGpa, reqGpa + reqLen));
+    if (slot.used > reqLen) slot.request.fill(0, reqLen, slot.used);
+    slot.used = reqLen;
     const request = slot.request.subarray(0, reqLen);
     const response = slot.response.subarray(0, respCap);
-    request.set(mem.ram.subarray(reqGpa, reqGpa + reqLen));
     response.fill(0);
-    let status: number, cycles: number;
+    let status: unknown, cycles: unknown;
     try {
       ({ status, cycles } = module.call(op, request, response));
     } catch (e) {
-      this.failed(st, `module ${module.name}: call failed: ${firstLine(e)}`);
-      return { value: HC_ERR.EIO, cycles: this.copyCycles(reqLen), device };
+      return this.fail(slot, st, `call failed: ${firstLine(e)}`, copyIn, device);
     }
-    if (!Number.isInteger(status) || status > respCap || !Number.isFinite(cycles)) {
-      const what = !Number.isFinite(cycles) ? `a cost of ${String(cycles)} cycles` : `status ${String(status)} for a response of at most ${respCap} bytes`;
-      this.failed(st, `module ${module.name}: call returned ${what}`);
-      return { value: HC_ERR.EIO, cycles: this.copyCycles(reqLen) + (Number.isFinite(cycles) ? Math.max(0, cycles) : 0), device };
+    if (typeof cycles !== 'number' || !(cycles >= 0 && cycles <= MODULE_MAX_CALL_CYCLES)) {
+      return this.fail(slot, st, `call returned a cost of ${String(cycles)} cycles (a call is synchronous and costs 0..2^40 cycles)`, copyIn, device);
+    }
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < MODULE_MIN_STATUS || status > respCap) {
+      return this.fail(slot, st, `call returned status ${String(status)} (expected ${MODULE_MIN_STATUS}..${respCap}: an error code or the bytes of a ${respCap}-byte response)`, copyIn + cycles, device);
     }
     if (status < 0) st.errors++;
-    if (module.kind === 'image' && status === HC_ERR.EIO) this.noteImageFailure(module, st);
+    if (module.kind === 'image' && status === HC_ERR.EIO) {
+      const why = (module as { failure?: string }).failure;
+      if (why !== undefined) return this.fail(slot, st, why, copyIn + cycles, device);
+    }
     const out = Math.max(0, status);
     if (out > 0) mem.ram.set(response.subarray(0, out), respGpa);
-    const total = this.copyCycles(reqLen) + this.copyCycles(out) + Math.max(0, cycles);
-    st.requestBytes += reqLen;
+    const total = copyIn + this.copyCycles(out) + cycles;
     st.responseBytes += out;
     st.cycles += total;
     return { value: status, cycles: total, device };
+  }
+
+  /**
+   * A module that fails (throws, returns an impossible status or cost, or, for an image, faults
+   * or runs past its budget) stays failed: its later calls get -EIO without reaching it, and the
+   * user gets one line naming it.
+   */
+  private fail(slot: Slot, st: ModuleCallStats, why: string, cycles: number, device: string): HypercallResult {
+    slot.failed = why;
+    st.cycles += cycles;
+    this.failed(st, `module ${slot.module.name}: ${why}`);
+    return { value: HC_ERR.EIO, cycles, device };
   }
 
   private failed(st: ModuleCallStats, line: string): void {
     st.failures++;
     this.failures.push(line);
     this.opts.onFailure?.(line);
-  }
-
-  /** An image module that failed says why once (image-module.ts keeps it failed afterwards). */
-  private noteImageFailure(module: HypervisorModule, st: ModuleCallStats): void {
-    const why = (module as { failure?: string }).failure;
-    if (why === undefined || st.failures > 0) return;
-    this.failed(st, `module ${module.name}: ${why}`);
   }
 }
 

@@ -43,10 +43,11 @@ static void show(int h, unsigned op, const char *req) {
 int main(void) {
     int h = vmod_open("m");
     if (h < 0) { printf("open: %d %s\\n", h, vmod_strerror(h)); return 3; }
-    show(h, 1, "AAAA");
-    strcpy(buf, "BBBB");           /* guest memory changes between calls: the module must not see it */
-    show(h, 2, "CCCC");
+    show(h, 1, "AAAAAAAA");
+    strcpy(buf, "BBBBBBBB");       /* guest memory changes between calls: the module must not see it */
+    show(h, 2, "CC");
     show(h, 3, "DDDD");
+    show(h, 3, "EEEE");
     return 0;
 }
 `);
@@ -57,10 +58,17 @@ let kept;
 export function createModule(env) {
   return { name: env.name, kind: 'ts', call(op, request, response) {
     if (op === 1) { kept = request; return { status: 0, cycles: 10 }; }
-    if (op === 2) { response.set(kept); return { status: kept.length, cycles: 10 }; }
+    if (op === 2) {
+      // The kept view, printable: the later call's bytes, zeros (shown as '.') past their end.
+      kept.forEach((b, i) => { response[i] = b === 0 ? 46 : b; });
+      return { status: kept.length, cycles: 10 };
+    }
     ${bad === 'throws' ? "throw new Error('out of cheese\\nsecond line');" : ''}
     ${bad === 'status' ? 'return { status: response.length + 1, cycles: 10 };' : ''}
+    ${bad === 'negative' ? 'return { status: -(2 ** 40), cycles: 10 };' : ''}
     ${bad === 'cycles' ? 'return { status: 0, cycles: NaN };' : ''}
+    ${bad === 'huge' ? 'return { status: 0, cycles: 1e300 };' : ''}
+    ${bad === 'async' ? 'return Promise.resolve({ status: 0, cycles: 1 });' : ''}
     return { status: 0, cycles: 10 };
   } };
 }
@@ -70,24 +78,42 @@ t.test('a module keeps the request of an earlier call: it sees the later call\'s
   const r = await vamos('run', '--module', `m=${tsModule('none')}`, caller);
   t.equal(r.code, 0, r.err);
   t.match(r.out, /op 1: 0 \(ok\)/);
-  t.match(r.out, /op 2: 4CCCC \(ok\)/, 'the kept reference holds the second call\'s request, not BBBB');
-  t.notMatch(r.out, /BBBB/);
+  t.match(r.out, /op 2: 8CC\.\.\.\.\.\. \(ok\)/, 'the kept view holds the shorter second request, then zeros: not AAAA, not BBBB');
+  t.notMatch(r.out, /BBBB|AAAA/);
 });
 
 for (const [bad, line] of [
   ['throws', /^vamos: module m: call failed: out of cheese$/m],
-  ['status', /^vamos: module m: call returned status 65 for a response of at most 64 bytes$/m],
-  ['cycles', /^vamos: module m: call returned a cost of NaN cycles$/m],
+  ['status', /^vamos: module m: call returned status 65 \(expected -4095\.\.64: /m],
+  ['negative', /^vamos: module m: call returned status -1099511627776 \(expected -4095\.\.64: /m],
+  ['cycles', /^vamos: module m: call returned a cost of NaN cycles/m],
+  ['huge', /^vamos: module m: call returned a cost of 1e\+300 cycles/m],
+  ['async', /^vamos: module m: call returned a cost of undefined cycles \(a call is synchronous/m],
 ] as const) {
-  t.test(`a TypeScript module whose call ${bad === 'throws' ? 'throws' : `returns a bad ${bad}`}: -EIO for the guest, one line, the VM goes on`, async (t) => {
-    const r = await vamos('run', '--module', `m=${tsModule(bad)}`, caller);
+  t.test(`a TypeScript module whose call ${bad === 'throws' ? 'throws' : `returns a bad ${bad}`}: -EIO now and later, one line, the VM goes on`, async (t) => {
+    const r = await vamos('run', '--stats', '--module', `m=${tsModule(bad)}`, caller);
     t.equal(r.code, 0, 'the guest ran to its end');
-    t.match(r.out, /op 3: -5 \(the module failed\)/);
+    t.match(r.out, /op 3: -5 \(the module failed\)\nop 3: -5 \(the module failed\)/, 'the module stays failed');
     t.match(r.err, line);
-    t.equal(r.err.trim().split('\n').length, 1, r.err);
+    t.equal(r.err.split('\n').filter((l) => l.startsWith('vamos: module')).length, 1, 'one line, however many calls');
+    t.match(r.err, /^module m: 4 calls, 0 errors, 2 failures, 18 request bytes, 8 response bytes, /m);
     t.notMatch(r.err, /second line|at .*\.js:/, 'no stack trace');
   });
 }
+
+t.test('a module whose close throws: one line, and the run\'s statistics and trace are still written', async (t) => {
+  const closer = file('bad-close.mjs', `export function createModule(env) {
+    return { name: env.name, kind: 'ts', call() { return { status: 0, cycles: 1 }; }, close() { null.x; } };
+  }`);
+  const prog = join(dir, 'caller-close.img');
+  t.equal((await vamos('cc', caller, '-o', prog)).code, 0);
+  const trace = join(dir, 'close.trc');
+  const r = await vamos('boot', prog, '--stats', '--trace', trace, '--module', `m=${closer}`);
+  t.equal(r.code, 0, r.err);
+  t.match(r.err, /^vamos: module m: close failed: Cannot read properties of null/m);
+  t.match(r.out, /Analyze events/);
+  t.equal((await vamos('report', trace)).code, 0, 'the trace is readable');
+});
 
 const imageSource = file('bad-module.c', `
 #include <string.h>
@@ -108,6 +134,8 @@ int module_call(unsigned op, const unsigned char *req, unsigned len, unsigned ch
 `);
 
 t.test('an image module that runs past its budget or leaves its memory fails alone', async (t) => {
+  const obj = join(dir, 'bad-module.o');
+  t.equal((await vamos('cc', '--module', '-c', file('hc.c', '#include <hostcall.h>\nint module_init(void) { return 0; }\n'), '-o', obj)).code, 0, 'cc --module -c finds <hostcall.h>');
   const img = join(dir, 'bad-module.img');
   t.equal((await vamos('cc', '--module', imageSource, '-o', img)).code, 0);
   const loop = await vamos('run', '--module', `m=${img},budget=100000`, caller);
@@ -141,6 +169,9 @@ t.test('load errors: one line, exit 2 for usage, 1 for a module that cannot be l
     [['--module', `m=${file('empty.mjs', 'export const x = 1;')}`], 1, /does not export createModule/],
     [['--module', `m=${file('wrong.mjs', "export function createModule() { return { name: 'other', kind: 'ts', call() {} }; }")}`], 1, /returned a module named 'other'/],
     [['--module', `m=${file('not-an-image.img', 'hello')}`], 1, /not-an-image\.img/],
+    [['--module', `m=${good},k=1,k=2`], 2, /option 'k' given twice/],
+    [['--module', `m=${join(dir, 'bad-module.img')},mem=1`], 1, /--module m: mem=1: expected a multiple of 4 KiB/],
+    [['--module', `m=${file('promise.mjs', 'export async function createModule(env) { return {}; }')}`], 1, /did not return a module \(it returned a promise/],
   ];
   for (const [flags, code, message] of cases) {
     for (const cmd of [['run', ...flags, caller], ['boot', ...flags, prog]]) {
@@ -164,9 +195,9 @@ t.test('--stats and traces attribute module calls to the module by name', async 
   const trace = join(dir, 'm.trc');
   const r = await vamos('boot', prog, '--module', `m=${tsModule('none')}`, '--stats', '--trace', trace);
   t.equal(r.code, 0, r.err);
-  t.match(r.out, /^module m: 3 calls, 0 errors, 0 failures, 12 request bytes, 4 response bytes, [\d.]+ us$/m);
-  t.match(r.out, /^\s+module\/m:vmcall\s+3 /m);
+  t.match(r.out, /^module m: 4 calls, 0 errors, 0 failures, 18 request bytes, 8 response bytes, [\d.]+ us$/m);
+  t.match(r.out, /^\s+module\/m:vmcall\s+4 /m);
   const report = await vamos('report', trace, '--by', 'device');
   t.equal(report.code, 0, report.err);
-  t.match(report.out, /^\s+module\/m\s+3 /m);
+  t.match(report.out, /^\s+module\/m\s+4 /m);
 });

@@ -11,6 +11,7 @@
 #define VMOD_EPERM     (-1)   /* called from ring 3 without the kernel */
 #define VMOD_ENOENT    (-2)   /* no module by that name (is it loaded with --module?) */
 #define VMOD_EIO       (-5)   /* the module failed: it threw, faulted or ran past its budget */
+#define VMOD_ENOMEM    (-12)  /* the vamos kernel could not bounce the buffers (user programs) */
 #define VMOD_EFAULT    (-14)  /* a buffer is not entirely in guest RAM */
 #define VMOD_EINVAL    (-22)  /* bad handle, name length, or a buffer over the size limit */
 #define VMOD_ENOSYS    (-38)  /* unknown hypercall, or an op the module does not have */
@@ -19,7 +20,8 @@
 #define VMOD_NAME_MAX  64     /* longest module name */
 #define VMOD_OP_MAX    65535  /* ops are 16 bits */
 
-/* The module's handle (>= 0), or VMOD_ENOENT / VMOD_EINVAL. */
+/* The module's handle (>= 0), or VMOD_ENOENT, VMOD_EINVAL (name length 0 or over 64) or
+ * VMOD_EFAULT (the name is not in guest RAM). */
 int vmod_open(const char *name);
 
 /* One whole operation: the module reads req[0..req_len) and writes at most resp_cap bytes into

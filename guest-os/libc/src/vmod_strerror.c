@@ -7,6 +7,7 @@ const char *vmod_strerror(int err) {
     case VMOD_EPERM: return "not permitted from ring 3";
     case VMOD_ENOENT: return "no such module";
     case VMOD_EIO: return "the module failed";
+    case VMOD_ENOMEM: return "out of memory";
     case VMOD_EFAULT: return "buffer outside guest RAM";
     case VMOD_EINVAL: return "invalid argument";
     case VMOD_ENOSYS: return "no such operation";
