@@ -22,8 +22,12 @@ import { UdpBackend } from '../devices/virtio/net/udp-backend.js';
 import { SlirpUdpBackend } from '../devices/virtio/net/slirp-udp.js';
 import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
+import { VirtioBlk } from '../devices/virtio/blk/device.js';
+import { VirtioNet } from '../devices/virtio/net/device.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { ConsoleStream, type Io } from './io.js';
+import { attachModules, closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
+import type { HypervisorModule } from '../middleware/host/module.js';
 
 export const BOOT_FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
@@ -39,6 +43,7 @@ export const BOOT_FLAGS = {
   net: { kind: 'list', value: 'SPEC', help: 'udp:HOSTPORT[:GUESTPORT], gateway:HOSTPORT[:GUESTPORT] (TCP for Redis clients, docs/gateway.md), socket:LOCALPORT:REMOTEPORT or none (docs/network.md)' },
   iommu: { kind: 'boolean', help: 'put the IOMMU at 0xFED90000 (IRQ 9) in front of every virtio device' },
   'wall-clock': { kind: 'boolean', help: 'with a host network: run the virtual clock against the host clock (implied by gateway:; docs/platform.md §5)' },
+  module: MODULE_FLAG,
 } satisfies Flags;
 
 const SYNOPSIS = 'vamos boot [options] [IMAGE|DISK]';
@@ -77,6 +82,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   if (flags.help) { io.stdout(bootUsage()); return 0; }
   if (positional.length > 1) throw new UsageError(`boot takes one image or disk, got ${positional.length}`);
   if (flags.mem !== undefined) checkMem(flags.mem);
+  const moduleSpecs = parseModuleFlags(flags.module);
   const diskSpecs = (flags.disk ?? []).map(parseDiskFlag);
   const netSpecs = (flags.net ?? []).map(parseNetFlag).filter((n): n is NetSpec => n !== undefined);
   const bootDisk = positional.length === 1 && isBootDisk(positional[0]!);
@@ -118,17 +124,29 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
     closeAll();
     throw e;
   }
-  const start = (): number | Promise<number> => {
+  let vmRef: Vm | undefined;
+  const start = (modules: HypervisorModule[]): number | Promise<number> => {
     const firmware = bootRom();
     const label = positional[0] ?? 'default disk';
-    const trace = flags.trace === undefined ? undefined : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label });
     const console = new ConsoleStream(io);
     let last = 10;
-    const vm = new Vm({
-      kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
-      console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
-    });
+    let trace: TraceRecorder | undefined;
+    let vm: Vm;
+    try {
+      trace = flags.trace === undefined ? undefined : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label });
+      vm = new Vm({
+        kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
+        console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
+      });
+    } catch (e) {
+      closeModules(modules, io);
+      throw e;
+    }
+    vmRef = vm;
+    // Always: MODULE_OPEN of a name nobody loaded answers -ENOENT ("no such module"), not -ENOSYS.
+    const registry = attachModules(vm, modules, io);
     const finish = (result: RunResult): number => {
+      registry.closeAll();
       vm.close();
       console.flush();
       trace?.close({
@@ -138,23 +156,33 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       });
       if (last !== 10) io.stdout('\n');
       if (flags.stats) {
-        io.stdout('\n' + summaryLine(vm, result) + '\n' + deviceSummary(vm) + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
+        const mods = moduleSummary(registry, vm.profile.cpuHz);
+        io.stdout('\n' + summaryLine(vm, result) + '\n' + deviceSummary(vm) + mods + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
       }
       return exitCodeOf(result, io);
     };
-    if (netSpecs.length === 0) return finish(vm.run());
+    if (netSpecs.length === 0) {
+      try {
+        return finish(vm.run());
+      } catch (e) {
+        registry.closeAll();
+        throw e;
+      }
+    }
     const wall = flags['wall-clock'] === true || netSpecs.some((n) => n.kind === 'gateway');
-    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { vm.close(); throw e; });
+    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { registry.closeAll(); vm.close(); throw e; });
   };
-  if (netSpecs.length === 0) {
+  const load = (): Promise<HypervisorModule[]> => loadModules(moduleSpecs, { profile, io, now: () => vmRef?.clock.now ?? 0 });
+  if (netSpecs.length === 0 && moduleSpecs.length === 0) {
     try {
-      return start();
+      return start([]);
     } catch (e) {
       closeAll();
       throw e;
     }
   }
-  return openNets(netSpecs, nets, io).then(start).catch((e: unknown) => {
+  const modulesThenStart = (): Promise<number> | number => (moduleSpecs.length === 0 ? start([]) : load().then(start));
+  return (netSpecs.length === 0 ? Promise.resolve().then(modulesThenStart) : openNets(netSpecs, nets, io).then(modulesThenStart)).catch((e: unknown) => {
     closeAll();
     throw e;
   });
@@ -257,12 +285,14 @@ export function deviceSummary(vm: Vm): string {
   for (const s of vm.slots) {
     const t = s.transport.stats;
     const head = `${s.name} (slot ${s.slot}, 0x${s.base.toString(16)}, irq ${s.irq}): ${t.notifications} notifications, ${t.usedInterrupts} interrupts (${t.interruptsSuppressed} suppressed)`;
-    if ('reads' in s.device.stats) {
+    if (s.device instanceof VirtioBlk) {
       const b = s.device.stats;
       lines.push(`${head}, ${b.reads} reads (${b.bytesRead} bytes), ${b.writes} writes (${b.bytesWritten} bytes), ${b.flushes} flushes, ${b.ioErrors} errors`);
-    } else {
+    } else if (s.device instanceof VirtioNet) {
       const n = s.device.stats;
       lines.push(`${head}, ${n.txFrames} frames sent, ${n.rxFrames} received, ${n.rxDroppedNoBuffer + n.rxDroppedNotReady + n.rxDroppedOversize} dropped`);
+    } else {
+      lines.push(`${head}, ${t.requests} requests, ${t.bytes} bytes`);
     }
     if (t.lastError !== undefined) lines.push(`  last error: ${t.lastError}`);
   }

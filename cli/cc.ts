@@ -13,6 +13,8 @@ import { ImageError } from '../toolchain/image/format.js';
 import { writeImage } from '../toolchain/image/write.js';
 import { UsageError } from './args.js';
 import type { Io } from './io.js';
+import { buildModule } from '../middleware/host/build.js';
+import { projectFile } from '../vmm/paths.js';
 
 export function ccUsage(): string {
   return `usage: vamos cc [options] file.c|file.s|file.o ...
@@ -35,6 +37,8 @@ options:
   --entry SYM          entry point symbol (default _start, else the start of .text)
   --no-runtime         do not link crt0 (kernels, firmware, modules; also --freestanding)
   --no-libc            do not offer the libc to the linker (also -nostdlib)
+  --module             link a hypervisor-resident module (module_init and module_call, with
+                       the module runtime and <hostcall.h>) for --module NAME=FILE.img
   --help               show this help
 
 Exit codes: 0 success, 1 errors in the input (diagnostics on stderr), 2 usage errors.
@@ -49,6 +53,8 @@ interface CcArgs {
   mode: Mode;
   opts: BuildOptions & { includeDirs: string[]; defines: string[]; undefines: string[] };
   help: boolean;
+  /** Link a hypervisor module image (docs/modules.md) instead of a hosted program. */
+  module: boolean;
 }
 
 /** Unsigned 32-bit numbers in decimal, 0x, 0o or 0b notation. */
@@ -60,7 +66,7 @@ function parseAddress(text: string, flag: string): number {
 }
 
 export function parseCcArgs(argv: readonly string[]): CcArgs {
-  const a: CcArgs = { inputs: [], mode: 'link', opts: { includeDirs: [], defines: [], undefines: [] }, help: false };
+  const a: CcArgs = { inputs: [], mode: 'link', opts: { includeDirs: [], defines: [], undefines: [] }, help: false, module: false };
   const modes: Mode[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -83,6 +89,7 @@ export function parseCcArgs(argv: readonly string[]): CcArgs {
         case '--entry': a.opts.entry = v(); continue;
         case '--no-runtime': case '--freestanding': noValue(); a.opts.runtime = false; continue;
         case '--no-libc': noValue(); a.opts.libc = false; continue;
+        case '--module': noValue(); a.module = true; continue;
       }
       throw new UsageError(`unknown option '${flag}'`);
     }
@@ -108,6 +115,9 @@ export function parseCcArgs(argv: readonly string[]): CcArgs {
   if (new Set(modes).size > 1) throw new UsageError(`-${modes[0]} and -${modes.find((m) => m !== modes[0])} do not go together`);
   a.mode = modes[0] ?? 'link';
   if (a.inputs.length === 0) throw new UsageError('no input files');
+  if (a.module && (a.opts.runtime === false || a.opts.textBase !== undefined || a.opts.entry !== undefined)) {
+    throw new UsageError('--module sets the runtime, --text-base and --entry itself');
+  }
   if (a.output !== undefined && a.inputs.length > 1 && a.mode !== 'link') {
     throw new UsageError(`-o with -${a.mode} takes one input file, got ${a.inputs.length}`);
   }
@@ -129,6 +139,8 @@ export function ccMain(argv: string[], io: Io): number {
     }
   }
   const opts = args.opts;
+  // A module's sources include <hostcall.h> when compiled alone (-c, -S, -E) too.
+  if (args.module) opts.includeDirs.push(projectFile('middleware', 'include'));
   try {
     switch (args.mode) {
       case 'E': {
@@ -147,7 +159,7 @@ export function ccMain(argv: string[], io: Io): number {
         for (const i of inputs) writeOut(args.output ?? replaceExt(i.path, '.o'), toObject(i, opts).text);
         return 0;
       case 'link': {
-        const { image } = build(inputs, opts);
+        const image = args.module ? buildModule(inputs, opts) : build(inputs, opts).image;
         writeOut(args.output ?? 'a.img', writeImage(image));
         return 0;
       }

@@ -19,6 +19,8 @@ import { Vm, type RunResult } from '../vmm/vm.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { EXIT_HALTED, EXIT_LIMIT, EXIT_SHUTDOWN } from './boot.js';
 import type { Io } from './io.js';
+import { attachModules, closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
+import type { HypervisorModule } from '../middleware/host/module.js';
 
 export const RUN_FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
@@ -26,6 +28,7 @@ export const RUN_FLAGS = {
   profile: { kind: 'string', value: 'NAME|FILE', help: 'cost profile: nehalem-2011 (default), nehalem-2011-pagecache, modern, or a JSON file' },
   stats: { kind: 'boolean', help: 'after the run, print a summary and the VM-exit table on stderr' },
   'max-instructions': { kind: 'count', value: 'N', help: 'stop after N guest instructions (exit code 124)' },
+  module: MODULE_FLAG,
 } satisfies Flags;
 
 export function runUsage(): string {
@@ -34,29 +37,56 @@ export function runUsage(): string {
     "default options). The program's output is stdout; the exit status is main's return value.", RUN_FLAGS);
 }
 
-export function runMain(argv: string[], io: Io): number {
+export function runMain(argv: string[], io: Io): number | Promise<number> {
   const { flags, positional } = parseArgs(argv, RUN_FLAGS);
   if (flags.help) { io.stdout(runUsage()); return 0; }
   if (positional.length === 0) throw new UsageError('no program given');
   if (flags.mem !== undefined && (flags.mem < MIN_RAM || flags.mem > MAX_RAM || flags.mem % 4096 !== 0)) {
     throw new UsageError(`--mem: ${flags.mem} bytes is not a multiple of 4 KiB between 64K and 3G`);
   }
+  const specs = parseModuleFlags(flags.module);
   const profile = loadProfileFlag(flags.profile);
   const program = loadProgram(positional, io);
   if (program === undefined) return 1;
+  if (specs.length === 0) return execute(program, profile, flags, [], io);
+  let vm: Vm | undefined;
+  return loadModules(specs, { profile, io, now: () => vm?.clock.now ?? 0 })
+    .then((modules) => execute(program, profile, flags, modules, io, (v) => { vm = v; }));
+}
+
+type RunFlags = ReturnType<typeof parseArgs<typeof RUN_FLAGS>>['flags'];
+
+function execute(program: Image, profile: CostProfile, flags: RunFlags, modules: HypervisorModule[], io: Io, created?: (vm: Vm) => void): number {
   const out: number[] = [];
   const flush = (): void => {
     if (out.length) io.console(Uint8Array.from(out));
     out.length = 0;
   };
-  const vm = new Vm({
-    kernel: program, firmware: bootRom(), profile, memSize: flags.mem,
-    console: (b) => { out.push(b); if (b === 10 || out.length >= 4096) flush(); },
-    maxInstructions: flags['max-instructions'],
-  });
-  const result = vm.run();
+  let vm: Vm;
+  try {
+    vm = new Vm({
+      kernel: program, firmware: bootRom(), profile, memSize: flags.mem,
+      console: (b) => { out.push(b); if (b === 10 || out.length >= 4096) flush(); },
+      maxInstructions: flags['max-instructions'],
+    });
+  } catch (e) {
+    closeModules(modules, io);
+    throw e;
+  }
+  created?.(vm);
+  // Always: MODULE_OPEN of a name nobody loaded answers -ENOENT ("no such module"), not -ENOSYS.
+  const registry = attachModules(vm, modules, io);
+  let result: RunResult;
+  try {
+    result = vm.run();
+  } finally {
+    registry.closeAll();
+  }
   flush();
-  if (flags.stats) io.stderr(summary(vm, result) + '\n\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
+  if (flags.stats) {
+    const mods = moduleSummary(registry, vm.profile.cpuHz);
+    io.stderr(summary(vm, result) + '\n' + mods + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
+  }
   return exitStatus(result, io);
 }
 

@@ -17,6 +17,9 @@ import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import { deviceSummary, loadProfileFlag, summaryLine } from './boot.js';
 import { ConsoleStream, type Io } from './io.js';
+import { closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
+import type { HypervisorModule } from '../middleware/host/module.js';
+import type { Vm } from '../vmm/vm.js';
 
 const FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
@@ -29,6 +32,7 @@ const FLAGS = {
   profile: { kind: 'string', value: 'NAME|FILE', help: 'cost profile (default nehalem-2011)' },
   trace: { kind: 'string', value: 'FILE', help: 'record every exit for vamos report (docs/trace-format.md)' },
   'trace-ring': { kind: 'count', value: 'N', help: 'with --trace: keep only the last N exits' },
+  module: MODULE_FLAG,
 } satisfies Flags;
 
 const DEFAULT_PORT = 6380;
@@ -93,14 +97,28 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
   const size = flags['volume-size'] ?? DEFAULT_VOLUME;
   if (size < 1 << 20 || size % 4096 !== 0) throw new UsageError(`--volume-size: ${size} bytes is not a multiple of 4 KiB of at least 1 MiB`);
   if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
+  const moduleSpecs = parseModuleFlags(flags.module);
+  if (placement === 'vamos' && moduleSpecs.some((m) => m.name === 'vamos-engine')) {
+    throw new UsageError('--module vamos-engine: the name is taken by the database engine in the vamos placement');
+  }
   const profile = loadProfileFlag(flags.profile);
+  let vmRef: Vm | undefined;
+  const modules = await loadModules(moduleSpecs, { profile, io, now: () => vmRef?.clock.now ?? 0 });
+  const closeUserModules = (): void => closeModules(modules, io);
 
-  const { volume, where } = openVolume(flags.volume, size);
+  let volume: BlockBackend, where: string;
+  try {
+    ({ volume, where } = openVolume(flags.volume, size));
+  } catch (e) {
+    closeUserModules();
+    throw e;
+  }
   let gateway: GatewayBackend;
   try {
     gateway = await GatewayBackend.open({ hostPort: port, guestPort: SERVER_PORT });
   } catch (e) {
     volume.close?.();
+    closeUserModules();
     throw e;
   }
   const guestConsole = new ConsoleStream(io);
@@ -110,15 +128,18 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     trace = flags.trace !== undefined ? new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: `serve ${placement}` }) : undefined;
     db = dbMachine({
       placement, iommu, profile, poolPages, clients: GW_MAX_CONNS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
-      onConsole: (b) => guestConsole.put(b),
+      onConsole: (b) => guestConsole.put(b), onModuleFailure: (line) => io.stderr(`vamos: ${line}\n`),
     });
+    for (const m of modules as HypervisorModule[]) db.registry.add(m);
   } catch (e) {
     // The listening gateway would keep the process alive: a bad --trace path must not hang.
     gateway.close();
     volume.close?.();
+    closeUserModules();
     throw e;
   }
   const vm = db.machine.vm;
+  vmRef = vm;
   const say = (line: string): void => io.stderr(`vamos serve: ${line}\n`);
   say(`the database in the ${placement} placement, profile ${profile.name}, iommu ${iommu}, pool ${poolPages} pages; volume ${where}`);
   let stopping = false;
@@ -149,11 +170,12 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     if (graceTimer) clearTimeout(graceTimer);
     gateway.close();
     volume.close?.();
+    closeUserModules();
   });
   guestConsole.flush();
   trace?.close({ profile: profile.name, cpuHz: profile.cpuHz, stop: r.message, symbols: db.symbols() });
   const hostSeconds = (performance.now() - hostStart) / 1e3;
-  io.stdout('\n' + summaryLine(vm, r) + `\nwall-clock mode: ${(r.cycles / profile.cpuHz).toFixed(3)} s of virtual time in ${hostSeconds.toFixed(3)} s on the host\n` + deviceSummary(vm) + gatewaySummary(gateway) + '\n' + formatPerfKvmStat(vm.stats, profile.cpuHz));
+  io.stdout('\n' + summaryLine(vm, r) + `\nwall-clock mode: ${(r.cycles / profile.cpuHz).toFixed(3)} s of virtual time in ${hostSeconds.toFixed(3)} s on the host\n` + deviceSummary(vm) + gatewaySummary(gateway) + moduleSummary(db.registry, profile.cpuHz) + '\n' + formatPerfKvmStat(vm.stats, profile.cpuHz));
   if (r.stop === 'poweroff' && r.exitCode === 0) return 0;
   say(`the guest stopped: ${r.message}`);
   return 1;

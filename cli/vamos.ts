@@ -14,6 +14,7 @@ import { serveMain, serveUsage } from './serve.js';
 import { mkdiskMain, mkdiskUsage } from './mkdisk.js';
 import { UsageError } from './args.js';
 import { processIo, type Io } from './io.js';
+import { moduleStillLoading } from './modules.js';
 import { asMain } from '../toolchain/as/cli.js';
 import { objdumpMain } from '../toolchain/objdump.js';
 
@@ -94,7 +95,18 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  const code = main(process.argv.slice(2), processIo());
+  const argv = process.argv.slice(2);
+  const code = main(argv, processIo());
   if (typeof code === 'number') process.exitCode = code;
-  else void code.then((c) => { process.exitCode = c; });
+  else {
+    let settled = false;
+    void code.then((c) => { settled = true; process.exitCode = c; });
+    // Nothing left to run and no result: something the command awaited can never finish (a
+    // module whose loading never settles). Exit 1 with one line, not 0 with none.
+    process.once('beforeExit', () => {
+      if (settled) return;
+      process.stderr.write(`vamos ${argv[0]}: ${moduleStillLoading() ?? 'the command stopped without finishing'}\n`);
+      process.exitCode = 1;
+    });
+  }
 }

@@ -38,6 +38,8 @@ export interface DbMachineConfig {
   maxInstructions: number;
   /** Each console byte as the guest writes it. */
   onConsole?: (byte: number) => void;
+  /** One line per module failure (the engine module or one added by `--module`). */
+  onModuleFailure?: (line: string) => void;
 }
 
 export interface DbMachine {
@@ -80,7 +82,7 @@ export function dbMachine(cfg: DbMachineConfig): DbMachine {
     onConsole: cfg.onConsole,
   });
   const vm = machine.vm;
-  const registry = new ModuleRegistry(vm);
+  const registry = new ModuleRegistry(vm, { onFailure: cfg.onModuleFailure });
   let volumeCounters: DbMachine['volumeCounters'];
   if (guestEngine) {
     const disk = vm.blk[1]!; // slot 0 is the boot disk

@@ -45,6 +45,11 @@ export interface HypercallResult {
   readonly value: number;
   /** Hypervisor work the call did, in cycles, on top of the profile's dispatch cost. */
   readonly cycles?: number;
+  /**
+   * Who served the call, for the exit table's device column and the trace, when it is more
+   * specific than the call's name (a module call names its module: `module/NAME`).
+   */
+  readonly device?: string;
 }
 
 export type HypercallHandler = (call: HypercallArgs) => HypercallResult;
@@ -56,7 +61,7 @@ export interface HypercallEntry {
 
 export class HypercallTable {
   private readonly entries = new Map<number, HypercallEntry>();
-  /** Calls per name, for the report; refused calls are counted as 'refused'. */
+  /** Calls per name (or serving device), for the report; refused calls are counted as 'refused'. */
   readonly counts = new Map<string, number>();
 
   constructor() {
@@ -82,8 +87,8 @@ export class HypercallTable {
       name = 'unknown';
       result = { value: HC_ERR.ENOSYS };
     } else {
-      name = entry.name;
       result = entry.handler({ nr, args: [regs[3], regs[1], regs[2], regs[6], regs[7]] });
+      name = result.device ?? entry.name;
     }
     regs[0] = result.value;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);

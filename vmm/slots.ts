@@ -34,7 +34,8 @@ export interface SlotDevice {
   readonly base: number;
   readonly irq: number;
   readonly transport: VirtioMmio;
-  readonly device: VirtioBlk | VirtioNet;
+  /** virtio-blk, virtio-net, or a device model of the embedder's own (`VmOptions.devices`). */
+  readonly device: VirtioDevice;
 }
 
 /**
@@ -60,13 +61,21 @@ interface Machine {
   iommu: Iommu | undefined;
 }
 
-/** Disks first, then network devices, one per slot; maps each on the MMIO bus. */
-export function attachSlots(m: Machine, disks: readonly VmDisk[], nets: readonly NetBackend[]): { slots: SlotDevice[]; blk: VirtioBlk[]; net: VirtioNet[] } {
-  if (disks.length + nets.length > VIRTIO_MMIO_SLOTS) {
-    throw new VmConfigError(`${disks.length} disks and ${nets.length} network devices: the machine has ${VIRTIO_MMIO_SLOTS} virtio slots`);
+/**
+ * Disks first, then network devices, then the embedder's own device models, one per slot;
+ * maps each on the MMIO bus.
+ */
+export function attachSlots(
+  m: Machine, disks: readonly VmDisk[], nets: readonly NetBackend[], others: readonly VirtioDevice[] = [],
+): { slots: SlotDevice[]; blk: VirtioBlk[]; net: VirtioNet[] } {
+  if (disks.length + nets.length + others.length > VIRTIO_MMIO_SLOTS) {
+    const what = others.length > 0
+      ? `${disks.length} disks, ${nets.length} network devices and ${others.length} other devices`
+      : `${disks.length} disks and ${nets.length} network devices`;
+    throw new VmConfigError(`${what}: the machine has ${VIRTIO_MMIO_SLOTS} virtio slots`);
   }
   const slots: SlotDevice[] = [];
-  const add = (device: VirtioBlk | VirtioNet, index: number): void => {
+  const add = (device: VirtioDevice, index: number): void => {
     const slot = slots.length;
     const name = `${device.name}${index}`;
     const base = slotBase(slot);
@@ -91,5 +100,13 @@ export function attachSlots(m: Machine, disks: readonly VmDisk[], nets: readonly
     add(dev, i);
     return dev;
   });
+  // Named like the built-in ones (name + index among devices of that name): `virtio-rng0`;
+  // a device that calls itself virtio-blk numbers on after the disks.
+  const seen = new Map<string, number>([[blk[0]?.name ?? 'virtio-blk', blk.length], [net[0]?.name ?? 'virtio-net', net.length]]);
+  for (const dev of others) {
+    const i = seen.get(dev.name) ?? 0;
+    seen.set(dev.name, i + 1);
+    add(dev, i);
+  }
   return { slots, blk, net };
 }

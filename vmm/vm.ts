@@ -28,6 +28,7 @@ import { Iommu } from '../devices/iommu/iommu.js';
 import type { VirtioBlk } from '../devices/virtio/blk/device.js';
 import type { VirtioNet } from '../devices/virtio/net/device.js';
 import type { NetBackend } from '../devices/virtio/net/backend.js';
+import type { VirtioDevice } from '../devices/virtio/mmio/device.js';
 import { BOOT_NO_DEVICE, IOMMU_IRQ, IOMMU_MMIO_BASE, IOMMU_MMIO_SIZE, VIRTIO_MMIO_STRIDE } from './platform.js';
 import { attachSlots, type SlotDevice, type VmDisk } from './slots.js';
 
@@ -48,6 +49,11 @@ export interface VmOptions {
   disks?: readonly VmDisk[];
   /** virtio-net devices, in the slots after the disks. */
   nets?: readonly NetBackend[];
+  /**
+   * Device models of the embedder's own (`VirtioDevice`, docs/api.md), in the slots after the
+   * network devices, each behind its own virtio-mmio transport like the built-in ones.
+   */
+  devices?: readonly VirtioDevice[];
   /** Put the IOMMU at 0xFED90000 (IRQ 9) and every slot device behind it (source id = slot). */
   iommu?: boolean;
   /** The boot ROM image (addresses in the ROM window). */
@@ -188,7 +194,7 @@ export class Vm {
     this.ports.map(FWCFG_PORT, FWCFG_PORT_COUNT, this.fwcfg);
     this.disks = opts.disks ?? [];
     this.nets = opts.nets ?? [];
-    const slots = attachSlots({ mmio: this.mmio, pic: this.pic, mem: this.mem, clock: this.clock, profile: this.profile, iommu: this.iommu }, this.disks, this.nets);
+    const slots = attachSlots({ mmio: this.mmio, pic: this.pic, mem: this.mem, clock: this.clock, profile: this.profile, iommu: this.iommu }, this.disks, this.nets, opts.devices);
     this.slots = slots.slots;
     this.blk = slots.blk;
     this.net = slots.net;

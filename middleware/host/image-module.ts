@@ -108,15 +108,19 @@ export class ImageModule implements HypervisorModule {
     return { status, cycles: r.cycles };
   }
 
+  /** Flushes and releases the volume; a second close does nothing. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.flushLog();
     this.opts.volume?.flush();
     this.opts.volume?.close?.();
-    this.host.flushLog();
   }
+  private closed = false;
 
+  /** The registry reports the failure (one line naming the module); the module stays failed. */
   private fail(why: string): void {
     this.failure = why;
-    this.opts.log?.(`module ${this.name} failed: ${why}`);
   }
 
   /** Runs the vCPU until HOST_RETURN; returns the C function's value and the cycles spent. */

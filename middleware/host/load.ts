@@ -5,7 +5,7 @@
  * Image options: `disk=FILE` (its volume, a host file; `disk=FILE:ro` read-only),
  * `mem=BYTES` (module memory, default 16 MiB), `budget=N` (instructions per call).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileBackend } from '../../devices/virtio/blk/file-backend.js';
@@ -49,33 +49,76 @@ export interface LoadContext {
   now?: () => number;
 }
 
+/** A module file must be a regular file (not a directory, not /dev/zero). */
+function checkFile(spec: ModuleSpec): void {
+  let st;
+  try {
+    st = statSync(spec.path);
+  } catch {
+    throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
+  }
+  if (!st.isFile()) throw new Error(`--module ${spec.name}: ${spec.path}: not a regular file`);
+}
+
 export function loadImageModule(spec: ModuleSpec, ctx: LoadContext): ImageModule {
   const known = new Set(['disk', 'mem', 'budget']);
   for (const k of Object.keys(spec.options)) if (!known.has(k)) throw new Error(`--module ${spec.name}: unknown option '${k}' (known: disk, mem, budget)`);
-  if (!existsSync(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
+  checkFile(spec);
   const image = readImage(new Uint8Array(readFileSync(spec.path)), spec.path);
+  const memSize = positiveInt(spec, 'mem');
+  if (memSize !== undefined && (memSize % 4096 !== 0 || memSize < 4 << 20 || memSize > 0xc0000000)) {
+    throw new Error(`--module ${spec.name}: mem=${spec.options.mem}: expected a multiple of 4 KiB from 4 MiB to 3 GiB (bytes)`);
+  }
+  const budget = positiveInt(spec, 'budget');
   const disk = spec.options.disk;
-  let volume;
+  let volume: FileBackend | undefined;
   if (disk !== undefined) {
     const ro = disk.endsWith(':ro');
-    volume = new FileBackend(ro ? disk.slice(0, -3) : disk, ro);
+    try {
+      volume = new FileBackend(ro ? disk.slice(0, -3) : disk, ro);
+    } catch (e) {
+      throw new Error(`--module ${spec.name}: disk=${disk}: ${firstLine(e)}`);
+    }
   }
-  return new ImageModule({
-    name: spec.name, image, profile: ctx.profile, volume, log: ctx.log, now: ctx.now,
-    memSize: positiveInt(spec, 'mem'), budget: positiveInt(spec, 'budget'),
-  });
+  try {
+    return new ImageModule({ name: spec.name, image, profile: ctx.profile, volume, log: ctx.log, now: ctx.now, memSize, budget });
+  } catch (e) {
+    volume?.close?.();
+    const msg = firstLine(e);
+    throw new Error(msg.startsWith(`module ${spec.name}:`) ? `--${msg}` : `--module ${spec.name}: ${msg}`);
+  }
 }
 
 export async function loadModule(spec: ModuleSpec, ctx: LoadContext): Promise<HypervisorModule> {
   if (spec.path.endsWith('.img')) return loadImageModule(spec, ctx);
   if (!/\.m?js$/.test(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: expected an .img module image or a .js/.mjs module`);
-  if (!existsSync(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
-  const mod = (await import(pathToFileURL(resolve(spec.path)).href)) as { createModule?: (env: ModuleEnv) => HypervisorModule };
+  checkFile(spec);
+  let mod: { createModule?: (env: ModuleEnv) => HypervisorModule };
+  try {
+    mod = (await import(pathToFileURL(resolve(spec.path)).href)) as typeof mod;
+  } catch (e) {
+    throw new Error(`--module ${spec.name}: ${spec.path}: cannot load: ${firstLine(e)}`);
+  }
   if (typeof mod.createModule !== 'function') throw new Error(`--module ${spec.name}: ${spec.path} does not export createModule(env)`);
-  const m = mod.createModule({
-    name: spec.name, options: spec.options, cpuHz: ctx.profile.cpuHz, cyclesPerInstruction: ctx.profile.cyclesPerInstruction,
-  });
-  if (m === null || typeof m !== 'object' || typeof m.call !== 'function') throw new Error(`--module ${spec.name}: createModule did not return a module`);
-  if (m.name !== spec.name) throw new Error(`--module ${spec.name}: createModule returned a module named '${String(m.name)}'`);
+  let m: HypervisorModule;
+  try {
+    m = mod.createModule({
+      name: spec.name, options: spec.options, cpuHz: ctx.profile.cpuHz, cyclesPerInstruction: ctx.profile.cyclesPerInstruction,
+    });
+  } catch (e) {
+    throw new Error(`--module ${spec.name}: createModule failed: ${firstLine(e)}`);
+  }
+  if (m === null || typeof m !== 'object' || typeof m.call !== 'function') {
+    const promise = m !== null && typeof (m as { then?: unknown })?.then === 'function';
+    throw new Error(`--module ${spec.name}: createModule did not return a module${promise ? ' (it returned a promise: createModule and call are synchronous)' : ''}`);
+  }
+  if (m.name !== spec.name) {
+    try { m.close?.(); } catch { /* the name error is the one to report */ }
+    throw new Error(`--module ${spec.name}: createModule returned a module named '${String(m.name)}'`);
+  }
   return m;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }

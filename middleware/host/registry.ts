@@ -3,9 +3,15 @@
  * HC_MODULE_CALL, docs/hypercalls.md) and does everything the guest is not trusted with:
  * validates handles, ops and guest-physical buffers before use, copies the request in and the
  * response out, and turns a module's failure into -EIO without disturbing the VMM.
+ *
+ * Each module has its own request and response scratch (1 MiB each, the largest buffer a call
+ * moves), reused from call to call: a module that keeps a reference to a request sees the
+ * next call's bytes there (zeros past their end), never guest memory and never another
+ * module's data. Module calls are attributed to their module in the exit
+ * table and traces (device `module/NAME`).
  */
 import {
-  checkGuestRange, HC_ERR, HC_MODULE_CALL, HC_MODULE_OPEN, type HypercallArgs, type HypercallResult, type HypercallTable,
+  checkGuestRange, HC_ERR, HC_MAX_BUFFER, HC_MODULE_CALL, HC_MODULE_OPEN, type HypercallArgs, type HypercallResult, type HypercallTable,
 } from '../../vmm/hypercalls.js';
 import type { GuestMemory } from '../../vmm/memory.js';
 import type { HypervisorModule } from './module.js';
@@ -28,14 +34,45 @@ export interface RegistryHost {
   readonly profile: { readonly cyclesPerInstruction: number };
 }
 
+export interface RegistryOptions {
+  /** Called once per module failure with one line naming the module (the CLI prints it). */
+  onFailure?: (line: string) => void;
+}
+
+/**
+ * A registered module: its scratch (one fixed buffer each way, allocated at its first call) and
+ * its device label. `used` is how much of the request scratch the last call filled, so that a
+ * shorter request clears the rest. `failed` says why the module stopped being called.
+ */
+interface Slot {
+  readonly module: HypervisorModule;
+  readonly device: string;
+  request: Uint8Array | undefined;
+  response: Uint8Array | undefined;
+  used: number;
+  failed: string | undefined;
+}
+
+/** The most virtual time one call may claim: about six minutes at 3 GHz. More is a module bug. */
+export const MODULE_MAX_CALL_CYCLES = 2 ** 40;
+/** Statuses a module may return: a byte count, or an errno-style code down to -4095 (as Linux's). */
+export const MODULE_MIN_STATUS = -4095;
+
+/** The exit table's device column for calls served by the module `name`. */
+export function moduleDevice(name: string): string {
+  return `module/${name}`;
+}
+
 export class ModuleRegistry {
-  private readonly modules: HypervisorModule[] = [];
+  private readonly modules: Slot[] = [];
+  /** After closeAll: calls fail with -EIO, and closing again does nothing. */
+  private closed = false;
   private readonly byName = new Map<string, number>();
   readonly stats = new Map<string, ModuleCallStats>();
-  /** The last failure of each module, for the VMM's log. */
+  /** Every failure reported by a module call, one line each naming the module. */
   readonly failures: string[] = [];
 
-  constructor(private readonly host: RegistryHost) {
+  constructor(private readonly host: RegistryHost, private readonly opts: RegistryOptions = {}) {
     host.hypercalls.register(HC_MODULE_OPEN, 'module-open', (c) => this.open(c));
     host.hypercalls.register(HC_MODULE_CALL, 'module-call', (c) => this.call(c));
   }
@@ -44,7 +81,7 @@ export class ModuleRegistry {
     if (this.byName.has(module.name)) throw new Error(`module '${module.name}' is registered twice`);
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(module.name)) throw new Error(`module name '${module.name}' must be 1-64 of [A-Za-z0-9_.-]`);
     const handle = this.modules.length;
-    this.modules.push(module);
+    this.modules.push({ module, device: moduleDevice(module.name), request: undefined, response: undefined, used: 0, failed: undefined });
     this.byName.set(module.name, handle);
     this.stats.set(module.name, { calls: 0, errors: 0, failures: 0, requestBytes: 0, responseBytes: 0, cycles: 0 });
     return handle;
@@ -52,11 +89,32 @@ export class ModuleRegistry {
 
   get(name: string): HypervisorModule | undefined {
     const h = this.byName.get(name);
-    return h === undefined ? undefined : this.modules[h];
+    return h === undefined ? undefined : this.modules[h]!.module;
   }
 
+  /** The registered modules' names, in handle order. */
+  names(): string[] {
+    return this.modules.map((s) => s.module.name);
+  }
+
+  /**
+   * Closes every module once; a close that throws is one line through onFailure (and in
+   * `failures`), never an exception: the run's statistics and trace still get written.
+   */
   closeAll(): void {
-    for (const m of this.modules) m.close?.();
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.modules) {
+      const m = s.module;
+      if (m.close === undefined) continue;
+      try {
+        m.close();
+      } catch (e) {
+        const line = `module ${m.name}: close failed: ${firstLine(e)}`;
+        this.failures.push(line);
+        this.opts.onFailure?.(line);
+      }
+    }
   }
 
   /** Copying a buffer is charged as a word-at-a-time copy loop at the guest's instruction rate. */
@@ -78,38 +136,77 @@ export class ModuleRegistry {
   private call(c: HypercallArgs): HypercallResult {
     const [handleOp, reqGpa, reqLen, respGpa, respCap] = c.args.map((v) => v >>> 0);
     const handle = handleOp >>> 16, op = handleOp & 0xffff;
-    const module = this.modules[handle];
-    if (module === undefined) return { value: HC_ERR.EINVAL };
+    const slot = this.modules[handle];
+    if (slot === undefined) return { value: HC_ERR.EINVAL };
+    if (this.closed) return { value: HC_ERR.EIO, device: slot.device };
+    const { module, device } = slot;
     const st = this.stats.get(module.name)!;
     st.calls++;
     const mem = this.host.mem;
     const bad = checkGuestRange(mem.ramSize, reqGpa, reqLen) || checkGuestRange(mem.ramSize, respGpa, respCap);
     if (bad !== 0) {
       st.errors++;
-      return { value: bad };
+      return { value: bad, device };
     }
-    const request = mem.ram.slice(reqGpa, reqGpa + reqLen);
-    const response = new Uint8Array(respCap);
-    let status: number, cycles: number;
+    const copyIn = this.copyCycles(reqLen);
+    st.requestBytes += reqLen;
+    if (slot.failed !== undefined) {
+      st.failures++;
+      st.cycles += copyIn;
+      return { value: HC_ERR.EIO, cycles: copyIn, device };
+    }
+    slot.request ??= new Uint8Array(HC_MAX_BUFFER);
+    slot.response ??= new Uint8Array(HC_MAX_BUFFER);
+    slot.request.set(mem.ram.subarray(reqGpa, reqGpa + reqLen));
+    if (slot.used > reqLen) slot.request.fill(0, reqLen, slot.used);
+    slot.used = reqLen;
+    const request = slot.request.subarray(0, reqLen);
+    const response = slot.response.subarray(0, respCap);
+    response.fill(0);
+    let status: unknown, cycles: unknown;
     try {
       ({ status, cycles } = module.call(op, request, response));
     } catch (e) {
-      st.failures++;
-      this.failures.push(`module ${module.name}: ${(e as Error).message.split('\n')[0]}`);
-      return { value: HC_ERR.EIO, cycles: this.copyCycles(reqLen) };
+      return this.fail(slot, st, `call failed: ${firstLine(e)}`, copyIn, device);
     }
-    if (!Number.isInteger(status) || status > respCap) {
-      st.failures++;
-      this.failures.push(`module ${module.name}: returned ${status} for a response of at most ${respCap} bytes`);
-      return { value: HC_ERR.EIO, cycles: this.copyCycles(reqLen) + cycles };
+    if (typeof cycles !== 'number' || !(cycles >= 0 && cycles <= MODULE_MAX_CALL_CYCLES)) {
+      return this.fail(slot, st, `call returned a cost of ${String(cycles)} cycles (a call is synchronous and costs 0..2^40 cycles)`, copyIn, device);
+    }
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < MODULE_MIN_STATUS || status > respCap) {
+      return this.fail(slot, st, `call returned status ${String(status)} (expected ${MODULE_MIN_STATUS}..${respCap}: an error code or the bytes of a ${respCap}-byte response)`, copyIn + cycles, device);
     }
     if (status < 0) st.errors++;
+    if (module.kind === 'image' && status === HC_ERR.EIO) {
+      const why = (module as { failure?: string }).failure;
+      if (why !== undefined) return this.fail(slot, st, why, copyIn + cycles, device);
+    }
     const out = Math.max(0, status);
     if (out > 0) mem.ram.set(response.subarray(0, out), respGpa);
-    const total = this.copyCycles(reqLen) + this.copyCycles(out) + Math.max(0, cycles);
-    st.requestBytes += reqLen;
+    const total = copyIn + this.copyCycles(out) + cycles;
     st.responseBytes += out;
     st.cycles += total;
-    return { value: status, cycles: total };
+    return { value: status, cycles: total, device };
   }
+
+  /**
+   * A module that fails (throws, returns an impossible status or cost, or, for an image, faults
+   * or runs past its budget) stays failed: its later calls get -EIO without reaching it, and the
+   * user gets one line naming it.
+   */
+  private fail(slot: Slot, st: ModuleCallStats, why: string, cycles: number, device: string): HypercallResult {
+    slot.failed = why;
+    st.cycles += cycles;
+    this.failed(st, `module ${slot.module.name}: ${why}`);
+    return { value: HC_ERR.EIO, cycles, device };
+  }
+
+  private failed(st: ModuleCallStats, line: string): void {
+    st.failures++;
+    this.failures.push(line);
+    this.opts.onFailure?.(line);
+  }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }

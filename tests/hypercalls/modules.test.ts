@@ -108,7 +108,7 @@ t.test('a faulting, runaway or lying module fails the call with -EIO and stays f
     const r = m.call(op, new Uint8Array(0), new Uint8Array(4));
     t.equal(r.status, HC_ERR.EIO, `op ${op}`);
     t.match(m.failure ?? '', why);
-    t.match(lines.join('\n'), /failed/);
+    t.same(lines, [], 'the registry reports a failure (one line naming the module), not the module log');
     t.equal(m.call(1, bytes('x'), new Uint8Array(4)).status, HC_ERR.EIO, 'later calls fail too');
   }
 });

@@ -1,6 +1,7 @@
 /* The system-call wrappers of vamos.h, over __vamos_syscall (syscall.s). */
 #include <vamos.h>
 #include <stdio.h>
+#include <vamos_module.h>
 
 int write(int fd, const void *buf, unsigned len) {
     if (fd == 1 || fd == 2) flush_output();   /* keep printf's buffered text in order */
@@ -76,6 +77,15 @@ int module_open(const char *name) { return __vamos_syscall(SYS_MODULE_OPEN, (uns
 
 int module_call(unsigned handle_op, const void *req, unsigned req_len, void *resp, unsigned cap) {
     return __vamos_syscall(SYS_MODULE_CALL, handle_op, (unsigned)req, req_len, (unsigned)resp, cap);
+}
+
+/* vamos_module.h's calls for user programs: the kernel makes the hypercalls (hosted programs
+ * get the libc's vmod_hosted.c instead). The kernel's error codes are the same numbers. */
+int vmod_open(const char *name) { return module_open(name); }
+
+int vmod_call(int handle, unsigned op, const void *req, unsigned req_len, void *resp, unsigned resp_cap) {
+    if (handle < 0 || handle > 0xffff || op > VMOD_OP_MAX) return VMOD_EINVAL;
+    return module_call(((unsigned)handle << 16) | op, req, req_len, resp, resp_cap);
 }
 
 const char *vamos_strerror(int err) {
