@@ -23,7 +23,7 @@ import { SlirpUdpBackend } from '../devices/virtio/net/slirp-udp.js';
 import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
-import { ConsoleStream, type Io } from './io.js';
+import { ConsoleStream, SIGNAL_EXIT, stopOnSignals, type Io } from './io.js';
 
 export const BOOT_FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
@@ -128,7 +128,11 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
       console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
     });
+    // Ctrl-C or SIGTERM (a network guest runs until stopped) ends the run at the next exit, and
+    // the trace and stats are finished as for any other stop.
+    const signals = io.signals ? stopOnSignals(vm, io, 'boot') : undefined;
     const finish = (result: RunResult): number => {
+      signals?.remove();
       vm.close();
       console.flush();
       trace?.close({
@@ -142,9 +146,12 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       }
       return exitCodeOf(result, io);
     };
-    if (netSpecs.length === 0) return finish(vm.run());
+    const fail = (e: unknown): never => { signals?.remove(); vm.close(); throw e; };
+    if (netSpecs.length === 0 && signals === undefined) return finish(vm.run());
     const wall = flags['wall-clock'] === true || netSpecs.some((n) => n.kind === 'gateway');
-    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { vm.close(); throw e; });
+    // Without a network, 'virtual' keeps the run deterministic: the event loop only gets a turn for signals.
+    const clock = netSpecs.length === 0 ? 'virtual' : wall ? 'wall' : 'paced';
+    return vm.runAsync({ clock }).then(finish, fail);
   };
   if (netSpecs.length === 0) {
     try {
@@ -293,6 +300,11 @@ export function summaryLine(vm: Vm, r: RunResult): string {
   return `${r.message}; ${r.instructions} instructions, ${r.cycles} cycles (${ms.toFixed(3)} ms of virtual time, profile ${vm.profile.name})`;
 }
 
+/** 130 after Ctrl-C, 143 after SIGTERM (128 + the signal number, as a shell reports it). */
+export function interruptedCode(r: RunResult): number {
+  return r.message.includes('SIGTERM') ? SIGNAL_EXIT.SIGTERM : SIGNAL_EXIT.SIGINT;
+}
+
 function exitCodeOf(r: RunResult, io: Io): number {
   switch (r.stop) {
     case 'poweroff':
@@ -301,5 +313,6 @@ function exitCodeOf(r: RunResult, io: Io): number {
     case 'instruction-limit': io.stderr(`vamos: ${r.message}\n`); return EXIT_LIMIT;
     case 'shutdown': io.stderr(`vamos: ${r.message}\n`); return EXIT_SHUTDOWN;
     case 'halted': io.stderr(`vamos: ${r.message}\n`); return EXIT_HALTED;
+    case 'interrupted': io.stderr(`vamos: ${r.message}\n`); return interruptedCode(r);
   }
 }

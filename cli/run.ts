@@ -17,8 +17,8 @@ import { MAX_RAM, MIN_RAM } from '../vmm/memory.js';
 import { formatPerfKvmStat } from '../vmm/stats.js';
 import { Vm, type RunResult } from '../vmm/vm.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
-import { EXIT_HALTED, EXIT_LIMIT, EXIT_SHUTDOWN } from './boot.js';
-import type { Io } from './io.js';
+import { EXIT_HALTED, EXIT_LIMIT, EXIT_SHUTDOWN, interruptedCode } from './boot.js';
+import { stopOnSignals, type Io } from './io.js';
 
 export const RUN_FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
@@ -34,7 +34,7 @@ export function runUsage(): string {
     "default options). The program's output is stdout; the exit status is main's return value.", RUN_FLAGS);
 }
 
-export function runMain(argv: string[], io: Io): number {
+export function runMain(argv: string[], io: Io): number | Promise<number> {
   const { flags, positional } = parseArgs(argv, RUN_FLAGS);
   if (flags.help) { io.stdout(runUsage()); return 0; }
   if (positional.length === 0) throw new UsageError('no program given');
@@ -54,10 +54,15 @@ export function runMain(argv: string[], io: Io): number {
     console: (b) => { out.push(b); if (b === 10 || out.length >= 4096) flush(); },
     maxInstructions: flags['max-instructions'],
   });
-  const result = vm.run();
-  flush();
-  if (flags.stats) io.stderr(summary(vm, result) + '\n\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
-  return exitStatus(result, io);
+  const finish = (result: RunResult): number => {
+    flush();
+    if (flags.stats) io.stderr(summary(vm, result) + '\n\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
+    return exitStatus(result, io);
+  };
+  if (!io.signals) return finish(vm.run());
+  // Ctrl-C ends the run at the next exit with the stats printed; 'virtual' keeps it deterministic.
+  const signals = stopOnSignals(vm, io, 'run');
+  return vm.runAsync({ clock: 'virtual' }).finally(() => signals.remove()).then(finish);
 }
 
 /** An image file, or sources to build into one; undefined after reporting a problem. */
@@ -101,5 +106,6 @@ export function exitStatus(r: RunResult, io: Io): number {
     case 'instruction-limit': io.stderr(`vamos: ${r.message}\n`); return EXIT_LIMIT;
     case 'shutdown': io.stderr(`vamos: ${r.message}\n`); return EXIT_SHUTDOWN;
     case 'halted': io.stderr(`vamos: ${r.message}\n`); return EXIT_HALTED;
+    case 'interrupted': io.stderr(`vamos: ${r.message}\n`); return interruptedCode(r);
   }
 }

@@ -84,8 +84,11 @@ export interface AsyncRunOptions {
    * as it does on the host, and the guest never runs ahead of the host (it is slower anyway,
    * being emulated: that lag is caught up at the next idle, like time a real vCPU spends
    * descheduled). For real clients (`vamos serve`): their timeouts and the guest's agree.
+   * 'virtual': exactly run()'s virtual time (idle time skipped at once, slices as run() cuts
+   * them), so the run stays deterministic; the event loop only gets a turn now and then, for
+   * signals (Ctrl-C ends the run through requestStop at the next exit).
    */
-  clock?: 'paced' | 'wall';
+  clock?: 'paced' | 'wall' | 'virtual';
 }
 
 interface AsyncState {
@@ -98,9 +101,11 @@ interface AsyncState {
   idleDebtMs: number;
   /** 'wall': the host time (performance.now()) and virtual time (cycles) the run started at. */
   wall: { hostMs: number; cycles: number } | undefined;
+  /** 'virtual': no instruction cap per slice, and hlt idles in virtual time as in run(). */
+  virtual: boolean;
 }
 
-export type StopReason = 'poweroff' | 'shutdown' | 'instruction-limit' | 'halted';
+export type StopReason = 'poweroff' | 'shutdown' | 'instruction-limit' | 'halted' | 'interrupted';
 
 export interface RunResult {
   stop: StopReason;
@@ -149,6 +154,8 @@ export class Vm {
   private sliceEnd: number;
   /** Cycles already charged for retired instructions (kept exact with a fractional CPI). */
   private chargedRetired = 0;
+  /** Set by requestStop: the run ends at the next exit with this message. */
+  private stopRequest: string | undefined;
 
   constructor(opts: VmOptions) {
     this.profile = opts.profile ?? loadProfile();
@@ -248,6 +255,15 @@ export class Vm {
   }
 
   /**
+   * Ends the run at the next exit (or idle wait) with stop 'interrupted' and this message: a
+   * signal handler's way to stop a runAsync() run (Ctrl-C on `vamos boot`).
+   */
+  requestStop(message: string): void {
+    this.stopRequest = message;
+    this.wake?.();
+  }
+
+  /**
    * Like run(), but gives Node's event loop a turn between slices so that host-socket backends
    * (UDP) can deliver, and, when the guest idles in hlt, waits a little real time before
    * skipping virtual time to the next timer event, so an idle server does not spin a core.
@@ -262,6 +278,7 @@ export class Vm {
       lastYield: performance.now(),
       idleDebtMs: 0,
       wall: opts.clock === 'wall' ? { hostMs: performance.now(), cycles: this.clock.now } : undefined,
+      virtual: opts.clock === 'virtual',
     };
     for (;;) {
       const r = this.loop(a);
@@ -292,6 +309,7 @@ export class Vm {
     const p = this.profile;
     for (;;) {
       if (this.power.poweredOff) return this.result('poweroff', `guest powered off with exit code ${this.power.exitCode}`);
+      if (this.stopRequest !== undefined) return this.result('interrupted', this.stopRequest);
       if (a !== undefined && performance.now() - a.lastYield >= a.sliceMs) return 'yield';
       this.injectPending();
       const now = this.clock.now;
@@ -302,7 +320,7 @@ export class Vm {
         if (left <= 0) return this.result('instruction-limit', `stopped after ${cpu.retired} instructions (--max-instructions)`);
         budget = Math.min(budget, left);
       }
-      if (a !== undefined) budget = Math.min(budget, a.sliceInstructions);
+      if (a !== undefined && !a.virtual) budget = Math.min(budget, a.sliceInstructions);
       cpu.tsc = now;
       const exit = cpu.run(budget);
       this.chargeInstructions();
@@ -316,7 +334,7 @@ export class Vm {
       }
       this.handleExit(exit);
       if (exit.reason !== 'hlt') continue;
-      if (a !== undefined) {
+      if (a !== undefined && !a.virtual) {
         if (!this.power.poweredOff && !(this.pic.pendingVector() >= 0 && cpu.interruptsEnabled)) return 'idle';
       } else if (!this.waitForInterrupt()) {
         return this.halted();
@@ -392,7 +410,7 @@ export class Vm {
 
   /** runAsync's hlt: run the guest again, wait for the host, or stop for good (given the next clock event). */
   private idleVerdict(next: number): 'run' | 'wait' | RunResult {
-    if (this.power.poweredOff) return 'run'; // the loop reports the power-off
+    if (this.power.poweredOff || this.stopRequest !== undefined) return 'run'; // the loop reports the stop
     if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return 'run';
     if (!this.cpu.interruptsEnabled) return this.halted();
     // With a host network a datagram may still wake the guest; with none, nothing will.
