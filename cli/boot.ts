@@ -4,7 +4,8 @@
  * (docs/platform.md); streams the serial console to stdout and, with --stats, prints the exit
  * table of `perf kvm stat`. With a host-socket network backend the run is asynchronous.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readHostFile } from '../vmm/host-file.js';
 import { bootRom } from '../firmware/build.js';
 import { buildDefaultDisk } from '../toolchain/disk/default-disk.js';
 import { readBootDisk } from '../toolchain/disk/bootfs.js';
@@ -55,12 +56,17 @@ export function bootUsage(): string {
   return usage(SYNOPSIS, ABOUT, BOOT_FLAGS);
 }
 
-function stdinBytes(): Uint8Array | undefined {
+/** Console input is queued before the guest starts; an endless pipe (`yes |`) is cut here. */
+export const MAX_CONSOLE_INPUT = 1024 * 1024;
+
+function stdinBytes(io: Io): Uint8Array | undefined {
   try {
     const st = fstatSync(0);
     // Only a file or a shell pipe: reading an interactive terminal or an open socket would block.
     if (!st.isFile() && !st.isFIFO()) return undefined;
-    return readFileSync(0);
+    const bytes = readHostFile(0, { max: MAX_CONSOLE_INPUT, truncate: true });
+    if (bytes.truncated) io.stderr(`vamos: stdin: more than ${MAX_CONSOLE_INPUT >> 20} MiB; only the first ${MAX_CONSOLE_INPUT >> 20} MiB are queued as console input\n`);
+    return bytes;
   } catch {
     return undefined;
   }
@@ -99,8 +105,8 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
     kernelSymbols = kernelSymbolsOf(readInput(positional[0]!), positional[0]!);
   }
   let input: Uint8Array | undefined;
-  if (flags.input !== undefined) input = readInput(flags.input);
-  else input = io.stdinIsData ? stdinBytes() : undefined;
+  if (flags.input !== undefined) input = readInput(flags.input, MAX_CONSOLE_INPUT);
+  else input = io.stdinIsData ? stdinBytes(io) : undefined;
   if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
   if (flags['wall-clock'] && netSpecs.length === 0) throw new UsageError('--wall-clock needs a host network (--net udp:, gateway: or socket:); without one the run is deterministic');
   if (flags['trace-ring'] === 0) throw new UsageError('--trace-ring must be at least 1');
@@ -193,12 +199,8 @@ function kernelSymbolsOf(disk: Uint8Array, source: string): Image['symbols'] {
   }
 }
 
-function readInput(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+function readInput(path: string, max?: number): Uint8Array {
+  return readHostFile(path, { max });
 }
 
 /** Whether `path` starts with the VBFS magic; a file that cannot be read is reported by the reader. */

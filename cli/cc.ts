@@ -3,7 +3,8 @@
  * (-c, -S, -E, -o, -I, -D, -U, -O), with flags for where the image goes in memory so the
  * same command builds programs, kernels, firmware and hypervisor modules. docs/cc-toolchain.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readHostText } from '../vmm/host-file.js';
 import { basename } from 'node:path';
 import { build, compileC, inputKind, preprocessC, toObject, type BuildOptions } from '../toolchain/cc/driver.js';
 import { CcError } from '../toolchain/cc/errors.js';
@@ -122,7 +123,7 @@ export function ccMain(argv: string[], io: Io): number {
   const inputs: { path: string; text: string }[] = [];
   for (const path of args.inputs) {
     try {
-      inputs.push({ path, text: readFileSync(path === '-' ? 0 : path, 'utf8') });
+      inputs.push({ path, text: readHostText(path === '-' ? 0 : path) });
     } catch (e) {
       io.stderr(`vamos cc: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
       return 1;

@@ -4,7 +4,8 @@
  * return value, as for a native program; vamos adds nothing unless asked (--stats goes to
  * stderr), so the output can be compared with a native run byte for byte.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readHostFile } from '../vmm/host-file.js';
 import { bootRom } from '../firmware/build.js';
 import { build, inputKind } from '../toolchain/cc/driver.js';
 import { CcError } from '../toolchain/cc/errors.js';
@@ -67,15 +68,13 @@ export function runMain(argv: string[], io: Io): number | Promise<number> {
 
 /** An image file, or sources to build into one; undefined after reporting a problem. */
 function loadProgram(paths: string[], io: Io): Image | undefined {
-  const texts = paths.map((path) => {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-  });
+  const texts = paths.map((path) => readHostFile(path));
   const sources = paths.map((path, i) => ({ path, text: Buffer.from(texts[i]!).toString('utf8') }));
   if (paths.length === 1 && inputKind(paths[0]!, sources[0]!.text) === undefined) return readImage(texts[0]!, paths[0]!);
+  for (const s of sources) {
+    const nul = s.text.indexOf('\0');
+    if (nul >= 0) throw new Error(`${s.path}: cannot read: not a text file (a NUL byte at offset ${Buffer.byteLength(s.text.slice(0, nul))})`);
+  }
   try {
     return build(sources).image;
   } catch (e) {

@@ -5,7 +5,8 @@
  * Image options: `disk=FILE` (its volume, a host file; `disk=FILE:ro` read-only),
  * `mem=BYTES` (module memory, default 16 MiB), `budget=N` (instructions per call).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readHostFile } from '../../vmm/host-file.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileBackend } from '../../devices/virtio/blk/file-backend.js';
@@ -53,7 +54,7 @@ export function loadImageModule(spec: ModuleSpec, ctx: LoadContext): ImageModule
   const known = new Set(['disk', 'mem', 'budget']);
   for (const k of Object.keys(spec.options)) if (!known.has(k)) throw new Error(`--module ${spec.name}: unknown option '${k}' (known: disk, mem, budget)`);
   if (!existsSync(spec.path)) throw new Error(`--module ${spec.name}: ${spec.path}: no such file`);
-  const image = readImage(new Uint8Array(readFileSync(spec.path)), spec.path);
+  const image = readImage(new Uint8Array(readHostFile(spec.path)), spec.path);
   const disk = spec.options.disk;
   let volume;
   if (disk !== undefined) {

@@ -1,7 +1,8 @@
 /**
  * `vamos as`: assembles one source file into an image file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readHostText } from '../../vmm/host-file.js';
 import { ImageError } from '../image/format.js';
 import { writeImage } from '../image/write.js';
 import { AsmError, assemble, type AssembleOptions, type ListingLine } from './assemble.js';
@@ -98,9 +99,9 @@ export function asMain(argv: string[], io: CliIo): number {
   }
   let source: string;
   try {
-    source = readFileSync(args.input, 'utf8');
+    source = readHostText(args.input);
   } catch (e) {
-    io.stderr(`vamos as: cannot read '${args.input}': ${(e as Error).message}\n`);
+    io.stderr(`vamos as: cannot read '${args.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
   const output = args.output ?? defaultOutput(args.input);

@@ -4,6 +4,7 @@
  * docs/cc-toolchain.md lists what it supports.
  */
 import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { InputFileError } from '../../vmm/host-file.js';
 import { cachedSplit, isDirective, libcIncludeDir, PREDEFINED, readOrUndefined } from './preprocess-env.js';
 import { evalIf } from './preprocess-expr.js';
 import { LineError, MAX_PP_ERRORS, PpError, Stop, type Diagnostic } from './preprocess-errors.js';
@@ -401,7 +402,13 @@ class Preprocessor {
       : [dirname(here.path), ...this.includeDirs, ...this.systemDirs];
     const candidates = isAbsolute(name) ? [name] : dirs.map((d) => normalize(join(d, name)));
     for (const path of candidates) {
-      const text = this.read(path);
+      let text: string | undefined;
+      try {
+        text = this.read(path);
+      } catch (e) {
+        if (e instanceof InputFileError) throw new LineError(`cannot read include file '${name}': ${e.code}`, first.col);
+        throw e;
+      }
       if (text === undefined) continue;
       if (this.once.has(path)) return;
       this.file(path, path, text);

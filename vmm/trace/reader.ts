@@ -2,7 +2,10 @@
  * Reads an exit trace. Every malformed file gets one `TraceError` line naming the file and what
  * is wrong, never a host exception.
  */
-import { readFileSync } from 'node:fs';
+import { readHostFile } from '../host-file.js';
+
+/** Traces are read whole; a ring (--trace-ring) keeps a long run's under this. */
+const MAX_TRACE = 2 ** 31 - 1;
 import { FOOTER_MAGIC, FOOTER_SIZE, RECORD_SIZE, type TraceRecord, type TraceTrailer } from './format.js';
 
 export class TraceError extends Error {}
@@ -15,7 +18,7 @@ export interface Trace {
 export function readTraceFile(path: string): Trace {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readHostFile(path, { max: MAX_TRACE });
   } catch (e) {
     throw new TraceError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
