@@ -313,7 +313,7 @@ function exitCodeOf(r: RunResult, io: Io): number {
       if (r.exitCode > 255) io.stderr(`vamos: guest exit code ${r.exitCode} does not fit a process exit status; exiting with 255\n`);
       return Math.min(r.exitCode, 255);
     case 'instruction-limit': io.stderr(`vamos: ${r.message}\n`); return EXIT_LIMIT;
-    case 'shutdown': io.stderr(`vamos: ${r.message}\n`); return EXIT_SHUTDOWN;
+    case 'shutdown': io.stderr(`vamos: ${r.message}\n${(r.details ?? []).map((l) => l + '\n').join('')}`); return EXIT_SHUTDOWN;
     case 'halted': io.stderr(`vamos: ${r.message}\n`); return EXIT_HALTED;
     case 'interrupted': io.stderr(`vamos: ${r.message}\n`); return interruptedCode(r);
   }

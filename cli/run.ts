@@ -103,7 +103,7 @@ export function exitStatus(r: RunResult, io: Io): number {
   switch (r.stop) {
     case 'poweroff': return r.exitCode & 0xff;
     case 'instruction-limit': io.stderr(`vamos: ${r.message}\n`); return EXIT_LIMIT;
-    case 'shutdown': io.stderr(`vamos: ${r.message}\n`); return EXIT_SHUTDOWN;
+    case 'shutdown': io.stderr(`vamos: ${r.message}\n${(r.details ?? []).map((l) => l + '\n').join('')}`); return EXIT_SHUTDOWN;
     case 'halted': io.stderr(`vamos: ${r.message}\n`); return EXIT_HALTED;
     case 'interrupted': io.stderr(`vamos: ${r.message}\n`); return interruptedCode(r);
   }

@@ -18,6 +18,7 @@ import { HypercallTable } from './hypercalls.js';
 import type { TraceRecorder } from './trace/recorder.js';
 import { BootInfoError, CMDLINE_MAX, KERNEL_MIN_ADDR, standardMemmap, writeBootInfo } from './bootinfo.js';
 import { answerCpuid } from './cpuid.js';
+import { CRASH_PORT, CrashPort, describeException, describeTripleFault, type Crash, type CrashContext } from './crash-report.js';
 import { Pic, PIC_PORT_COUNT, PIC_PRIMARY_PORT, PIC_SECONDARY_PORT } from '../devices/pic/pic.js';
 import { COM1_IRQ, COM1_PORT, UART_PORT_COUNT, Uart16550 } from '../devices/serial/uart16550.js';
 import { Timer, TIMER_IRQ, TIMER_PORT, TIMER_PORT_COUNT } from '../devices/timer/timer.js';
@@ -113,6 +114,8 @@ export interface RunResult {
   exitCode: number;
   /** What happened, for the one-line message of a stop other than power-off. */
   message: string;
+  /** For a guest fault: the backtrace and registers, a line each (vmm/crash-report.ts). */
+  details?: string[];
   instructions: number;
   cycles: number;
 }
@@ -156,6 +159,10 @@ export class Vm {
   private chargedRetired = 0;
   /** Set by requestStop: the run ends at the next exit with this message. */
   private stopRequest: string | undefined;
+  private stopReason: StopReason = 'interrupted';
+  private stopDetails: string[] | undefined;
+  /** The kernel image's symbols, for crash reports. */
+  private readonly symbols: CrashContext['symbols'];
 
   constructor(opts: VmOptions) {
     this.profile = opts.profile ?? loadProfile();
@@ -182,6 +189,8 @@ export class Vm {
     this.power = new PowerPort();
     this.ports.map(POWER_PORT, POWER_PORT_COUNT, this.power);
     this.ports.map(NULL_PORT, 1, new NullPort());
+    this.symbols = opts.kernel?.symbols ?? [];
+    this.ports.map(CRASH_PORT, 1, new CrashPort((v) => this.guestFault(v)));
     if (opts.input) this.uart.pushInput(opts.input);
 
     const cmdline = opts.cmdline ?? '';
@@ -258,9 +267,24 @@ export class Vm {
    * Ends the run at the next exit (or idle wait) with stop 'interrupted' and this message: a
    * signal handler's way to stop a runAsync() run (Ctrl-C on `vamos boot`).
    */
-  requestStop(message: string): void {
+  requestStop(message: string, stop: StopReason = 'interrupted', details?: string[]): void {
+    if (this.stopRequest !== undefined) return;
     this.stopRequest = message;
+    this.stopReason = stop;
+    this.stopDetails = details;
     this.wake?.();
+  }
+
+  /** The CPU's state and the image's symbols, for a crash report. */
+  private crashContext(): CrashContext {
+    const s = this.cpu.snapshot();
+    return { mem: this.mem, regs: s.regs, eip: s.eip, cr0: s.cr0, cr2: s.cr2, cr3: s.cr3, symbols: this.symbols };
+  }
+
+  /** The hosted runtime's IDT stub reported an exception (port 0xF8): stop with a crash report. */
+  private guestFault(vector: number): void {
+    const crash: Crash = describeException(this.crashContext(), vector);
+    this.requestStop(crash.message, 'shutdown', crash.details);
   }
 
   /**
@@ -309,7 +333,7 @@ export class Vm {
     const p = this.profile;
     for (;;) {
       if (this.power.poweredOff) return this.result('poweroff', `guest powered off with exit code ${this.power.exitCode}`);
-      if (this.stopRequest !== undefined) return this.result('interrupted', this.stopRequest);
+      if (this.stopRequest !== undefined) return { ...this.result(this.stopReason, this.stopRequest), details: this.stopDetails };
       if (a !== undefined && performance.now() - a.lastYield >= a.sliceMs) return 'yield';
       this.injectPending();
       const now = this.clock.now;
@@ -330,7 +354,9 @@ export class Vm {
       }
       if (exit.reason === 'shutdown') {
         this.account(exit, undefined, p.exitCycles.shutdown);
-        return this.result('shutdown', `guest shut down: ${exit.cause}`);
+        if (exit.cause !== 'triple fault') return this.result('shutdown', `guest shut down: ${exit.cause}`);
+        const crash = describeTripleFault(this.crashContext(), exit.cause);
+        return { ...this.result('shutdown', crash.message), details: crash.details };
       }
       this.handleExit(exit);
       if (exit.reason !== 'hlt') continue;
