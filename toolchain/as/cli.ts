@@ -107,7 +107,17 @@ export function asMain(argv: string[], io: CliIo): number {
   const output = args.output ?? defaultOutput(args.input);
   try {
     const { image, listing } = assemble(source, { ...args.opts, file: args.input, includeDirs: args.includeDirs });
-    const bytes = writeImage(image, output);
+    let bytes: Uint8Array;
+    try {
+      bytes = writeImage(image, output);
+    } catch (e) {
+      // The image is not written yet: what is wrong is in the source, so name the source.
+      if (!(e instanceof ImageError)) throw e;
+      const why = e.message.startsWith(`${output}: `) ? e.message.slice(output.length + 2) : e.message;
+      const empty = image.segments.every((seg) => seg.data.length === 0 && seg.memSize === 0);
+      io.stderr(`vamos as: ${args.input}: ${empty ? 'nothing to assemble (no instructions or data); an image needs code at its entry point' : `cannot make an image: ${why}`}\n`);
+      return 1;
+    }
     writeFileSync(output, bytes);
     if (args.listing) io.stdout(formatListing(listing));
     return 0;

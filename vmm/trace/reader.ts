@@ -45,9 +45,15 @@ export function parseTrace(bytes: Uint8Array, source = 'trace'): Trace {
     throw new TraceError(`${source}: unsupported or corrupt trace trailer`);
   }
   const records: TraceRecord[] = [];
+  let last = 0;
   for (let o = 0; o < recordBytes; o += RECORD_SIZE) {
+    // Virtual time is a whole, non-negative cycle count that never goes back (a ring keeps order).
+    const at = dv.getFloat64(o, true);
+    if (!Number.isSafeInteger(at) || at < 0) throw new TraceError(`${source}: corrupt trace: record ${o / RECORD_SIZE} has time ${at}, not a cycle count`);
+    if (at < last) throw new TraceError(`${source}: corrupt trace: record ${o / RECORD_SIZE} goes back in time (${at} after ${last})`);
+    last = at;
     records.push({
-      at: dv.getFloat64(o, true),
+      at,
       eip: dv.getUint32(o + 8, true),
       cost: dv.getUint32(o + 12, true),
       detail: dv.getUint32(o + 16, true),
