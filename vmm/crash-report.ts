@@ -64,7 +64,7 @@ export function symbolize(symbols: CrashContext['symbols'], addr: number): strin
     if (best === undefined || s.value > best.value) best = s;
   }
   if (best === undefined || (best.size > 0 && addr >= best.value + best.size) || addr - best.value > 0x100000) return hex(addr);
-  return `${best.name}+${hex(addr - best.value)}`;
+  return addr === best.value ? best.name : `${best.name}+${hex(addr - best.value)}`;
 }
 
 /** `0x100468 (divide+0x24)`, or the address alone. */
