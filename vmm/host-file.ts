@@ -5,6 +5,7 @@
  * (issue 15, item 4). Errors carry `code`: the errno name (ENOENT, EACCES) or a phrase.
  */
 import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
 
 /** Sources, images, profiles: far more than any of them needs. */
 export const DEFAULT_INPUT_CAP = 256 * 1024 * 1024;
@@ -44,7 +45,9 @@ export function readHostFile(path: string | 0, opts: { max?: number; truncate?: 
       if (st.size > max) {
         if (!opts.truncate) throw new InputFileError(name, `too large (${st.size} bytes; at most ${max})`);
       }
-    } else if (!st.isFIFO() && !(path === 0 && st.isSocket())) {
+    } else if (!st.isFIFO() && !(path === 0 && (st.isSocket() || isatty(0)))) {
+      // stdin may also be a terminal (`vamos cc -`, typed until Ctrl-D) or a socket; a named
+      // device (/dev/zero) never is what the user meant.
       throw new InputFileError(name, kindOf(st));
     }
     // Read in chunks up to the cap: a pipe has no size, and a file may grow while being read.
