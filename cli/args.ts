@@ -71,7 +71,7 @@ export function parseArgs<F extends Flags>(argv: readonly string[], spec: F): Pa
 export function usage(synopsis: string, about: string, spec: Flags): string {
   const rows = Object.entries(spec).map(([name, s]) => {
     const left = `  --${name}${s.kind === 'boolean' ? '' : ` ${s.value ?? s.kind.toUpperCase()}`}`;
-    return left.padEnd(30) + s.help;
+    return (left.length >= 29 ? left + '  ' : left.padEnd(30)) + s.help;
   });
   return `usage: ${synopsis}\n\n${about}\n\noptions:\n${rows.join('\n')}\n`;
 }

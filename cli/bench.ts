@@ -13,7 +13,7 @@ import { loadRun, type Run } from '../vmm/report/load.js';
 import { diffRuns } from '../vmm/report/diff.js';
 import { renderDiffHtml } from '../vmm/report/html.js';
 import { renderDiffText } from '../vmm/report/text.js';
-import { loadProfile } from '../vmm/profile.js';
+import { loadProfileFlag } from './boot.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import type { Io } from './io.js';
 
@@ -39,7 +39,8 @@ export function benchUsage(): string {
 function configFrom(flags: ReturnType<typeof parseArgs<typeof FLAGS>>['flags']): SweepConfig {
   const c: SweepConfig = { ...(flags.quick ? QUICK_SWEEP : FULL_SWEEP) };
   if (flags.profile) {
-    for (const p of flags.profile) loadProfile(p); // a bad name fails here, before any run
+    // A bad name fails here, before any run: a name that is neither built in nor a file is a usage error, as for boot.
+    for (const p of flags.profile) loadProfileFlag(p);
     c.profiles = flags.profile;
   }
   if (flags.iommu) {

@@ -4,7 +4,8 @@
  * (docs/platform.md); streams the serial console to stdout and, with --stats, prints the exit
  * table of `perf kvm stat`. With a host-socket network backend the run is asynchronous.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readHostFile } from '../vmm/host-file.js';
 import { bootRom } from '../firmware/build.js';
 import { buildDefaultDisk } from '../toolchain/disk/default-disk.js';
 import { readBootDisk } from '../toolchain/disk/bootfs.js';
@@ -25,7 +26,7 @@ import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { VirtioBlk } from '../devices/virtio/blk/device.js';
 import { VirtioNet } from '../devices/virtio/net/device.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
-import { ConsoleStream, type Io } from './io.js';
+import { ConsoleStream, SIGNAL_EXIT, stopOnSignals, type Io } from './io.js';
 import { attachModules, closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
 
@@ -60,12 +61,17 @@ export function bootUsage(): string {
   return usage(SYNOPSIS, ABOUT, BOOT_FLAGS);
 }
 
-function stdinBytes(): Uint8Array | undefined {
+/** Console input is queued before the guest starts; an endless pipe (`yes |`) is cut here. */
+export const MAX_CONSOLE_INPUT = 1024 * 1024;
+
+function stdinBytes(io: Io): Uint8Array | undefined {
   try {
     const st = fstatSync(0);
     // Only a file or a shell pipe: reading an interactive terminal or an open socket would block.
     if (!st.isFile() && !st.isFIFO()) return undefined;
-    return readFileSync(0);
+    const bytes = readHostFile(0, { max: MAX_CONSOLE_INPUT, truncate: true });
+    if (bytes.truncated) io.stderr(`vamos: stdin: more than ${MAX_CONSOLE_INPUT >> 20} MiB; only the first ${MAX_CONSOLE_INPUT >> 20} MiB are queued as console input\n`);
+    return bytes;
   } catch {
     return undefined;
   }
@@ -105,8 +111,8 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
     kernelSymbols = kernelSymbolsOf(readInput(positional[0]!), positional[0]!);
   }
   let input: Uint8Array | undefined;
-  if (flags.input !== undefined) input = readInput(flags.input);
-  else input = io.stdinIsData ? stdinBytes() : undefined;
+  if (flags.input !== undefined) input = readInput(flags.input, MAX_CONSOLE_INPUT);
+  else input = io.stdinIsData ? stdinBytes(io) : undefined;
   if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
   if (flags['wall-clock'] && netSpecs.length === 0) throw new UsageError('--wall-clock needs a host network (--net udp:, gateway: or socket:); without one the run is deterministic');
   if (flags['trace-ring'] === 0) throw new UsageError('--trace-ring must be at least 1');
@@ -145,7 +151,11 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
     vmRef = vm;
     // Always: MODULE_OPEN of a name nobody loaded answers -ENOENT ("no such module"), not -ENOSYS.
     const registry = attachModules(vm, modules, io);
+    // Ctrl-C or SIGTERM (a network guest runs until stopped) ends the run at the next exit, and
+    // the trace and stats are finished as for any other stop.
+    const signals = io.signals ? stopOnSignals(vm, io, 'boot') : undefined;
     const finish = (result: RunResult): number => {
+      signals?.remove();
       registry.closeAll();
       vm.close();
       console.flush();
@@ -161,16 +171,20 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       }
       return exitCodeOf(result, io);
     };
-    if (netSpecs.length === 0) {
+    const fail = (e: unknown): never => { signals?.remove(); registry.closeAll(); vm.close(); throw e; };
+    if (netSpecs.length === 0 && signals === undefined) {
+      let result: RunResult;
       try {
-        return finish(vm.run());
+        result = vm.run();
       } catch (e) {
-        registry.closeAll();
-        throw e;
+        return fail(e);
       }
+      return finish(result);
     }
     const wall = flags['wall-clock'] === true || netSpecs.some((n) => n.kind === 'gateway');
-    return vm.runAsync({ clock: wall ? 'wall' : 'paced' }).then(finish, (e: unknown) => { registry.closeAll(); vm.close(); throw e; });
+    // Without a network, 'virtual' keeps the run deterministic: the event loop only gets a turn for signals.
+    const clock = netSpecs.length === 0 ? 'virtual' : wall ? 'wall' : 'paced';
+    return vm.runAsync({ clock }).then(finish, fail);
   };
   const load = (): Promise<HypervisorModule[]> => loadModules(moduleSpecs, { profile, io, now: () => vmRef?.clock.now ?? 0 });
   if (netSpecs.length === 0 && moduleSpecs.length === 0) {
@@ -214,12 +228,8 @@ function kernelSymbolsOf(disk: Uint8Array, source: string): Image['symbols'] {
   }
 }
 
-function readInput(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+function readInput(path: string, max?: number): Uint8Array {
+  return readHostFile(path, { max });
 }
 
 /** Whether `path` starts with the VBFS magic; a file that cannot be read is reported by the reader. */
@@ -323,13 +333,19 @@ export function summaryLine(vm: Vm, r: RunResult): string {
   return `${r.message}; ${r.instructions} instructions, ${r.cycles} cycles (${ms.toFixed(3)} ms of virtual time, profile ${vm.profile.name})`;
 }
 
+/** 130 after Ctrl-C, 143 after SIGTERM (128 + the signal number, as a shell reports it). */
+export function interruptedCode(r: RunResult): number {
+  return r.message.includes('SIGTERM') ? SIGNAL_EXIT.SIGTERM : SIGNAL_EXIT.SIGINT;
+}
+
 function exitCodeOf(r: RunResult, io: Io): number {
   switch (r.stop) {
     case 'poweroff':
       if (r.exitCode > 255) io.stderr(`vamos: guest exit code ${r.exitCode} does not fit a process exit status; exiting with 255\n`);
       return Math.min(r.exitCode, 255);
     case 'instruction-limit': io.stderr(`vamos: ${r.message}\n`); return EXIT_LIMIT;
-    case 'shutdown': io.stderr(`vamos: ${r.message}\n`); return EXIT_SHUTDOWN;
+    case 'shutdown': io.stderr(`vamos: ${r.message}\n${(r.details ?? []).map((l) => l + '\n').join('')}`); return EXIT_SHUTDOWN;
     case 'halted': io.stderr(`vamos: ${r.message}\n`); return EXIT_HALTED;
+    case 'interrupted': io.stderr(`vamos: ${r.message}\n`); return interruptedCode(r);
   }
 }

@@ -3,7 +3,9 @@
  * (-c, -S, -E, -o, -I, -D, -U, -O), with flags for where the image goes in memory so the
  * same command builds programs, kernels, firmware and hypervisor modules. docs/cc-toolchain.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { MAX_RAM } from '../vmm/memory.js';
+import { readHostText } from '../vmm/host-file.js';
 import { basename } from 'node:path';
 import { build, compileC, inputKind, preprocessC, toObject, type BuildOptions } from '../toolchain/cc/driver.js';
 import { CcError } from '../toolchain/cc/errors.js';
@@ -121,7 +123,22 @@ export function parseCcArgs(argv: readonly string[]): CcArgs {
   if (a.output !== undefined && a.inputs.length > 1 && a.mode !== 'link') {
     throw new UsageError(`-o with -${a.mode} takes one input file, got ${a.inputs.length}`);
   }
+  checkBases(a);
   return a;
+}
+
+/**
+ * Section bases must be 4-byte aligned (instructions are), and a hosted program's (with the
+ * runtime, for `vamos run`) must lie in RAM, below 3 GiB: otherwise the link fails on crt0 with
+ * a screenful of errors about code the user never wrote.
+ */
+function checkBases(a: CcArgs): void {
+  const hosted = a.opts.runtime !== false;
+  for (const [flag, v] of [['--text-base', a.opts.textBase], ['--data-base', a.opts.dataBase], ['--bss-base', a.opts.bssBase]] as const) {
+    if (v === undefined) continue;
+    if (v % 4 !== 0) throw new UsageError(`${flag}: 0x${v.toString(16)} is not a multiple of 4`);
+    if (hosted && v >= MAX_RAM) throw new UsageError(`${flag}: 0x${v.toString(16)} is above the most RAM a VM has (0x${MAX_RAM.toString(16)}); a hosted program is loaded into RAM`);
+  }
 }
 
 const replaceExt = (path: string, ext: string): string => basename(path).replace(/\.[^./]*$/, '') + ext;
@@ -132,7 +149,7 @@ export function ccMain(argv: string[], io: Io): number {
   const inputs: { path: string; text: string }[] = [];
   for (const path of args.inputs) {
     try {
-      inputs.push({ path, text: readFileSync(path === '-' ? 0 : path, 'utf8') });
+      inputs.push({ path, text: readHostText(path === '-' ? 0 : path) });
     } catch (e) {
       io.stderr(`vamos cc: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
       return 1;

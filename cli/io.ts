@@ -8,6 +8,36 @@ export interface Io {
   console(bytes: Uint8Array): void;
   /** Whether stdin may be read as guest input. */
   stdinIsData: boolean;
+  /** The real process: SIGINT and SIGTERM stop a run (stopOnSignals); tests leave it unset. */
+  signals?: boolean;
+}
+
+/** The exit code of a run stopped by a signal, as a shell reports it: 128 + the signal number. */
+export const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Until the returned function is called, SIGINT (Ctrl-C) and SIGTERM end `vm`'s runAsync() at
+ * the next exit, so that the caller finishes its trace file and prints its stats; a second
+ * signal exits at once. Returns the signal that stopped the run, if one did.
+ */
+export function stopOnSignals(vm: { requestStop(message: string): void }, io: Io, command: string): { remove(): void; signal(): 'SIGINT' | 'SIGTERM' | undefined } {
+  let got: 'SIGINT' | 'SIGTERM' | undefined;
+  const on = (sig: 'SIGINT' | 'SIGTERM') => (): void => {
+    if (got !== undefined) {
+      io.stderr(`vamos ${command}: ${sig} again: stopping at once\n`);
+      process.exit(SIGNAL_EXIT[sig]);
+    }
+    got = sig;
+    vm.requestStop(`stopped by ${sig === 'SIGINT' ? 'Ctrl-C (SIGINT)' : 'SIGTERM'}`);
+  };
+  const int = on('SIGINT');
+  const term = on('SIGTERM');
+  process.on('SIGINT', int);
+  process.on('SIGTERM', term);
+  return {
+    remove: () => { process.off('SIGINT', int); process.off('SIGTERM', term); },
+    signal: () => got,
+  };
 }
 
 /**
@@ -35,6 +65,7 @@ export function processIo(): Io {
     stderr: (s) => { writeAll(2, s); },
     console: (b) => { writeAll(1, b); },
     stdinIsData: true,
+    signals: true,
   };
 }
 

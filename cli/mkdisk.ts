@@ -3,7 +3,8 @@
  * programs, or the project's default disk with --default. The output appears whole or not at
  * all: it is written to a temporary file next to it and renamed into place.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readHostFile } from '../vmm/host-file.js';
 import { basename } from 'node:path';
 import { readImage } from '../toolchain/image/read.js';
 import { BOOTFS_SECTOR, DiskError, makeBootDisk, type BootFile } from '../toolchain/disk/bootfs.js';
@@ -58,10 +59,10 @@ export function parseDiskSize(text: string): number {
 
 function readInput(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return new Uint8Array(readHostFile(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? (e as Error).message;
     throw new DiskError(path, `cannot read: ${why}`);
   }
 }

@@ -4,7 +4,8 @@
  * return value, as for a native program; vamos adds nothing unless asked (--stats goes to
  * stderr), so the output can be compared with a native run byte for byte.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readHostFile } from '../vmm/host-file.js';
 import { bootRom } from '../firmware/build.js';
 import { build, inputKind } from '../toolchain/cc/driver.js';
 import { CcError } from '../toolchain/cc/errors.js';
@@ -17,8 +18,8 @@ import { MAX_RAM, MIN_RAM } from '../vmm/memory.js';
 import { formatPerfKvmStat } from '../vmm/stats.js';
 import { Vm, type RunResult } from '../vmm/vm.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
-import { EXIT_HALTED, EXIT_LIMIT, EXIT_SHUTDOWN } from './boot.js';
-import type { Io } from './io.js';
+import { EXIT_HALTED, EXIT_LIMIT, EXIT_SHUTDOWN, interruptedCode } from './boot.js';
+import { stopOnSignals, type Io } from './io.js';
 import { attachModules, closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
 
@@ -56,7 +57,7 @@ export function runMain(argv: string[], io: Io): number | Promise<number> {
 
 type RunFlags = ReturnType<typeof parseArgs<typeof RUN_FLAGS>>['flags'];
 
-function execute(program: Image, profile: CostProfile, flags: RunFlags, modules: HypervisorModule[], io: Io, created?: (vm: Vm) => void): number {
+function execute(program: Image, profile: CostProfile, flags: RunFlags, modules: HypervisorModule[], io: Io, created?: (vm: Vm) => void): number | Promise<number> {
   const out: number[] = [];
   const flush = (): void => {
     if (out.length) io.console(Uint8Array.from(out));
@@ -76,31 +77,40 @@ function execute(program: Image, profile: CostProfile, flags: RunFlags, modules:
   created?.(vm);
   // Always: MODULE_OPEN of a name nobody loaded answers -ENOENT ("no such module"), not -ENOSYS.
   const registry = attachModules(vm, modules, io);
-  let result: RunResult;
-  try {
-    result = vm.run();
-  } finally {
+  const finish = (result: RunResult): number => {
     registry.closeAll();
+    flush();
+    if (flags.stats) {
+      const mods = moduleSummary(registry, vm.profile.cpuHz);
+      io.stderr(summary(vm, result) + '\n' + mods + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
+    }
+    return exitStatus(result, io);
+  };
+  if (!io.signals) {
+    let result: RunResult;
+    try {
+      result = vm.run();
+    } catch (e) {
+      registry.closeAll();
+      throw e;
+    }
+    return finish(result);
   }
-  flush();
-  if (flags.stats) {
-    const mods = moduleSummary(registry, vm.profile.cpuHz);
-    io.stderr(summary(vm, result) + '\n' + mods + '\n' + formatPerfKvmStat(vm.stats, vm.profile.cpuHz));
-  }
-  return exitStatus(result, io);
+  // Ctrl-C ends the run at the next exit with the stats printed; 'virtual' keeps it deterministic.
+  const signals = stopOnSignals(vm, io, 'run');
+  return vm.runAsync({ clock: 'virtual' }).finally(() => signals.remove())
+    .then(finish, (e: unknown) => { registry.closeAll(); throw e; });
 }
 
 /** An image file, or sources to build into one; undefined after reporting a problem. */
 function loadProgram(paths: string[], io: Io): Image | undefined {
-  const texts = paths.map((path) => {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-  });
+  const texts = paths.map((path) => readHostFile(path));
   const sources = paths.map((path, i) => ({ path, text: Buffer.from(texts[i]!).toString('utf8') }));
   if (paths.length === 1 && inputKind(paths[0]!, sources[0]!.text) === undefined) return readImage(texts[0]!, paths[0]!);
+  for (const s of sources) {
+    const nul = s.text.indexOf('\0');
+    if (nul >= 0) throw new Error(`${s.path}: cannot read: not a text file (a NUL byte at offset ${Buffer.byteLength(s.text.slice(0, nul))})`);
+  }
   try {
     return build(sources).image;
   } catch (e) {
@@ -129,7 +139,8 @@ export function exitStatus(r: RunResult, io: Io): number {
   switch (r.stop) {
     case 'poweroff': return r.exitCode & 0xff;
     case 'instruction-limit': io.stderr(`vamos: ${r.message}\n`); return EXIT_LIMIT;
-    case 'shutdown': io.stderr(`vamos: ${r.message}\n`); return EXIT_SHUTDOWN;
+    case 'shutdown': io.stderr(`vamos: ${r.message}\n${(r.details ?? []).map((l) => l + '\n').join('')}`); return EXIT_SHUTDOWN;
     case 'halted': io.stderr(`vamos: ${r.message}\n`); return EXIT_HALTED;
+    case 'interrupted': io.stderr(`vamos: ${r.message}\n`); return interruptedCode(r);
   }
 }

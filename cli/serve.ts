@@ -5,7 +5,7 @@
  * has the server close the engine (everything flushed to the volume) and prints the exit table;
  * a second Ctrl-C stops at once.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { MemoryBackend, type BlockBackend } from '../devices/virtio/blk/backend.js';
 import { FileBackend } from '../devices/virtio/blk/file-backend.js';
 import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
@@ -37,6 +37,9 @@ const FLAGS = {
 
 const DEFAULT_PORT = 6380;
 const DEFAULT_VOLUME = 64 << 20;
+/** The engine counts the volume's sectors in 32 bits (osal_vol_sectors): at most 2047 GiB. */
+const MAX_VOLUME = 2047 * 1024 ** 3;
+const MIN_VOLUME = 1 << 20;
 /** How long Ctrl-C waits for the server to flush and exit before giving up. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -49,8 +52,21 @@ export function serveUsage(): string {
 function openVolume(path: string | undefined, size: number): { volume: BlockBackend; where: string } {
   if (path === undefined) return { volume: new MemoryBackend(size / 512), where: 'in memory (gone at exit; --volume FILE keeps it)' };
   if (!existsSync(path)) {
-    const fd = openSync(path, 'wx');
-    try { ftruncateSync(fd, size); } finally { closeSync(fd); }
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (e) {
+      throw new Error(`--volume ${path}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    try {
+      ftruncateSync(fd, size);
+    } catch (e) {
+      // Leave nothing behind: an empty file would be refused at every later start.
+      closeSync(fd);
+      try { unlinkSync(path); } catch { /* already gone */ }
+      throw new Error(`--volume ${path}: cannot make a ${size >> 20} MiB volume here: ${(e as NodeJS.ErrnoException).code ?? String(e)} (a smaller --volume-size, or another file system)`);
+    }
+    closeSync(fd);
     return { volume: new FileBackend(path), where: `${path} (new, ${size >> 20} MiB)` };
   }
   refuseForeignVolume(path);
@@ -70,11 +86,23 @@ const FRESH_PROBE = 64 * 1024;
 function refuseForeignVolume(path: string): void {
   const head = Buffer.alloc(FRESH_PROBE);
   let n = 0;
+  let size = 0;
+  let regular = true;
   try {
     const fd = openSync(path, 'r');
-    try { n = readSync(fd, head, 0, FRESH_PROBE, 0); } finally { closeSync(fd); }
+    try {
+      const st = fstatSync(fd);
+      regular = st.isFile();
+      size = st.size;
+      if (regular) n = readSync(fd, head, 0, FRESH_PROBE, 0);
+    } finally { closeSync(fd); }
   } catch {
     return; // FileBackend reports why it cannot open the file, in one line
+  }
+  if (!regular) return; // FileBackend: not a regular file
+  if (size < MIN_VOLUME || size % 4096 !== 0) {
+    const what = size === 0 ? 'an empty file (0 bytes)' : `a file of ${size} bytes`;
+    throw new Error(`--volume ${path}: ${what}, not a vamos database volume (a volume is a multiple of 4 KiB, at least 1 MiB); remove it and vamos serve creates a new one`);
   }
   const sector = (i: number): Buffer => head.subarray(i * 512, i * 512 + SUPERBLOCK_MAGIC.length);
   if (sector(0).equals(SUPERBLOCK_MAGIC) || sector(1).equals(SUPERBLOCK_MAGIC)) return;
@@ -95,7 +123,7 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
   const poolPages = flags.pool ?? 1024;
   if (poolPages < 16 || poolPages > 65536) throw new UsageError(`--pool ${poolPages}: expected 16..65536 pages`);
   const size = flags['volume-size'] ?? DEFAULT_VOLUME;
-  if (size < 1 << 20 || size % 4096 !== 0) throw new UsageError(`--volume-size: ${size} bytes is not a multiple of 4 KiB of at least 1 MiB`);
+  if (size < MIN_VOLUME || size > MAX_VOLUME || size % 4096 !== 0) throw new UsageError(`--volume-size: ${size} bytes is not a multiple of 4 KiB from 1M to 2047G`);
   if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
   const moduleSpecs = parseModuleFlags(flags.module);
   if (placement === 'vamos' && moduleSpecs.some((m) => m.name === 'vamos-engine')) {

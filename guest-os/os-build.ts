@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { readOrUndefined } from '../toolchain/cc/preprocess-env.js';
 import { cachedBytes, commonHash, walk } from '../toolchain/build-cache.js';
 import { build, type SourceInput } from '../toolchain/cc/driver.js';
 import type { Image } from '../toolchain/image/format.js';
@@ -70,6 +71,15 @@ export function cachedBuild(kind: string, inputs: readonly SourceInput[], option
 
 const memo = new Map<string, Image>();
 
+/**
+ * Sources are named relative to the project (stable diagnostics and cache keys), so a quoted
+ * #include beside one is a project-relative path too: read it from the project, not from the
+ * current directory, so that the guest builds wherever vamos is run (`npm link`, a global install).
+ */
+function readFromProject(path: string): string | undefined {
+  return readOrUndefined(isAbsolute(path) ? path : join(projectRoot(), path));
+}
+
 function includeDirs(...extra: string[]): string[] {
   return [...extra, projectFile('guest-os', 'include')];
 }
@@ -87,7 +97,7 @@ export function buildKernel(opts: OsBuildOptions = {}): Image {
   const inputs = sourcesIn(projectFile('guest-os', 'kernel'));
   const options = {
     includeDirs: includeDirs(projectFile('guest-os', 'kernel', 'include')), defines: opts.defines ?? [],
-    runtime: false, textBase: KERNEL_TEXT_BASE, entry: '_start',
+    runtime: false, textBase: KERNEL_TEXT_BASE, entry: '_start', readFile: readFromProject,
   };
   const image = cachedBuild('kernel', inputs, options, () => build(inputs, options).image);
   memo.set(key, image);
@@ -111,7 +121,7 @@ export function buildUserProgram(name: string, opts: OsBuildOptions = {}): Image
   const inputs = [...sourcesIn(projectFile('guest-os', 'user', 'lib')), ...sourcesIn(dir)];
   const options = {
     includeDirs: includeDirs(projectFile('guest-os', 'user', 'include')), defines: opts.defines ?? [],
-    runtime: false, textBase: USER_TEXT_BASE, entry: '_start',
+    runtime: false, textBase: USER_TEXT_BASE, entry: '_start', readFile: readFromProject,
   };
   const image = cachedBuild(`user-${name}`, inputs, options, () => build(inputs, options).image);
   memo.set(key, image);
@@ -133,7 +143,7 @@ export interface ImageBuild {
 export function buildCachedImage(b: ImageBuild): Image {
   const options = {
     includeDirs: [...b.includeDirs, projectFile('guest-os', 'include')], defines: b.defines ?? [],
-    runtime: b.runtime ?? false, textBase: b.textBase, entry: '_start',
+    runtime: b.runtime ?? false, textBase: b.textBase, entry: '_start', readFile: readFromProject,
   };
   const key = `${b.kind}:${JSON.stringify(options)}:${b.inputs.map((i) => i.path).join(',')}`;
   const hit = memo.get(key);

@@ -2,7 +2,7 @@
  * `vamos objdump`: what is in an image — header, segments, symbols, and the disassembly of its
  * executable segments in the syntax `vamos as` reads back.
  */
-import { readFileSync } from 'node:fs';
+import { readHostFile } from '../vmm/host-file.js';
 import { ImageError, SEG_R, SEG_W, SEG_X, oneLine, type Image, type ImageSymbol, type Segment } from './image/format.js';
 import { readImage } from './image/read.js';
 import { disassemble } from '../vmm/isa/disasm.js';
@@ -114,9 +114,9 @@ export function objdumpMain(argv: string[], io: CliIo): number {
   }
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(args.file);
+    bytes = readHostFile(args.file);
   } catch (e) {
-    io.stderr(`vamos objdump: cannot read '${oneLine(args.file)}': ${oneLine((e as Error).message)}\n`);
+    io.stderr(`vamos objdump: cannot read '${oneLine(args.file)}': ${oneLine((e as NodeJS.ErrnoException).code ?? (e as Error).message)}\n`);
     return 1;
   }
   let img: Image;
@@ -124,7 +124,7 @@ export function objdumpMain(argv: string[], io: CliIo): number {
     img = readImage(bytes, args.file);
   } catch (e) {
     if (!(e instanceof ImageError)) throw e;
-    io.stderr(`${e.message}\n`);
+    io.stderr(`vamos objdump: ${oneLine(e.message)}\n`);
     return 1;
   }
   let text = `${oneLine(args.file)}: mx86 image\n${describeHeader(img)}\n`;

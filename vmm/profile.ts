@@ -2,7 +2,7 @@
  * Cost profiles: how virtual time is charged (design §4, docs/cost-model.md). A profile is a
  * JSON file; the built-ins live in profiles/ at the repository root.
  */
-import { readFileSync } from 'node:fs';
+import { readHostText } from './host-file.js';
 import { projectFile } from './paths.js';
 import { EXIT_REASONS, type ExitReason, type VmExit } from './exits.js';
 
@@ -91,7 +91,7 @@ export function loadProfile(nameOrPath: string = DEFAULT_PROFILE): CostProfile {
   const file = resolveProfile(nameOrPath);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readHostText(file);
   } catch (e) {
     throw new Error(`profile ${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }

@@ -18,6 +18,7 @@ import { HypercallTable } from './hypercalls.js';
 import type { TraceRecorder } from './trace/recorder.js';
 import { BootInfoError, CMDLINE_MAX, KERNEL_MIN_ADDR, standardMemmap, writeBootInfo } from './bootinfo.js';
 import { answerCpuid } from './cpuid.js';
+import { CRASH_PORT, CrashPort, describeException, describeTripleFault, type Crash, type CrashContext } from './crash-report.js';
 import { Pic, PIC_PORT_COUNT, PIC_PRIMARY_PORT, PIC_SECONDARY_PORT } from '../devices/pic/pic.js';
 import { COM1_IRQ, COM1_PORT, UART_PORT_COUNT, Uart16550 } from '../devices/serial/uart16550.js';
 import { Timer, TIMER_IRQ, TIMER_PORT, TIMER_PORT_COUNT } from '../devices/timer/timer.js';
@@ -90,8 +91,11 @@ export interface AsyncRunOptions {
    * as it does on the host, and the guest never runs ahead of the host (it is slower anyway,
    * being emulated: that lag is caught up at the next idle, like time a real vCPU spends
    * descheduled). For real clients (`vamos serve`): their timeouts and the guest's agree.
+   * 'virtual': exactly run()'s virtual time (idle time skipped at once, slices as run() cuts
+   * them), so the run stays deterministic; the event loop only gets a turn now and then, for
+   * signals (Ctrl-C ends the run through requestStop at the next exit).
    */
-  clock?: 'paced' | 'wall';
+  clock?: 'paced' | 'wall' | 'virtual';
 }
 
 interface AsyncState {
@@ -104,9 +108,11 @@ interface AsyncState {
   idleDebtMs: number;
   /** 'wall': the host time (performance.now()) and virtual time (cycles) the run started at. */
   wall: { hostMs: number; cycles: number } | undefined;
+  /** 'virtual': no instruction cap per slice, and hlt idles in virtual time as in run(). */
+  virtual: boolean;
 }
 
-export type StopReason = 'poweroff' | 'shutdown' | 'instruction-limit' | 'halted';
+export type StopReason = 'poweroff' | 'shutdown' | 'instruction-limit' | 'halted' | 'interrupted';
 
 export interface RunResult {
   stop: StopReason;
@@ -114,6 +120,8 @@ export interface RunResult {
   exitCode: number;
   /** What happened, for the one-line message of a stop other than power-off. */
   message: string;
+  /** For a guest fault: the backtrace and registers, a line each (vmm/crash-report.ts). */
+  details?: string[];
   instructions: number;
   cycles: number;
 }
@@ -155,6 +163,12 @@ export class Vm {
   private sliceEnd: number;
   /** Cycles already charged for retired instructions (kept exact with a fractional CPI). */
   private chargedRetired = 0;
+  /** Set by requestStop: the run ends at the next exit with this message. */
+  private stopRequest: string | undefined;
+  private stopReason: StopReason = 'interrupted';
+  private stopDetails: string[] | undefined;
+  /** The kernel image's symbols, for crash reports. */
+  private readonly symbols: CrashContext['symbols'];
 
   constructor(opts: VmOptions) {
     this.profile = opts.profile ?? loadProfile();
@@ -181,6 +195,8 @@ export class Vm {
     this.power = new PowerPort();
     this.ports.map(POWER_PORT, POWER_PORT_COUNT, this.power);
     this.ports.map(NULL_PORT, 1, new NullPort());
+    this.symbols = opts.kernel?.symbols ?? [];
+    this.ports.map(CRASH_PORT, 1, new CrashPort((v) => this.guestFault(v)));
     if (opts.input) this.uart.pushInput(opts.input);
 
     const cmdline = opts.cmdline ?? '';
@@ -254,6 +270,30 @@ export class Vm {
   }
 
   /**
+   * Ends the run at the next exit (or idle wait) with stop 'interrupted' and this message: a
+   * signal handler's way to stop a runAsync() run (Ctrl-C on `vamos boot`).
+   */
+  requestStop(message: string, stop: StopReason = 'interrupted', details?: string[]): void {
+    if (this.stopRequest !== undefined) return;
+    this.stopRequest = message;
+    this.stopReason = stop;
+    this.stopDetails = details;
+    this.wake?.();
+  }
+
+  /** The CPU's state and the image's symbols, for a crash report. */
+  private crashContext(): CrashContext {
+    const s = this.cpu.snapshot();
+    return { mem: this.mem, regs: s.regs, eip: s.eip, cr0: s.cr0, cr2: s.cr2, cr3: s.cr3, symbols: this.symbols };
+  }
+
+  /** The hosted runtime's IDT stub reported an exception (port 0xF8): stop with a crash report. */
+  private guestFault(vector: number): void {
+    const crash: Crash = describeException(this.crashContext(), vector);
+    this.requestStop(crash.message, 'shutdown', crash.details);
+  }
+
+  /**
    * Like run(), but gives Node's event loop a turn between slices so that host-socket backends
    * (UDP) can deliver, and, when the guest idles in hlt, waits a little real time before
    * skipping virtual time to the next timer event, so an idle server does not spin a core.
@@ -268,6 +308,7 @@ export class Vm {
       lastYield: performance.now(),
       idleDebtMs: 0,
       wall: opts.clock === 'wall' ? { hostMs: performance.now(), cycles: this.clock.now } : undefined,
+      virtual: opts.clock === 'virtual',
     };
     for (;;) {
       const r = this.loop(a);
@@ -298,6 +339,7 @@ export class Vm {
     const p = this.profile;
     for (;;) {
       if (this.power.poweredOff) return this.result('poweroff', `guest powered off with exit code ${this.power.exitCode}`);
+      if (this.stopRequest !== undefined) return { ...this.result(this.stopReason, this.stopRequest), details: this.stopDetails };
       if (a !== undefined && performance.now() - a.lastYield >= a.sliceMs) return 'yield';
       this.injectPending();
       const now = this.clock.now;
@@ -308,7 +350,7 @@ export class Vm {
         if (left <= 0) return this.result('instruction-limit', `stopped after ${cpu.retired} instructions (--max-instructions)`);
         budget = Math.min(budget, left);
       }
-      if (a !== undefined) budget = Math.min(budget, a.sliceInstructions);
+      if (a !== undefined && !a.virtual) budget = Math.min(budget, a.sliceInstructions);
       cpu.tsc = now;
       const exit = cpu.run(budget);
       this.chargeInstructions();
@@ -318,11 +360,13 @@ export class Vm {
       }
       if (exit.reason === 'shutdown') {
         this.account(exit, undefined, p.exitCycles.shutdown);
-        return this.result('shutdown', `guest shut down: ${exit.cause}`);
+        if (exit.cause !== 'triple fault') return this.result('shutdown', `guest shut down: ${exit.cause}`);
+        const crash = describeTripleFault(this.crashContext(), exit.cause);
+        return { ...this.result('shutdown', crash.message), details: crash.details };
       }
       this.handleExit(exit);
       if (exit.reason !== 'hlt') continue;
-      if (a !== undefined) {
+      if (a !== undefined && !a.virtual) {
         if (!this.power.poweredOff && !(this.pic.pendingVector() >= 0 && cpu.interruptsEnabled)) return 'idle';
       } else if (!this.waitForInterrupt()) {
         return this.halted();
@@ -398,7 +442,7 @@ export class Vm {
 
   /** runAsync's hlt: run the guest again, wait for the host, or stop for good (given the next clock event). */
   private idleVerdict(next: number): 'run' | 'wait' | RunResult {
-    if (this.power.poweredOff) return 'run'; // the loop reports the power-off
+    if (this.power.poweredOff || this.stopRequest !== undefined) return 'run'; // the loop reports the stop
     if (this.pic.pendingVector() >= 0 && this.cpu.interruptsEnabled) return 'run';
     if (!this.cpu.interruptsEnabled) return this.halted();
     // With a host network a datagram may still wake the guest; with none, nothing will.

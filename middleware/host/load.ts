@@ -5,7 +5,8 @@
  * Image options: `disk=FILE` (its volume, a host file; `disk=FILE:ro` read-only),
  * `mem=BYTES` (module memory, default 16 MiB), `budget=N` (instructions per call).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readHostFile } from '../../vmm/host-file.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileBackend } from '../../devices/virtio/blk/file-backend.js';
@@ -64,7 +65,7 @@ export function loadImageModule(spec: ModuleSpec, ctx: LoadContext): ImageModule
   const known = new Set(['disk', 'mem', 'budget']);
   for (const k of Object.keys(spec.options)) if (!known.has(k)) throw new Error(`--module ${spec.name}: unknown option '${k}' (known: disk, mem, budget)`);
   checkFile(spec);
-  const image = readImage(new Uint8Array(readFileSync(spec.path)), spec.path);
+  const image = readImage(new Uint8Array(readHostFile(spec.path)), spec.path);
   const memSize = positiveInt(spec, 'mem');
   if (memSize !== undefined && (memSize % 4096 !== 0 || memSize < 4 << 20 || memSize > 0xc0000000)) {
     throw new Error(`--module ${spec.name}: mem=${spec.options.mem}: expected a multiple of 4 KiB from 4 MiB to 3 GiB (bytes)`);

@@ -115,7 +115,7 @@ t.test('objdump: usage and bad images', async (t) => {
   for (const name of ['junk.img', 'empty.img']) {
     const r = run(objdumpMain, [join(dir, name)]);
     t.equal(r.code, 1, name);
-    t.match(r.err, new RegExp(`^${join(dir, name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\\n]+\\n$`), 'one line naming the file');
+    t.match(r.err, new RegExp(`^vamos objdump: ${join(dir, name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\\n]+\\n$`), 'one line naming the file');
     t.equal(r.out, '');
   }
   const missing = run(objdumpMain, [join(dir, 'missing.img')]);

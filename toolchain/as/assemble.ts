@@ -4,7 +4,7 @@
  * The helpers of the passes are exported for the linker's pre-assembled objects
  * (toolchain/ld/fragment.ts), which must lay out and finish an image exactly as this does.
  */
-import { readFileSync } from 'node:fs';
+import { readHostText } from '../../vmm/host-file.js';
 import { SEG_R, SEG_W, SEG_X, type Image, type ImageSymbol, type Segment } from '../image/format.js';
 import { hex } from '../../vmm/isa/disasm.js';
 import { AsmError, Diagnostics } from './errors.js';
@@ -68,7 +68,7 @@ function run(source: string, file: string, opts: AssembleOptions, current: { dia
 
   const parser = new Parser(parseDiags, {
     includeDirs: opts.includeDirs ?? [],
-    readFile: opts.readFile ?? ((p) => readFileSync(p, 'utf8')),
+    readFile: opts.readFile ?? ((p) => readHostText(p)),
   });
   parser.file(file, source);
   const stmts = parser.stmts;

@@ -1,7 +1,8 @@
 /**
  * `vamos as`: assembles one source file into an image file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readHostText } from '../../vmm/host-file.js';
 import { ImageError } from '../image/format.js';
 import { writeImage } from '../image/write.js';
 import { AsmError, assemble, type AssembleOptions, type ListingLine } from './assemble.js';
@@ -98,15 +99,25 @@ export function asMain(argv: string[], io: CliIo): number {
   }
   let source: string;
   try {
-    source = readFileSync(args.input, 'utf8');
+    source = readHostText(args.input);
   } catch (e) {
-    io.stderr(`vamos as: cannot read '${args.input}': ${(e as Error).message}\n`);
+    io.stderr(`vamos as: cannot read '${args.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
   const output = args.output ?? defaultOutput(args.input);
   try {
     const { image, listing } = assemble(source, { ...args.opts, file: args.input, includeDirs: args.includeDirs });
-    const bytes = writeImage(image, output);
+    let bytes: Uint8Array;
+    try {
+      bytes = writeImage(image, output);
+    } catch (e) {
+      // The image is not written yet: what is wrong is in the source, so name the source.
+      if (!(e instanceof ImageError)) throw e;
+      const why = e.message.startsWith(`${output}: `) ? e.message.slice(output.length + 2) : e.message;
+      const empty = image.segments.every((seg) => seg.data.length === 0 && seg.memSize === 0);
+      io.stderr(`vamos as: ${args.input}: ${empty ? 'nothing to assemble (no instructions or data); an image needs code at its entry point' : `cannot make an image: ${why}`}\n`);
+      return 1;
+    }
     writeFileSync(output, bytes);
     if (args.listing) io.stdout(formatListing(listing));
     return 0;

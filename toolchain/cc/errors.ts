@@ -1,5 +1,5 @@
 /** Compiler diagnostics: every problem, including a compiler bug, reaches the user in this form. */
-import { caretLine } from '../diagnostic.js';
+import { caretLine, shownLine } from '../diagnostic.js';
 
 export interface CcDiagnostic {
   file: string;
@@ -14,7 +14,8 @@ export interface CcDiagnostic {
 export function formatCcDiagnostic(d: CcDiagnostic): string {
   const head = d.line > 0 ? `${d.file}:${d.line}:${d.col}: error: ${d.message}` : `${d.file}: error: ${d.message}`;
   if (d.line <= 0 || d.sourceLine === '') return head;
-  return `${head}\n${d.sourceLine}\n${caretLine(d.sourceLine, d.col)}`;
+  const shown = shownLine(d.sourceLine, d.col);
+  return `${head}\n${shown.text}\n${caretLine(shown.text, shown.col)}`;
 }
 
 export class CcError extends Error {

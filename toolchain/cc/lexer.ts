@@ -4,6 +4,9 @@
  */
 import { fail, type Loc } from './errors.js';
 
+/** The longest identifier: with the linker's prefixes it still fits an image's symbol names (1024 bytes). */
+export const MAX_IDENTIFIER = 1000;
+
 export type TokKind = 'id' | 'kw' | 'num' | 'char' | 'str' | 'punct' | 'eof';
 
 export interface Token {
@@ -98,6 +101,7 @@ export function lex(source: string, file: string): Lexed {
       const code = text.charCodeAt(i);
       if (isIdStart(code)) {
         while (i < text.length && isIdChar(text.charCodeAt(i))) i++;
+        if (i - start > MAX_IDENTIFIER) fail(loc(start), `identifier is ${i - start} characters long (the limit is ${MAX_IDENTIFIER}: names go into the image's symbol table)`);
         const word = text.slice(start, i);
         if ((word === 'L' || word === 'u' || word === 'U' || word === 'u8') && (text[i] === '"' || text[i] === "'")) {
           if (word !== 'u8') fail(loc(start), 'wide character and string literals are not supported');

@@ -258,6 +258,7 @@ export class Parser {
       def = { tag, union, complete: false, members: [], size: 0, align: 1 };
       if (tag) this.tags[this.tags.length - 1]!.set(tag, { kind: 'struct', def });
     }
+    const brace = this.peek().loc;
     this.expect('{');
     const members: { name: string; type: Type; width?: number }[] = [];
     const names = new Set<string>();
@@ -305,6 +306,8 @@ export class Parser {
     this.skipAttributes();
     layoutStruct(def, members, packed || this.seenPacked);
     if (this.seenAlign > def.align) { def.align = this.seenAlign; def.size = alignUp(def.size, def.align); }
+    // As for arrays: an object must fit in half the address space, or sizeof and offsets wrap.
+    if (def.size > 0x7fffffff) fail(brace, `${kw}${tag ? ` ${tag}` : ''} is too large (${def.size} bytes)`);
     return { k: 'struct', def };
   }
 

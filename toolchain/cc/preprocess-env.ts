@@ -2,7 +2,7 @@
  * What the preprocessor takes from its surroundings: the predefined macros, where the libc's
  * headers are, the file system, and a cache of header text already split into lines.
  */
-import { readFileSync } from 'node:fs';
+import { InputFileError, readHostText } from '../../vmm/host-file.js';
 import { projectFile } from '../../vmm/paths.js';
 import { splitLines } from './preprocess-lex.js';
 
@@ -48,10 +48,16 @@ export function isDirective(text: string): boolean {
   return false;
 }
 
+/**
+ * A file's text, or undefined when there is no such file (the next include directory is
+ * tried). A file that exists but cannot be read (a device such as /dev/zero, a directory's
+ * permissions, a file over the cap) throws InputFileError.
+ */
 export function readOrUndefined(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
-  } catch {
+    return readHostText(path);
+  } catch (e) {
+    if (e instanceof InputFileError && !['ENOENT', 'ENOTDIR', 'EISDIR'].includes(e.code)) throw e;
     return undefined;
   }
 }

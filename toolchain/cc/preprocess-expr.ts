@@ -18,9 +18,13 @@ export function evalIf(ts: readonly Tok[], endCol: number): boolean {
 }
 
 /** `cond ? a : b` and `&&`/`||` skip evaluating an operand; division by zero there is no error. */
+/** Parentheses and unary operators nested deeper than this are an error, not a host stack overflow. */
+export const MAX_IF_NESTING = 256;
+
 class ExprParser {
   i = 0;
   private skip = 0;
+  private depth = 0;
   constructor(private readonly ts: readonly Tok[], private readonly endCol: number) {}
 
   private peek(): string | undefined {
@@ -118,6 +122,16 @@ class ExprParser {
   }
 
   private unary(): Val {
+    if (this.depth >= MAX_IF_NESTING) throw new LineError(`#if expression nested more than ${MAX_IF_NESTING} deep`, this.col());
+    this.depth++;
+    try {
+      return this.unaryAt();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private unaryAt(): Val {
     const t = this.ts[this.i];
     if (!t) throw new LineError('#if expression ends too early', this.endCol);
     if (t.k === K.Punct) {

@@ -13,6 +13,8 @@ export interface LineSplit {
   lines: LogicalLine[];
   /** Set when the file ends inside a block comment: the line it started on. */
   openComment?: number;
+  /** Where that comment's `/*` is: its physical line's text and the 1-based column. */
+  openCommentAt?: { text: string; col: number };
 }
 
 /**
@@ -92,7 +94,12 @@ export function splitLines(src: string): LineSplit {
       if (close < 0) {
         segStart = n;
         endLine(n);
-        return { lines, openComment: startLine };
+        const lineStart = src.lastIndexOf('\n', i - 1) + 1;
+        const lineEnd = src.indexOf('\n', i);
+        let physLine = 1;
+        for (let k = src.indexOf('\n'); k >= 0 && k < i; k = src.indexOf('\n', k + 1)) physLine++;
+        const text = src.slice(lineStart, lineEnd < 0 ? n : lineEnd).replace(/\r$/, '');
+        return { lines, openComment: physLine, openCommentAt: { text, col: i - lineStart + 1 } };
       }
       segStart = end;
       SPECIAL.lastIndex = end;

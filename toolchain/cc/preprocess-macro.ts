@@ -19,6 +19,8 @@ export interface Macro {
 
 /** Bounds a macro that grows without end (each round doubles its text). */
 const MAX_EXPANSION_TOKENS = 1_000_000;
+/** Macro calls nested in arguments (`F(F(F(...)))`) deeper than this are an error, not a host stack overflow. */
+export const MAX_MACRO_NESTING = 256;
 
 export function sameDefinition(a: Macro, b: Macro): boolean {
   if (a.variadic !== b.variadic || (a.params === undefined) !== (b.params === undefined)) return false;
@@ -80,11 +82,13 @@ const clean = (t: Tok): Tok => ({ ...t, hide: null });
  */
 export class Expander {
   private budget = MAX_EXPANSION_TOKENS;
+  private depth = 0;
   constructor(private readonly macros: Map<string, Macro>) {}
 
   /** Expands one line (or #if expression): the growth budget is per line, not per file. */
   expandLine(input: Tok[], more?: () => Tok[] | undefined): Tok[] {
     this.budget = MAX_EXPANSION_TOKENS;
+    this.depth = 0;
     return this.expand(input, more);
   }
 
@@ -209,7 +213,17 @@ export class Expander {
           continue;
         }
         let e = expanded.get(a);
-        if (!e) { e = this.expand(raw); expanded.set(a, e); }
+        if (!e) {
+          // Arguments are expanded first, by recursion: bound it, at the outermost call.
+          if (this.depth >= MAX_MACRO_NESTING) throw new LineError(`macro calls nested more than ${MAX_MACRO_NESTING} deep in the arguments of '${m.name}'`, at.col);
+          this.depth++;
+          try {
+            e = this.expand(raw);
+          } finally {
+            this.depth--;
+          }
+          expanded.set(a, e);
+        }
         this.spend(e.length, m, at);
         for (let k = 0; k < e.length; k++) res.push(here(e[k]!, k === 0 ? t.space : e[k]!.space));
         continue;

@@ -4,6 +4,7 @@
  * docs/cc-toolchain.md lists what it supports.
  */
 import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { InputFileError } from '../../vmm/host-file.js';
 import { cachedSplit, isDirective, libcIncludeDir, PREDEFINED, readOrUndefined } from './preprocess-env.js';
 import { evalIf } from './preprocess-expr.js';
 import { LineError, MAX_PP_ERRORS, PpError, Stop, type Diagnostic } from './preprocess-errors.js';
@@ -62,7 +63,11 @@ export function preprocess(source: string, opts: PreprocessOptions = {}): string
 /** `-D NAME[=VALUE]` as a macro; throws LineError. */
 function defineFromCommandLine(d: string): Macro {
   const eq = d.indexOf('=');
-  const text = eq < 0 ? `${d} 1` : `${d.slice(0, eq)} ${d.slice(eq + 1)}`;
+  const name = eq < 0 ? d : d.slice(0, eq);
+  // The name (and parameter list) alone first: an error in it must not be about the '1' that
+  // -D NAME adds, which the user never typed.
+  if (name.includes('(')) parseDefine(tokenize(name), name.length + 1);
+  const text = eq < 0 ? `${d} 1` : `${name} ${d.slice(eq + 1)}`;
   return parseDefine(tokenize(text), text.length + 1);
 }
 
@@ -212,8 +217,10 @@ class Preprocessor {
       }
     }
     if (split.openComment !== undefined) {
-      const at = lines.find((x) => x.line === split.openComment) ?? { text: '', line: split.openComment };
-      this.error(at, at.text.lastIndexOf('/*') + 1, 'unterminated comment');
+      // The logical line has the comment stripped: point at the `/*` in the physical line.
+      const raw = split.openCommentAt;
+      const at = raw !== undefined ? { text: raw.text, line: split.openComment } : lines.find((x) => x.line === split.openComment) ?? { text: '', line: split.openComment };
+      this.error(at, raw?.col ?? 1, 'unterminated comment');
     }
     for (const c of conds) {
       const at = lines.find((x) => x.line === c.line)!;
@@ -401,7 +408,13 @@ class Preprocessor {
       : [dirname(here.path), ...this.includeDirs, ...this.systemDirs];
     const candidates = isAbsolute(name) ? [name] : dirs.map((d) => normalize(join(d, name)));
     for (const path of candidates) {
-      const text = this.read(path);
+      let text: string | undefined;
+      try {
+        text = this.read(path);
+      } catch (e) {
+        if (e instanceof InputFileError) throw new LineError(`cannot read include file '${name}': ${e.code}`, first.col);
+        throw e;
+      }
       if (text === undefined) continue;
       if (this.once.has(path)) return;
       this.file(path, path, text);

@@ -6,7 +6,7 @@
  */
 import { AsmError, assemble } from '../as/assemble.js';
 import { normalize } from 'node:path';
-import type { Image } from '../image/format.js';
+import { MAX_SYMBOLS, type Image, type ImageSymbol } from '../image/format.js';
 import { linkFragments, makeFragment, type Fragment } from './fragment.js';
 import { displayName, scanSymbols, type ObjectFile, type ObjectSymbols } from './object.js';
 
@@ -87,7 +87,7 @@ export function link(objects: readonly ObjectFile[], opts: LinkOptions = {}): Li
     const image = linkFragments(frags as Fragment[], {
       textBase: opts.textBase, dataBase: opts.dataBase, bssBase: opts.bssBase, entry: opts.entry,
     });
-    if (image) return { image: { ...image, symbols: image.symbols.map((s) => ({ ...s, name: displayName(s.name) })) }, objects: chosen };
+    if (image) return { image: { ...image, symbols: imageSymbolsOf(image.symbols, chosen) }, objects: chosen };
   }
   const files = new Map<string, string>();
   const names = uniqueNames(chosen);
@@ -123,8 +123,29 @@ export function link(objects: readonly ObjectFile[], opts: LinkOptions = {}): Li
       return { file: d.file === '<link>' ? 'vamos ld' : d.file, line: d.line, col: d.col, message, sourceLine: d.source };
     }));
   }
-  image.symbols = image.symbols.map((s) => ({ ...s, name: displayName(s.name) }));
+  image.symbols = imageSymbolsOf(image.symbols, chosen);
   return { image, objects: chosen };
+}
+
+/**
+ * The image's symbol table: the objects' symbols under their C names, without the compiler's
+ * internal labels (a compiled unit's local labels, `f.L12`: branch targets and case labels), which
+ * would otherwise count against the image format's MAX_SYMBOLS (a function with 17,000 ifs). A
+ * program that still has too many names the source with the most, and the limit.
+ */
+function imageSymbolsOf(symbols: readonly ImageSymbol[], objects: readonly ObjectFile[]): ImageSymbol[] {
+  const compiled = new Set<string>();
+  for (const o of objects) if (o.unit) for (const d of symbolsOf(o).defines) compiled.add(d);
+  const kept = symbols.filter((s) => s.kind !== 'label' || !compiled.has(s.name.slice(0, s.name.indexOf('.'))));
+  if (kept.length > MAX_SYMBOLS) {
+    const counts = objects.map((o) => ({ o, n: symbolsOf(o).defines.length })).sort((a, b) => b.n - a.n);
+    const top = counts[0]!;
+    throw new LinkError([{
+      file: top.o.source ?? top.o.name, line: 0, col: 0, sourceLine: '',
+      message: `the program has ${kept.length} symbols (functions, objects and labels; ${top.n} from this file), more than the ${MAX_SYMBOLS} an image can hold`,
+    }]);
+  }
+  return kept.map((s) => ({ ...s, name: displayName(s.name) }));
 }
 
 function enclosingFunction(text: string, line: number): string | undefined {

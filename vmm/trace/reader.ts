@@ -2,7 +2,10 @@
  * Reads an exit trace. Every malformed file gets one `TraceError` line naming the file and what
  * is wrong, never a host exception.
  */
-import { readFileSync } from 'node:fs';
+import { readHostFile } from '../host-file.js';
+
+/** Traces are read whole; a ring (--trace-ring) keeps a long run's under this. */
+const MAX_TRACE = 2 ** 31 - 1;
 import { FOOTER_MAGIC, FOOTER_SIZE, RECORD_SIZE, type TraceRecord, type TraceTrailer } from './format.js';
 
 export class TraceError extends Error {}
@@ -15,7 +18,7 @@ export interface Trace {
 export function readTraceFile(path: string): Trace {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readHostFile(path, { max: MAX_TRACE });
   } catch (e) {
     throw new TraceError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
@@ -42,9 +45,15 @@ export function parseTrace(bytes: Uint8Array, source = 'trace'): Trace {
     throw new TraceError(`${source}: unsupported or corrupt trace trailer`);
   }
   const records: TraceRecord[] = [];
+  let last = 0;
   for (let o = 0; o < recordBytes; o += RECORD_SIZE) {
+    // Virtual time is a whole, non-negative cycle count that never goes back (a ring keeps order).
+    const at = dv.getFloat64(o, true);
+    if (!Number.isSafeInteger(at) || at < 0) throw new TraceError(`${source}: corrupt trace: record ${o / RECORD_SIZE} has time ${at}, not a cycle count`);
+    if (at < last) throw new TraceError(`${source}: corrupt trace: record ${o / RECORD_SIZE} goes back in time (${at} after ${last})`);
+    last = at;
     records.push({
-      at: dv.getFloat64(o, true),
+      at,
       eip: dv.getUint32(o + 8, true),
       cost: dv.getUint32(o + 12, true),
       detail: dv.getUint32(o + 16, true),

@@ -1,11 +1,12 @@
 /**
  * A disk in a host file, through node:fs synchronous calls (the device runs inside an exit, so
  * there is nothing to overlap with). FLUSH is fdatasync: when the guest sees FLUSH complete,
- * the data survives a host crash.
+ * the data survives a host crash. A read-write open holds the file exclusively (lock.ts).
  */
 import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { BlockBackendError, type BlockBackend } from './backend.js';
 import { SECTOR_SIZE } from './request.js';
+import { DiskLock, DiskLockError } from './lock.js';
 
 const WHY: Record<string, string> = {
   ENOENT: 'no such file',
@@ -20,6 +21,7 @@ const WHY: Record<string, string> = {
 export class FileBackend implements BlockBackend {
   readonly sectors: number;
   private fd: number | undefined;
+  private lock: DiskLock | undefined;
 
   /** A read-only disk is opened O_RDONLY, so not even a device bug can change the file. */
   constructor(readonly path: string, readonly readOnly = false) {
@@ -40,6 +42,15 @@ export class FileBackend implements BlockBackend {
       throw new BlockBackendError(`disk ${path}: size ${st.size} is not a multiple of ${SECTOR_SIZE} bytes`);
     }
     this.sectors = st.size / SECTOR_SIZE;
+    // Two writers of one file lose each other's writes: a read-write open is exclusive.
+    if (!readOnly) {
+      try {
+        this.lock = DiskLock.acquire(path, `disk ${path}`);
+      } catch (e) {
+        this.close();
+        throw e instanceof DiskLockError ? new BlockBackendError(e.message) : e;
+      }
+    }
   }
 
   private handle(): number {
@@ -82,5 +93,7 @@ export class FileBackend implements BlockBackend {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.lock?.release();
+    this.lock = undefined;
   }
 }
