@@ -22,7 +22,7 @@ import { UdpBackend } from '../devices/virtio/net/udp-backend.js';
 import { SlirpUdpBackend } from '../devices/virtio/net/slirp-udp.js';
 import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
-import { parseArgs, usage, UsageError, type Flags } from './args.js';
+import { parseArgs, usage, UsageError, type Flags, CPU_FLAG, applyCpuFlag } from './args.js';
 import { ConsoleStream, type Io } from './io.js';
 
 export const BOOT_FLAGS = {
@@ -39,6 +39,7 @@ export const BOOT_FLAGS = {
   net: { kind: 'list', value: 'SPEC', help: 'udp:HOSTPORT[:GUESTPORT], gateway:HOSTPORT[:GUESTPORT] (TCP for Redis clients, docs/gateway.md), socket:LOCALPORT:REMOTEPORT or none (docs/network.md)' },
   iommu: { kind: 'boolean', help: 'put the IOMMU at 0xFED90000 (IRQ 9) in front of every virtio device' },
   'wall-clock': { kind: 'boolean', help: 'with a host network: run the virtual clock against the host clock (implied by gateway:; docs/platform.md §5)' },
+  ...CPU_FLAG,
 } satisfies Flags;
 
 const SYNOPSIS = 'vamos boot [options] [IMAGE|DISK]';
@@ -74,6 +75,7 @@ type NetSpec = { kind: 'udp' | 'gateway'; hostPort: number; guestPort: number } 
 
 export function bootMain(argv: string[], io: Io): number | Promise<number> {
   const { flags, positional } = parseArgs(argv, BOOT_FLAGS);
+  applyCpuFlag(flags.cpu);
   if (flags.help) { io.stdout(bootUsage()); return 0; }
   if (positional.length > 1) throw new UsageError(`boot takes one image or disk, got ${positional.length}`);
   if (flags.mem !== undefined) checkMem(flags.mem);

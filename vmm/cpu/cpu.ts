@@ -452,7 +452,7 @@ export class Vcpu extends Mmu {
       this.retired += done;
       if (done === budget) return done;
     }
-    const n = this.interpret(this, budget - done) ;
+    const n = this.interpret(this, budget - done);
     this.retired += n;
     const e = this.caught;
     if (e === null) return done + n;
@@ -502,8 +502,10 @@ export class Vcpu extends Mmu {
       this.fcf = st[f + 4]; this.fof = st[f + 5]; this.fbits = st[f + 6];
       this.eip = st[S_EIP >> 2] >>> 0;
       done += n;
+      jit.stats.entries++;
+      jit.stats.regionInsns += n;
       // slow: the instruction at eip is the interpreter's; n = 0: not even one block fitted.
-      if (st[S_SLOW >> 2] !== 0 || n === 0) { st[S_SLOW >> 2] = 0; break; }
+      if (st[S_SLOW >> 2] !== 0 || n === 0) { jit.stats.slowExits++; break; }
     }
     return done;
   }
