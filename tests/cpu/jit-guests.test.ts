@@ -118,7 +118,7 @@ t.test('udpecho over virtio-net', async (t) => {
 
 t.test('the database in both placements, a short workload', async (t) => {
   const profile = loadProfile('nehalem-2011');
-  const sweep: SweepConfig = { ...QUICK_SWEEP, records: 300, operations: 60, concurrency: 1, volumeSectors: (8 << 20) / 512 };
+  const sweep: SweepConfig = { ...QUICK_SWEEP, records: 200, operations: 40, concurrency: 1, volumeSectors: (8 << 20) / 512 };
   const volume = loadVolume(sweep, profile);
   for (const placement of ['guest', 'vamos'] as const) {
     const run = (cpu: CpuMode): string => {
@@ -148,7 +148,7 @@ t.test("the C compiler's corpus", async (t) => {
     const path = join(corpus, file);
     const { image } = build([{ path, text: readFileSync(path, 'utf8') }]);
     // The benchmarks run long: compare them at an instruction limit (the state there must agree too).
-    const [a, b] = both((o) => new Vm({ kernel: image, firmware: bootRom(), maxInstructions: 30_000_000, ...o }));
+    const [a, b] = both((o) => new Vm({ kernel: image, firmware: bootRom(), maxInstructions: 10_000_000, ...o }));
     const ok = a.console === b.console && a.instructions === b.instructions && a.ram === b.ram && a.cpu === b.cpu &&
       a.trace.join() === b.trace.join();
     t.ok(ok, `${file}: identical (${a.instructions} instructions, ${b.compiled} regions)`);

@@ -193,7 +193,7 @@ for (const mode of LOOP_MODES) {
         const problem = lockstep(a, b, budgetsFrom(bseed), 60);
         compiled += b.cpu.jit!.stats.compiled;
         if (problem) throw new Error(problem);
-      }), { numRuns: 40 });
+      }), { numRuns: 30 });
     t.ok(compiled > 30, `the compiler ran (${compiled} regions compiled)`);
   });
 }
