@@ -129,28 +129,28 @@ export class Emitter {
    * outside RAM, a TLB miss, or (for stores) a line that holds compiled code.
    */
   translate(addr: number, size: number, write: boolean): void {
+    // All checks are or-ed into one condition and one exit: every load below stays in bounds
+    // whatever the address (the TLB slot is masked; the code-map index is clamped into RAM).
     const c = this.c;
+    const rs = this.mode.ramSize;
     if (!this.mode.paging) {
-      if (size > 1) c.get(addr).i32(size - 1).op(Op.i32_and);
-      c.get(addr).i32(this.mode.ramSize).op(Op.i32_ge_u);
-      if (size > 1) c.op(Op.i32_or);
-      this.if(); this.slowExit(); this.end();
       if (addr !== L.pa) c.get(addr).set(L.pa);
     } else {
-      // vpn in t0, slot offset in t1
-      c.get(addr).i32(12).op(Op.i32_shr_u).tee(L.t0).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).tee(L.t1);
-      c.mem(Op.i32_load, 2, this.tlb + (write ? TLB_WRITE : TLB_READ)).get(L.t0).op(Op.i32_ne);
-      this.if(); this.slowExit(); this.end();
+      // vpn in t0, slot offset in t1; pa from the slot's frame (meaningful only on a tag match)
+      c.get(addr).i32(12).op(Op.i32_shr_u).tee(L.t0).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).set(L.t1);
       c.get(L.t1).mem(Op.i32_load, 2, this.tlb + TLB_FRAME).get(addr).i32(0xfff).op(Op.i32_and).op(Op.i32_or).set(L.pa);
-      if (size > 1) c.get(L.pa).i32(size - 1).op(Op.i32_and);
-      c.get(L.pa).i32(this.mode.ramSize).op(Op.i32_ge_u);
-      if (size > 1) c.op(Op.i32_or);
-      this.if(); this.slowExit(); this.end();
+      c.get(L.t1).mem(Op.i32_load, 2, this.tlb + (write ? TLB_WRITE : TLB_READ)).get(L.t0).op(Op.i32_ne);
     }
+    if (size > 1) c.get(L.pa).i32(size - 1).op(Op.i32_and);
+    c.get(L.pa).i32(rs).op(Op.i32_ge_u);
+    if (size > 1) c.op(Op.i32_or);
+    if (this.mode.paging) c.op(Op.i32_or);
     if (write) {
-      c.get(L.pa).i32(CODE_LINE_SHIFT).op(Op.i32_shr_u).mem(Op.i32_load8_u, 0, this.state + S_CODEMAP);
-      this.if(); this.slowExit(); this.end();
+      c.get(L.pa).i32(rs - 1).get(L.pa).i32(rs).op(Op.i32_lt_u).op(Op.select)
+        .i32(CODE_LINE_SHIFT).op(Op.i32_shr_u).mem(Op.i32_load8_u, 0, this.state + S_CODEMAP);
+      c.op(Op.i32_or);
     }
+    this.if(); this.slowExit(); this.end();
   }
 
   /** Pushes the value loaded from pa (zero-extended for 8/16 bits, like the interpreter's arrays). */
