@@ -182,7 +182,7 @@ const LOOP_MODES: LoopMode[] = [
 
 for (const mode of LOOP_MODES) {
   t.test(`random hot loops, ${mode.name}: interp and jit agree at random budgets`, async (t) => {
-    let compiled = 0;
+    let compiled = 0, inRegions = 0, retired = 0;
     fc.assert(fc.property(
       fc.array(fc.nat(), { minLength: 16, maxLength: 64 }),
       fc.array(fc.integer(), { minLength: 8, maxLength: 8 }),
@@ -192,9 +192,11 @@ for (const mode of LOOP_MODES) {
         const [a, b] = pair(loopSetup(mode, code, regs));
         const problem = lockstep(a, b, budgetsFrom(bseed), 60);
         compiled += b.cpu.jit!.stats.compiled;
+        inRegions += b.cpu.jit!.stats.regionInsns;
+        retired += b.cpu.retired;
         if (problem) throw new Error(problem);
       }), { numRuns: 30 });
-    t.ok(compiled > 30, `the compiler ran (${compiled} regions compiled)`);
+    t.ok(compiled > 10 && inRegions > retired / 5, `the compiler ran (${compiled} regions compiled, ${inRegions} of ${retired} instructions retired in regions)`);
   });
 }
 

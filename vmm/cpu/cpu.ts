@@ -492,12 +492,12 @@ export class Vcpu extends Mmu {
         this.fmem = this.ram32;
         this.fbase = base >>> 2;
       }
-      const r = jit.lookup(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip);
-      if (r === null) break;
+      const e = jit.lookup(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip);
+      if (e === null) break;
       const f = S_FLAGS >> 2;
       st[f] = this.fop; st[f + 1] = this.fa; st[f + 2] = this.fb; st[f + 3] = this.fres;
       st[f + 4] = this.fcf; st[f + 5] = this.fof; st[f + 6] = this.fbits;
-      const n = r.fn!(Math.min(budget - done, 0x3fffffff));
+      const n = e.region.fn!(Math.min(budget - done, 0x3fffffff), e.block);
       this.fop = st[f]; this.fa = st[f + 1]; this.fb = st[f + 2]; this.fres = st[f + 3];
       this.fcf = st[f + 4]; this.fof = st[f + 5]; this.fbits = st[f + 6];
       this.eip = st[S_EIP >> 2] >>> 0;

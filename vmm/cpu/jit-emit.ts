@@ -11,16 +11,19 @@ import { Code, Op } from './wasm-encoder.js';
 /** Function index of the helper that stores the state at an exit (jit-region.ts). */
 export const FN_LEAVE = 3;
 
-/** Local indices. Local 0 is the parameter (the instruction budget). */
+/**
+ * Local indices. Locals 0 and 1 are the parameters: the instruction budget and the block to
+ * start at (every block start is an entry: the vCPU enters at any of them).
+ */
 export const L = {
-  budget: 0,
-  reg0: 1, // eight registers: 1..8
-  fop: 9, fa: 10, fb: 11, fres: 12, fcf: 13, fof: 14, fbits: 15,
-  n: 16, blk: 17, ea: 18, pa: 19, t0: 20, t1: 21, t2: 22, eipOut: 23, slow: 24, tgt: 25,
+  budget: 0, blk: 1,
+  reg0: 2, // eight registers: 2..9
+  fop: 10, fa: 11, fb: 12, fres: 13, fcf: 14, fof: 15, fbits: 16,
+  n: 17, ea: 18, pa: 19, t0: 20, t1: 21, t2: 22, eipOut: 23, slow: 24, tgt: 25,
   // i64
   q0: 26, q1: 27,
 } as const;
-export const I32_LOCALS = 25; // locals 1..25 are i32 (0 is the parameter)
+export const I32_LOCALS = 24; // locals 2..25 are i32
 export const I64_LOCALS = 2;
 
 export const FLAGS: FlagLocals = { fop: L.fop, fa: L.fa, fb: L.fb, fres: L.fres, fcf: L.fcf, fof: L.fof, fbits: L.fbits };

@@ -49,6 +49,8 @@ export interface RegionCode {
   lines: number[];
   insns: number;
   blocks: number;
+  /** Virtual address of each block (block k is entered with blk = k). */
+  starts: number[];
 }
 
 /** Decodes the instruction at virtual `va` of the page whose words start at ram32[pbase]. */
@@ -215,7 +217,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   };
   const bytes = moduleBytes([
     {
-      params: [I32], results: [I32],
+      params: [I32, I32], results: [I32],
       locals: [...new Array(I32_LOCALS).fill(I32), ...new Array(I64_LOCALS).fill(I64)],
       body: c, export: 'run',
     },
@@ -236,7 +238,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   const wordIdx = Int32Array.from(words.keys());
   const wordVal = Int32Array.from(words.values());
   const lines = [...new Set([...words.keys()].map((w) => w >>> (CODE_LINE_SHIFT - 2)))];
-  return { bytes, wordIdx, wordVal, lines, insns, blocks: K };
+  return { bytes, wordIdx, wordVal, lines, insns, blocks: K, starts: blocks.map((b) => b.start) };
 }
 
 /** For tests: the opcode bytes the table defines (every one is classified by lowering()). */

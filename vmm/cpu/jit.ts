@@ -23,20 +23,26 @@ let defaultMode: CpuMode = 'jit';
 export function setDefaultCpuMode(m: CpuMode): void { defaultMode = m; }
 export function defaultCpuMode(): CpuMode { return defaultMode; }
 
-export type RegionFn = (budget: number) => number;
+export type RegionFn = (budget: number, block: number) => number;
 
 export class Region {
-  /** Another region at the same physical entry (other virtual address). */
-  next: Region | null = null;
   lastUse = 0;
   /** The run (Jit.gen) in which the region's words were last compared with memory. */
   checked: number;
+  /** The entries registered for this region (one per block start). */
+  readonly entries: Entry[] = [];
   constructor(
-    readonly mode: number, readonly va: number, readonly pa: number,
-    readonly fn: RegionFn | null, readonly bytes: number,
+    readonly mode: number, readonly fn: RegionFn | null, readonly bytes: number,
     readonly wordIdx: Int32Array, readonly wordVal: Int32Array, readonly lines: readonly number[],
     gen: number,
   ) { this.checked = gen; }
+}
+
+/** Where a region can be entered: a block start, by physical and virtual address. */
+export class Entry {
+  /** Another entry at the same physical address (other virtual address). */
+  next: Entry | null = null;
+  constructor(readonly region: Region, readonly pa: number, readonly va: number, readonly block: number) {}
 }
 
 export interface JitStats {
@@ -65,7 +71,7 @@ const MAX_INVALIDATIONS = 8;
 export class Jit {
   /** Hotness counters, indexed by a hash of the branch target (read by the interpreter). */
   readonly hot = new Int32Array(HOT_MASK + 1);
-  private readonly maps: Map<number, Region>[] = [];
+  private readonly maps: Map<number, Entry>[] = [];
   private readonly byLine = new Map<number, Region[]>();
   private readonly invalidations = new Map<number, number>();
   /** Incremented by every run(): regions are re-checked once per run (see above). */
@@ -81,23 +87,25 @@ export class Jit {
     for (let m = 0; m < MODES; m++) this.maps.push(new Map());
   }
 
-  /** The region for (mode, pa, va), compiling it when the address is hot; null: interpret. */
-  lookup(mode: number, pa: number, va: number): Region | null {
-    let r = this.maps[mode].get(pa);
-    while (r !== undefined && r !== null && r.va !== va) r = r.next ?? undefined;
-    if (r === undefined || r === null) {
+  /** The entry for (mode, pa, va), compiling a region when the address is hot; null: interpret. */
+  lookup(mode: number, pa: number, va: number): Entry | null {
+    let e = this.maps[mode].get(pa) ?? null;
+    while (e !== null && e.va !== va) e = e.next;
+    if (e === null) {
       if (this.hot[(va >>> 2) & HOT_MASK] <= HOT_THRESHOLD) return null;
-      r = this.compile(mode, pa, va);
-    } else if (r.checked !== this.gen) {
+      e = this.compile(mode, pa, va);
+    }
+    const r = e.region;
+    if (r.fn === null) return null;
+    if (r.checked !== this.gen) {
       if (!this.verify(r)) {
         this.drop(r, true);
         return null;
       }
       r.checked = this.gen;
     }
-    if (r.fn === null) return null;
     r.lastUse = ++this.clock;
-    return r;
+    return e;
   }
 
   private verify(r: Region): boolean {
@@ -106,22 +114,42 @@ export class Jit {
     return true;
   }
 
-  private compile(mode: number, pa: number, va: number): Region {
+  private addEntry(r: Region, pa: number, va: number, block: number): Entry {
+    const e = new Entry(r, pa, va, block);
+    const map = this.maps[r.mode];
+    e.next = map.get(pa) ?? null;
+    map.set(pa, e);
+    r.entries.push(e);
+    return e;
+  }
+
+  private compile(mode: number, pa: number, va: number): Entry {
     const t0 = this.timer?.();
     const m: Mode = { paging: mode !== 0, cpl: mode === 2 ? 3 : 0, ramSize: this.ramSize };
     const key = pa * MODES + mode;
     const tooOften = (this.invalidations.get(key) ?? 0) >= MAX_INVALIDATIONS;
     const code = tooOften ? null : buildRegion(this.ram32, m, va, pa);
-    let r: Region;
+    let entry: Entry;
     if (code === null) {
       // Remember that this entry stays interpreted, and stop the interpreter stopping there.
-      r = new Region(mode, va, pa, null, 0, new Int32Array(0), new Int32Array(0), [], this.gen);
+      const r = new Region(mode, null, 0, new Int32Array(0), new Int32Array(0), [], this.gen);
+      entry = this.addEntry(r, pa, va, 0);
       this.hot[(va >>> 2) & HOT_MASK] = -0x40000000;
       this.stats.uncompilable++;
     } else {
       const mod = new WebAssembly.Module(code.bytes as Uint8Array<ArrayBuffer>);
       const inst = new WebAssembly.Instance(mod, { e: { m: this.wasmMemory } });
-      r = new Region(mode, va, pa, inst.exports.run as RegionFn, code.bytes.length, code.wordIdx, code.wordVal, code.lines, this.gen);
+      const r = new Region(mode, inst.exports.run as RegionFn, code.bytes.length, code.wordIdx, code.wordVal, code.lines, this.gen);
+      entry = this.addEntry(r, pa, va, 0);
+      // Every other block start becomes an entry too, unless some region already has it.
+      const page = pa - (va & 4095);
+      code.starts.forEach((start, k) => {
+        if (k === 0) return;
+        const bpa = page + (start & 4095);
+        let x = this.maps[mode].get(bpa) ?? null;
+        while (x !== null && x.va !== start) x = x.next;
+        if (x === null) this.addEntry(r, bpa, start, k);
+      });
       for (const line of code.lines) {
         const list = this.byLine.get(line);
         if (list) list.push(r); else this.byLine.set(line, [r]);
@@ -132,12 +160,9 @@ export class Jit {
       this.stats.codeBytes += r.bytes;
       this.stats.regions++;
     }
-    const map = this.maps[mode];
-    r.next = map.get(pa) ?? null;
-    map.set(pa, r);
     if (t0 !== undefined) this.compileMs += this.timer!() - t0;
     if (this.stats.codeBytes > CACHE_LIMIT_BYTES) this.evict();
-    return r;
+    return entry;
   }
 
   /** A store is about to change RAM at pa, in a line compiled code was made from. */
@@ -149,13 +174,16 @@ export class Jit {
 
   private drop(r: Region, invalidated: boolean): void {
     const map = this.maps[r.mode];
-    let head = map.get(r.pa) ?? null;
-    if (head === r) {
-      if (r.next) map.set(r.pa, r.next); else map.delete(r.pa);
-    } else {
-      while (head && head.next !== r) head = head.next;
-      if (head) head.next = r.next;
+    for (const e of r.entries) {
+      let head = map.get(e.pa) ?? null;
+      if (head === e) {
+        if (e.next) map.set(e.pa, e.next); else map.delete(e.pa);
+      } else {
+        while (head && head.next !== e) head = head.next;
+        if (head) head.next = e.next;
+      }
     }
+    const key = r.entries.length > 0 ? r.entries[0].pa * MODES + r.mode : -1;
     for (const line of r.lines) {
       const list = this.byLine.get(line);
       if (!list) continue;
@@ -168,7 +196,6 @@ export class Jit {
       this.stats.codeBytes -= r.bytes;
     }
     if (invalidated) {
-      const key = r.pa * MODES + r.mode;
       this.invalidations.set(key, (this.invalidations.get(key) ?? 0) + 1);
       this.stats.invalidated++;
     } else {
@@ -178,12 +205,12 @@ export class Jit {
 
   /** Drops the least recently used half of the compiled regions. */
   private evict(): void {
-    const all: Region[] = [];
+    const all = new Set<Region>();
     for (const map of this.maps) {
-      for (const r of map.values()) for (let x: Region | null = r; x; x = x.next) if (x.fn) all.push(x);
+      for (const e of map.values()) for (let x: Entry | null = e; x; x = x.next) if (x.region.fn) all.add(x.region);
     }
-    all.sort((a, b) => a.lastUse - b.lastUse);
-    for (const r of all.slice(0, all.length >> 1)) this.drop(r, false);
+    const byAge = [...all].sort((a, b) => a.lastUse - b.lastUse);
+    for (const r of byAge.slice(0, byAge.length >> 1)) this.drop(r, false);
   }
 
   /** Cache figures; cacheBytes estimates V8's code and metadata at 4x the Wasm size. */
