@@ -466,8 +466,11 @@ export class Vcpu extends Mmu {
    * goes to the interpreter, which walks or fetches word by word itself).
    */
   private runRegions(budget: number): number {
-    const jit = this.jit!, st = this.jstate;
+    const jit = this.jit!, st = this.jstate, f = S_FLAGS >> 2;
     let done = 0;
+    // The lazy flags go into the state area before the first region and come back after the
+    // last: between two chained regions they stay there.
+    let inState = false;
     while (done < budget) {
       const eip = this.eip;
       const off = eip & 4095;
@@ -494,18 +497,22 @@ export class Vcpu extends Mmu {
       }
       const e = jit.lookup(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip);
       if (e === null) break;
-      const f = S_FLAGS >> 2;
-      st[f] = this.fop; st[f + 1] = this.fa; st[f + 2] = this.fb; st[f + 3] = this.fres;
-      st[f + 4] = this.fcf; st[f + 5] = this.fof; st[f + 6] = this.fbits;
+      if (!inState) {
+        st[f] = this.fop; st[f + 1] = this.fa; st[f + 2] = this.fb; st[f + 3] = this.fres;
+        st[f + 4] = this.fcf; st[f + 5] = this.fof; st[f + 6] = this.fbits;
+        inState = true;
+      }
       const n = e.region.fn!(Math.min(budget - done, 0x3fffffff), e.block);
-      this.fop = st[f]; this.fa = st[f + 1]; this.fb = st[f + 2]; this.fres = st[f + 3];
-      this.fcf = st[f + 4]; this.fof = st[f + 5]; this.fbits = st[f + 6];
       this.eip = st[S_EIP >> 2] >>> 0;
       done += n;
       jit.stats.entries++;
       jit.stats.regionInsns += n;
       // slow: the instruction at eip is the interpreter's; n = 0: not even one block fitted.
       if (st[S_SLOW >> 2] !== 0 || n === 0) { jit.stats.slowExits++; break; }
+    }
+    if (inState) {
+      this.fop = st[f]; this.fa = st[f + 1]; this.fb = st[f + 2]; this.fres = st[f + 3];
+      this.fcf = st[f + 4]; this.fof = st[f + 5]; this.fbits = st[f + 6];
     }
     return done;
   }
