@@ -87,8 +87,16 @@ export class Jit {
     for (let m = 0; m < MODES; m++) this.maps.push(new Map());
   }
 
+  /**
+   * Entries of compiled regions per hash of their virtual address (as `hot`): when both are
+   * low there is nothing to find, and an exit-heavy guest pays no map lookup per run.
+   */
+  private readonly entryCount = new Int32Array(HOT_MASK + 1);
+
   /** The entry for (mode, pa, va), compiling a region when the address is hot; null: interpret. */
   lookup(mode: number, pa: number, va: number): Entry | null {
+    const h = (va >>> 2) & HOT_MASK;
+    if (this.entryCount[h] === 0 && this.hot[h] <= HOT_THRESHOLD) return null;
     let e = this.maps[mode].get(pa) ?? null;
     while (e !== null && e.va !== va) e = e.next;
     if (e === null) {
@@ -120,6 +128,7 @@ export class Jit {
     e.next = map.get(pa) ?? null;
     map.set(pa, e);
     r.entries.push(e);
+    if (r.fn !== null) this.entryCount[(va >>> 2) & HOT_MASK]++;
     return e;
   }
 
@@ -182,6 +191,7 @@ export class Jit {
         while (head && head.next !== e) head = head.next;
         if (head) head.next = e.next;
       }
+      if (r.fn !== null) this.entryCount[(e.va >>> 2) & HOT_MASK]--;
     }
     const key = r.entries.length > 0 ? r.entries[0].pa * MODES + r.mode : -1;
     for (const line of r.lines) {
