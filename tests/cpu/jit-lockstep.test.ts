@@ -200,6 +200,28 @@ for (const mode of LOOP_MODES) {
   });
 }
 
+t.test('a code cache too small for the working set: regions are evicted and compiled again, results unchanged', async (t) => {
+  // A loop calling routines on two other pages: three regions, a cache bound of about one.
+  const [a, b] = pair((m) => {
+    m.code(`
+      mov ebp, 150
+    top:
+      call 0x20000
+      call 0x21000
+      dec ebp
+      jne top
+      hlt
+    `);
+    m.code('mov ecx, 10\nl: add eax, ecx\nrol eax, 1\ndec ecx\njne l\nret\n', 0x20000);
+    m.code('mov ecx, 10\nl: xor eax, ecx\nimul eax, 3\ndec ecx\njne l\nret\n', 0x21000);
+  });
+  b.cpu.jit!.limitBytes = 1500;
+  const problem = lockstep(a, b, budgetsFrom(3), 40);
+  t.equal(problem, null, problem ?? 'identical');
+  t.ok(b.cpu.jit!.stats.evicted > 0, `regions were evicted (${b.cpu.jit!.stats.evicted})`);
+  t.ok(b.cpu.jit!.stats.codeBytes <= 1500 + 4096, `the cache stays near its bound (${b.cpu.jit!.stats.codeBytes} bytes)`);
+});
+
 // ---- hand-written guests ------------------------------------------------------------------
 
 t.test('self-modifying code: a hot loop rewrites its own immediate; the host rewrites it too', async (t) => {

@@ -80,6 +80,8 @@ export class Jit {
   readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0 };
   /** Optional host timer (benchmarks only: nothing in the simulation reads the wall clock). */
   timer: (() => number) | undefined;
+  /** The cache's bound (tests lower it to exercise eviction). */
+  limitBytes = CACHE_LIMIT_BYTES;
   compileMs = 0;
 
   constructor(private readonly ram32: Int32Array, private readonly codeMap: Uint8Array,
@@ -149,6 +151,7 @@ export class Jit {
       const mod = new WebAssembly.Module(code.bytes as Uint8Array<ArrayBuffer>);
       const inst = new WebAssembly.Instance(mod, { e: { m: this.wasmMemory } });
       const r = new Region(mode, inst.exports.run as RegionFn, code.bytes.length, code.wordIdx, code.wordVal, code.lines, this.gen);
+      r.lastUse = ++this.clock; // the newest: never the one evicted below
       entry = this.addEntry(r, pa, va, 0);
       // Every other block start becomes an entry too, unless some region already has it.
       const page = pa - (va & 4095);
@@ -170,7 +173,7 @@ export class Jit {
       this.stats.regions++;
     }
     if (t0 !== undefined) this.compileMs += this.timer!() - t0;
-    if (this.stats.codeBytes > CACHE_LIMIT_BYTES) this.evict();
+    if (this.stats.codeBytes > this.limitBytes) this.evict();
     return entry;
   }
 
@@ -213,14 +216,15 @@ export class Jit {
     }
   }
 
-  /** Drops the least recently used half of the compiled regions. */
+  /** Drops the least recently used half of the compiled regions (at least one; never the newest). */
   private evict(): void {
     const all = new Set<Region>();
     for (const map of this.maps) {
       for (const e of map.values()) for (let x: Entry | null = e; x; x = x.next) if (x.region.fn) all.add(x.region);
     }
     const byAge = [...all].sort((a, b) => a.lastUse - b.lastUse);
-    for (const r of byAge.slice(0, byAge.length >> 1)) this.drop(r, false);
+    byAge.pop(); // the region just compiled stays
+    for (const r of byAge.slice(0, Math.max(1, byAge.length >> 1))) this.drop(r, false);
   }
 
   /** Cache figures; cacheBytes estimates V8's code and metadata at 4x the Wasm size. */
