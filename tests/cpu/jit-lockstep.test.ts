@@ -49,6 +49,10 @@ function lockstep(a: Machine, b: Machine, budgets: () => number, rounds: number,
       if (xa.reason === 'io' && !xa.write) m.cpu.completeIo(k * 7919);
       if (xa.reason === 'mmio' && !xa.write) m.cpu.completeMmioRead(k * 104729);
       if ((xa.reason === 'hlt' || xa.reason === 'preemption') && m.cpu.interruptible && k % 3 === 0) m.cpu.injectInterrupt(32 + (k % 16));
+      // A window request left over from an earlier exit (vm.ts keeps it when the PIC's request
+      // went away): the window exit must come at the same instruction in both tiers.
+      if (xa.reason === 'interrupt-window') m.cpu.wantInterruptWindow = false;
+      else if (k % 4 === 1) m.cpu.wantInterruptWindow = true;
       between?.(m, k);
     }
   }
@@ -170,6 +174,7 @@ function loopSetup(mode: LoopMode, code: Uint8Array, regs: number[]): Setup {
     const vals = regs.map((v, k) => (k === 6 ? DATA + ((v >>> 0) % 0x8000) : v));
     vals.forEach((v, k) => { if (k !== 4) m.cpu.regs[k] = v; });
     for (let k = 0; k < 0x2000; k++) m.w32(DATA + 4 * k, Math.imul(k + 1, 0x85ebca6b));
+    m.setEflags(0x200); // IF=1: interrupts and interrupt windows happen at run boundaries
     if (mode.ring3) m.cpu.setPrivilege(3);
   };
 }

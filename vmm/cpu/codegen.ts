@@ -56,7 +56,8 @@ export function expandCase(d: InsnDef, jit = false): string {
   if (hasMem) lines.push(`  const ea = ${MEM_EA};`);
   lines.push(`  ${body}`);
   if (!d.branch) lines.push(`  eip = ${next};`);
-  else if (jit) lines.push(`  if (++HOT[(eip >>> 2) & ${HOT_MASK}] > ${HOT_THRESHOLD}) budget = 0;`);
+  // A hot stop is not a STOP: the vCPU goes on at once (cpu.ts step), so it must not hide one.
+  else if (jit) lines.push(`  if (++HOT[(eip >>> 2) & ${HOT_MASK}] > ${HOT_THRESHOLD} && budget !== 0) { c.hotStop = true; budget = 0; }`);
   lines.push('  break;', '}');
   return lines.join('\n');
 }

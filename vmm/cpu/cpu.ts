@@ -72,6 +72,8 @@ export class Vcpu extends Mmu {
   /** The region compiler (null with --cpu interp). */
   readonly jit: Jit | null;
   readonly cpuMode: CpuMode;
+  /** Set by the JIT variant of the interpreter when it stopped at a hot branch target. */
+  hotStop = false;
   /** Hotness counters the JIT variant of the interpreter updates (the JIT's). */
   readonly hot: Int32Array | null;
   /** The state area as i32 words (lazy flags, region exit eip and slow flag). */
@@ -442,21 +444,34 @@ export class Vcpu extends Mmu {
   }
 
   /**
-   * Runs compiled regions while there are any for eip, then the interpreter (which stops at the
-   * next hot branch target), and handles what it caught; returns instructions attempted.
+   * Runs the interpreter and handles what it caught; returns instructions attempted. With the
+   * compiler, runs regions while there are any for eip, then the interpreter, which stops at the
+   * next hot branch target ("hot stop"), and so on: it returns only where the interpreter alone
+   * would (budget used up, an exit, STOP, a fault), so that run()'s checks after each step (the
+   * interrupt window above all) see exactly the same points in both tiers.
    */
   private step(budget: number): number {
-    let done = 0;
-    if (this.jit !== null && this.replay.length === 0) {
-      done = this.runRegions(budget);
-      this.retired += done;
-      if (done === budget) return done;
+    if (this.jit === null || this.replay.length > 0) {
+      const n = this.interpret(this, budget);
+      this.retired += n;
+      const e = this.caught;
+      if (e === null) return n;
+      return this.caughtInStep(n, e);
     }
-    const n = this.interpret(this, budget - done);
-    this.retired += n;
-    const e = this.caught;
-    if (e === null) return done + n;
-    return done + this.caughtInStep(n, e);
+    let done = 0;
+    for (;;) {
+      const r = this.runRegions(budget - done);
+      this.retired += r;
+      done += r;
+      if (done >= budget) return done;
+      this.hotStop = false;
+      const n = this.interpret(this, budget - done);
+      this.retired += n;
+      const e = this.caught;
+      if (e !== null) return done + this.caughtInStep(n, e);
+      done += n;
+      if (!this.hotStop || done >= budget) return done;
+    }
   }
 
   /**
