@@ -30,6 +30,7 @@ interface Outcome {
   ram: string;
   cpu: string;
   compiled: number;
+  compileErrors: number;
 }
 
 /** Runs a Vm built by `make` (given the options to pass through) and records everything. */
@@ -48,6 +49,7 @@ function outcome(cpu: CpuMode, make: (o: Partial<VmOptions>) => Vm): Outcome {
     ram: createHash('sha256').update(vm.mem.ram).digest('hex'),
     cpu: JSON.stringify(vm.cpu.snapshot()),
     compiled: vm.cpu.jit?.stats.compiled ?? 0,
+    compileErrors: vm.cpu.jit?.stats.compileErrors ?? 0,
   };
 }
 
@@ -60,6 +62,7 @@ function same(t: Tap.Test, a: Outcome, b: Outcome): void {
   t.equal(b.ram, a.ram, 'same final RAM (SHA-256)');
   t.equal(b.cpu, a.cpu, 'same final registers');
   t.ok(b.compiled > 0, `the compiler ran (${b.compiled} regions)`);
+  t.equal(b.compileErrors, 0, 'V8 accepted every compiled module');
 }
 
 function both(make: (o: Partial<VmOptions>) => Vm): [Outcome, Outcome] {

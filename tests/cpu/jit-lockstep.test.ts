@@ -196,6 +196,7 @@ for (const mode of LOOP_MODES) {
         const code = loopProgram(seed, 300);
         const [a, b] = pair(loopSetup(mode, code, regs));
         const problem = lockstep(a, b, budgetsFrom(bseed), 60);
+        if (b.cpu.jit!.stats.compileErrors !== 0) throw new Error('V8 refused a compiled module');
         compiled += b.cpu.jit!.stats.compiled;
         inRegions += b.cpu.jit!.stats.regionInsns;
         retired += b.cpu.retired;

@@ -59,6 +59,8 @@ export interface JitStats {
   entries: number;
   regionInsns: number;
   slowExits: number;
+  /** Modules V8 refused (a compiler bug; the code stays interpreted). */
+  compileErrors: number;
 }
 
 /** Modes: 0 paging off, 1 paging on at ring 0, 2 paging on at ring 3. */
@@ -77,7 +79,7 @@ export class Jit {
   /** Incremented by every run(): regions are re-checked once per run (see above). */
   gen = 0;
   private clock = 0;
-  readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0 };
+  readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0, compileErrors: 0 };
   /** Optional host timer (benchmarks only: nothing in the simulation reads the wall clock). */
   timer: (() => number) | undefined;
   /** The cache's bound (tests lower it to exercise eviction). */
@@ -140,16 +142,24 @@ export class Jit {
     const key = pa * MODES + mode;
     const tooOften = (this.invalidations.get(key) ?? 0) >= MAX_INVALIDATIONS;
     const code = tooOften ? null : buildRegion(this.ram32, m, va, pa);
+    let inst: WebAssembly.Instance | null = null;
+    if (code !== null) {
+      try {
+        inst = new WebAssembly.Instance(new WebAssembly.Module(code.bytes as Uint8Array<ArrayBuffer>), { e: { m: this.wasmMemory } });
+      } catch {
+        // A module V8 refuses is a compiler bug: the code stays interpreted (exact, slower),
+        // and the count shows up in the stats (the lockstep tests require it to be zero).
+        this.stats.compileErrors++;
+      }
+    }
     let entry: Entry;
-    if (code === null) {
+    if (code === null || inst === null) {
       // Remember that this entry stays interpreted, and stop the interpreter stopping there.
       const r = new Region(mode, null, 0, new Int32Array(0), new Int32Array(0), [], this.gen);
       entry = this.addEntry(r, pa, va, 0);
       this.hot[(va >>> 2) & HOT_MASK] = -0x40000000;
       this.stats.uncompilable++;
     } else {
-      const mod = new WebAssembly.Module(code.bytes as Uint8Array<ArrayBuffer>);
-      const inst = new WebAssembly.Instance(mod, { e: { m: this.wasmMemory } });
       const r = new Region(mode, inst.exports.run as RegionFn, code.bytes.length, code.wordIdx, code.wordVal, code.lines, this.gen);
       r.lastUse = ++this.clock; // the newest: never the one evicted below
       entry = this.addEntry(r, pa, va, 0);
