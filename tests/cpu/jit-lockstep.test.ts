@@ -12,7 +12,7 @@ import { ISA, type InsnDef } from '../../vmm/isa/table.js';
 import { encode, wordsToBytes, type Operand } from '../../vmm/isa/encoding.js';
 import type { VmExit } from '../../vmm/exits.js';
 import { lowering, loweringTable, PLAIN_LOWER } from '../../vmm/cpu/jit-lower.js';
-import { CODE, DATA, KSTACK, Machine, PTE, STACK } from './harness.js';
+import { CODE, DATA, Machine, PTE } from './harness.js';
 
 type Setup = (m: Machine) => void;
 
@@ -329,4 +329,3 @@ t.test('every ISA table entry is either lowered or left to the interpreter on pu
   for (const d of ISA) if (d.privileged || d.exits) t.equal(lowering(d), 'interpreted', `${d.mnemonic} stays interpreted`);
 });
 
-void KSTACK; void STACK;

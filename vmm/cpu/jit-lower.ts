@@ -220,7 +220,7 @@ SHIFT_OPS.forEach((name, k) => {
     const n = imm(i);
     if (n === 0) return; // no change at all, flags included
     e.c.i32(n).set(L.t1);
-    shift(e, name, e.reg(regA(i)), n);
+    shift(e, name, e.reg(regA(i)));
   };
   PLAIN[0x51 + 2 * k] = (e, i) => {
     const c = e.c;
@@ -228,14 +228,14 @@ SHIFT_OPS.forEach((name, k) => {
     // A zero count changes nothing; otherwise the flags' kind depends on the op alone.
     const before = e.kfop;
     e.if();
-    shift(e, name, e.reg(regA(i)), 0);
+    shift(e, name, e.reg(regA(i)));
     e.end();
     e.kfop = before === e.kfop ? before : UNKNOWN;
   };
 });
 
-/** Count (1..31) in t1; `known` is the count when static (0: dynamic). Mirrors flags.ts. */
-function shift(e: Emitter, name: (typeof SHIFT_OPS)[number], a: number, known: number): void {
+/** Count (1..31) in t1. Mirrors flags.ts. */
+function shift(e: Emitter, name: (typeof SHIFT_OPS)[number], a: number): void {
   const c = e.c;
   const explicit = (): void => { c.i32(FOP.EXPLICIT).set(L.fop); e.kfop = FOP.EXPLICIT; };
   switch (name) {
@@ -281,7 +281,6 @@ function shift(e: Emitter, name: (typeof SHIFT_OPS)[number], a: number, known: n
     }
   }
   c.get(L.fres).set(a);
-  void known;
 }
 
 // ---- multiply and divide -------------------------------------------------------------------

@@ -21,7 +21,6 @@
  * instruction), so a region never runs past its budget.
  */
 import { decode } from '../isa/encoding.js';
-import { BY_OPCODE } from '../isa/table.js';
 import { CODE_LINE_SHIFT, FLAG_FIELDS, S_EIP, S_FLAGS, S_REGS, S_SLOW } from './jit-state.js';
 import { Emitter, FLAGS, I32_LOCALS, I64_LOCALS, L, type Mode } from './jit-emit.js';
 import { UNKNOWN, emitCond, helperBody } from './jit-flags.js';
@@ -240,6 +239,3 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   const lines = [...new Set([...words.keys()].map((w) => w >>> (CODE_LINE_SHIFT - 2)))];
   return { bytes, wordIdx, wordVal, lines, insns, blocks: K, starts: blocks.map((b) => b.start) };
 }
-
-/** For tests: the opcode bytes the table defines (every one is classified by lowering()). */
-export const DEFINED_OPCODES = BY_OPCODE.map((d, op) => (d ? op : -1)).filter((op) => op >= 0);
