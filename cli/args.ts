@@ -2,7 +2,21 @@
  * A small, strict flag parser: every command declares its flags, and anything else is a usage
  * error with a one-line message (exit code 2), never a stack trace.
  */
+import { setDefaultCpuMode } from '../vmm/cpu/jit.js';
+
 export class UsageError extends Error {}
+
+/** `--cpu interp|jit`, on every command that runs a guest (docs/jit.md). */
+export const CPU_FLAG = {
+  cpu: { kind: 'string', value: 'interp|jit', help: 'execution tier: jit (default; hot code compiled to WebAssembly) or interp (the reference interpreter)' },
+} as const satisfies Flags;
+
+/** Applies --cpu: every vCPU created afterwards (the VM's and the hypervisor modules') uses it. */
+export function applyCpuFlag(value: string | undefined): void {
+  if (value === undefined) return;
+  if (value !== 'interp' && value !== 'jit') throw new UsageError(`--cpu ${value}: expected interp or jit`);
+  setDefaultCpuMode(value);
+}
 
 export type FlagKind = 'boolean' | 'string' | 'size' | 'count' | 'list';
 

@@ -14,7 +14,7 @@ import { diffRuns } from '../vmm/report/diff.js';
 import { renderDiffHtml } from '../vmm/report/html.js';
 import { renderDiffText } from '../vmm/report/text.js';
 import { loadProfileFlag } from './boot.js';
-import { parseArgs, usage, UsageError, type Flags } from './args.js';
+import { parseArgs, usage, UsageError, type Flags, CPU_FLAG, applyCpuFlag } from './args.js';
 import type { Io } from './io.js';
 
 const FLAGS = {
@@ -30,6 +30,7 @@ const FLAGS = {
   mix: { kind: 'string', value: 'A|B|C', help: 'YCSB-like mix: A 50/50, B 95/5 read/update, C read-only' },
   distribution: { kind: 'string', value: 'zipfian|uniform', help: 'key popularity' },
   seed: { kind: 'count', value: 'N', help: 'workload seed' },
+  ...CPU_FLAG,
 } satisfies Flags;
 
 export function benchUsage(): string {
@@ -77,6 +78,7 @@ export function benchMain(argv: string[], io: Io): number {
   if (what === '--help' || what === '-h') { io.stdout(benchUsage()); return 0; }
   if (what !== 'paper') throw new UsageError(what === undefined ? 'which benchmark? (paper)' : `unknown benchmark '${what}' (known: paper)`);
   const { flags, positional } = parseArgs(rest, FLAGS);
+  applyCpuFlag(flags.cpu);
   if (flags.help) { io.stdout(benchUsage()); return 0; }
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const cfg = configFrom(flags);

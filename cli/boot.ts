@@ -25,7 +25,7 @@ import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { VirtioBlk } from '../devices/virtio/blk/device.js';
 import { VirtioNet } from '../devices/virtio/net/device.js';
-import { parseArgs, usage, UsageError, type Flags } from './args.js';
+import { parseArgs, usage, UsageError, type Flags, CPU_FLAG, applyCpuFlag } from './args.js';
 import { ConsoleStream, SIGNAL_EXIT, stopOnSignals, type Io } from './io.js';
 import { attachModules, closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
@@ -45,6 +45,7 @@ export const BOOT_FLAGS = {
   iommu: { kind: 'boolean', help: 'put the IOMMU at 0xFED90000 (IRQ 9) in front of every virtio device' },
   'wall-clock': { kind: 'boolean', help: 'with a host network: run the virtual clock against the host clock (implied by gateway:; docs/platform.md §5)' },
   module: MODULE_FLAG,
+  ...CPU_FLAG,
 } satisfies Flags;
 
 const SYNOPSIS = 'vamos boot [options] [IMAGE|DISK]';
@@ -85,6 +86,7 @@ type NetSpec = { kind: 'udp' | 'gateway'; hostPort: number; guestPort: number } 
 
 export function bootMain(argv: string[], io: Io): number | Promise<number> {
   const { flags, positional } = parseArgs(argv, BOOT_FLAGS);
+  applyCpuFlag(flags.cpu);
   if (flags.help) { io.stdout(bootUsage()); return 0; }
   if (positional.length > 1) throw new UsageError(`boot takes one image or disk, got ${positional.length}`);
   if (flags.mem !== undefined) checkMem(flags.mem);

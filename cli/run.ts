@@ -17,7 +17,7 @@ import { BUILTIN_PROFILES, loadProfile, type CostProfile } from '../vmm/profile.
 import { MAX_RAM, MIN_RAM } from '../vmm/memory.js';
 import { formatPerfKvmStat } from '../vmm/stats.js';
 import { Vm, type RunResult } from '../vmm/vm.js';
-import { parseArgs, usage, UsageError, type Flags } from './args.js';
+import { parseArgs, usage, UsageError, type Flags, CPU_FLAG, applyCpuFlag } from './args.js';
 import { EXIT_HALTED, EXIT_LIMIT, EXIT_SHUTDOWN, interruptedCode } from './boot.js';
 import { stopOnSignals, type Io } from './io.js';
 import { attachModules, closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
@@ -30,6 +30,7 @@ export const RUN_FLAGS = {
   stats: { kind: 'boolean', help: 'after the run, print a summary and the VM-exit table on stderr' },
   'max-instructions': { kind: 'count', value: 'N', help: 'stop after N guest instructions (exit code 124)' },
   module: MODULE_FLAG,
+  ...CPU_FLAG,
 } satisfies Flags;
 
 export function runUsage(): string {
@@ -40,6 +41,7 @@ export function runUsage(): string {
 
 export function runMain(argv: string[], io: Io): number | Promise<number> {
   const { flags, positional } = parseArgs(argv, RUN_FLAGS);
+  applyCpuFlag(flags.cpu);
   if (flags.help) { io.stdout(runUsage()); return 0; }
   if (positional.length === 0) throw new UsageError('no program given');
   if (flags.mem !== undefined && (flags.mem < MIN_RAM || flags.mem > MAX_RAM || flags.mem % 4096 !== 0)) {

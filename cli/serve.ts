@@ -14,7 +14,7 @@ import { dbMachine, SERVER_PORT, type IommuMode } from '../middleware/db-machine
 import { PLACEMENTS, type Placement } from '../middleware/build.js';
 import { formatPerfKvmStat } from '../vmm/stats.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
-import { parseArgs, usage, UsageError, type Flags } from './args.js';
+import { parseArgs, usage, UsageError, type Flags, CPU_FLAG, applyCpuFlag } from './args.js';
 import { deviceSummary, loadProfileFlag, summaryLine } from './boot.js';
 import { ConsoleStream, type Io } from './io.js';
 import { closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
@@ -33,6 +33,7 @@ const FLAGS = {
   trace: { kind: 'string', value: 'FILE', help: 'record every exit for vamos report (docs/trace-format.md)' },
   'trace-ring': { kind: 'count', value: 'N', help: 'with --trace: keep only the last N exits' },
   module: MODULE_FLAG,
+  ...CPU_FLAG,
 } satisfies Flags;
 
 const DEFAULT_PORT = 6380;
@@ -112,6 +113,7 @@ function refuseForeignVolume(path: string): void {
 
 export async function serveMain(argv: string[], io: Io): Promise<number> {
   const { flags, positional } = parseArgs(argv, FLAGS);
+  applyCpuFlag(flags.cpu);
   if (flags.help) { io.stdout(serveUsage()); return 0; }
   if (positional.length > 0) throw new UsageError(`serve takes no positional arguments, got '${positional[0]}'`);
   const placement = (flags.placement ?? 'guest') as Placement;

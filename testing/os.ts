@@ -15,12 +15,13 @@ import { buildKernel, buildUserProgram, userProgramNames, USER_TEXT_BASE } from 
 import { build, type SourceInput } from '../toolchain/cc/driver.js';
 import { makeBootDisk } from '../toolchain/disk/bootfs.js';
 import type { Image } from '../toolchain/image/format.js';
+import type { CpuMode } from '../vmm/cpu/jit.js';
 import { writeImage } from '../toolchain/image/write.js';
 import { projectFile, projectRoot } from '../vmm/paths.js';
 import type { CostProfile } from '../vmm/profile.js';
 import type { ExitStats } from '../vmm/stats.js';
 import type { TraceRecorder } from '../vmm/trace/recorder.js';
-import { Vm, type AsyncRunOptions, type RunResult, type StopReason } from '../vmm/vm.js';
+import { Vm, type AsyncRunOptions, type RunResult, type StopReason, type VmOptions } from '../vmm/vm.js';
 
 /** A data disk: `sectors` of zeros, or `data` (padded to whole sectors), or a backend of your own. */
 export interface OsDataDisk {
@@ -51,6 +52,10 @@ export interface OsBootOptions {
   profile?: CostProfile;
   /** Serial input queued before boot. */
   input?: string | Uint8Array;
+  /** Execution tier (default: the process default, jit unless --cpu/setDefaultCpuMode said otherwise). */
+  cpu?: CpuMode;
+  /** Called for every exit after it was handled (VmOptions.onExit). */
+  onExit?: VmOptions['onExit'];
   /** Default 2e9: a runaway guest ends the test instead of hanging it. */
   maxInstructions?: number;
   /** -D definitions for the kernel and program builds. */
@@ -140,7 +145,7 @@ export function osMachine(opts: OsBootOptions = {}): OsMachine {
     firmware: bootRom(), cmdline: opts.cmdline ?? '', memSize: opts.memSize, profile: opts.profile,
     console: (b) => { out.push(b); opts.onConsole?.(b); }, input, maxInstructions: opts.maxInstructions ?? 2_000_000_000,
     disks: [{ backend: boot, readOnly: true }, ...disks.map((backend) => ({ backend }))],
-    nets: opts.nets, iommu: opts.iommu, trace: opts.trace,
+    nets: opts.nets, iommu: opts.iommu, trace: opts.trace, cpu: opts.cpu, onExit: opts.onExit,
   });
   const finish = (r: RunResult): OsBootResult => ({
     console: Buffer.from(out).toString('utf8'), exitCode: r.exitCode, stop: r.stop, message: r.message,

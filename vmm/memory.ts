@@ -1,7 +1,14 @@
 /**
  * Guest-physical address space: RAM from 0, a boot ROM just below 4 GiB, and everything else
  * unbacked, so that an access there is an MMIO exit (the EPT-violation path of design §3).
+ *
+ * RAM lives at offset 0 of a fixed-size `WebAssembly.Memory` so that compiled guest code
+ * (vmm/cpu/jit-*.ts, docs/jit.md) addresses it directly. Above RAM the same memory holds the
+ * vCPU state that compiled code reads and writes (registers, lazy flags, TLBs, the code-line
+ * map; layout in vmm/cpu/jit-state.ts). The memory is never grown, so every view stays valid.
  */
+import { STATE_BYTES } from './cpu/jit-state.js';
+
 export const ROM_SIZE = 0x10000;
 export const ROM_BASE = 0xffff0000;
 /** x86's reset vector: the last 16 bytes of the ROM. */
@@ -19,16 +26,24 @@ export class GuestMemory {
   readonly rom: Uint8Array;
   readonly rom32: Int32Array;
   readonly romBase = ROM_BASE;
+  /** Backing store of RAM (offset 0) and of the vCPU state (offset ramSize). */
+  readonly wasm: WebAssembly.Memory;
+  /** The whole backing buffer, including the state area above RAM. */
+  readonly buffer: ArrayBuffer;
 
   constructor(readonly ramSize: number) {
     if (!Number.isInteger(ramSize) || ramSize < MIN_RAM || ramSize > MAX_RAM || ramSize % 4096 !== 0) {
       throw new MemoryLayoutError(
         `RAM size ${ramSize} must be a multiple of 4 KiB between ${MIN_RAM} and ${MAX_RAM} bytes`);
     }
-    const buf = new ArrayBuffer(ramSize);
-    this.ram = new Uint8Array(buf);
-    this.ram16 = new Uint16Array(buf);
-    this.ram32 = new Int32Array(buf);
+    const pages = Math.ceil((ramSize + STATE_BYTES(ramSize)) / 65536);
+    this.wasm = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const buf = this.wasm.buffer;
+    this.buffer = buf;
+    // Views cover RAM only: code that sizes guest memory by `ram.length` keeps seeing RAM.
+    this.ram = new Uint8Array(buf, 0, ramSize);
+    this.ram16 = new Uint16Array(buf, 0, ramSize >>> 1);
+    this.ram32 = new Int32Array(buf, 0, ramSize >>> 2);
     this.rom = new Uint8Array(ROM_SIZE);
     this.rom32 = new Int32Array(this.rom.buffer);
   }

@@ -10,6 +10,7 @@ import { loadImage } from '../toolchain/image/load.js';
 import { Bus } from './bus.js';
 import { VirtualClock } from './clock.js';
 import { Vcpu } from './cpu/cpu.js';
+import type { CpuMode } from './cpu/jit.js';
 import type { ExitReason, VmExit } from './exits.js';
 import { GuestMemory, RESET_VECTOR } from './memory.js';
 import { ExitCostTable, loadProfile, type CostProfile } from './profile.js';
@@ -73,6 +74,8 @@ export interface VmOptions {
   onExit?: (exit: VmExit, cycles: number, device: string | undefined, at: number, eip: number) => void;
   /** Records every exit for `vamos report` (vmm/trace). */
   trace?: TraceRecorder;
+  /** Execution tier of the vCPU (default: setDefaultCpuMode's, i.e. the CLI's --cpu, else jit). */
+  cpu?: CpuMode;
 }
 
 export interface AsyncRunOptions {
@@ -173,7 +176,7 @@ export class Vm {
   constructor(opts: VmOptions) {
     this.profile = opts.profile ?? loadProfile();
     this.mem = new GuestMemory(opts.memSize ?? DEFAULT_MEM);
-    this.cpu = new Vcpu(this.mem);
+    this.cpu = new Vcpu(this.mem, { cpu: opts.cpu });
     this.cpu.cpi = this.profile.cyclesPerInstruction;
     this.costs = new ExitCostTable(this.profile);
     this.maxInstructions = opts.maxInstructions ?? 0;

@@ -11,6 +11,7 @@
  */
 import { GuestMemory } from '../../vmm/memory.js';
 import { Vcpu } from '../../vmm/cpu/cpu.js';
+import type { CpuMode } from '../../vmm/cpu/jit.js';
 import { EFLAGS } from '../../vmm/cpu/flags.js';
 import { CR0_PG, CR0_WP } from '../../vmm/cpu/mmu.js';
 import { REGISTERS } from '../../vmm/isa/table.js';
@@ -81,9 +82,9 @@ export class Machine {
   /** Page tables, once `paging()` has built them. */
   pt: PageTables | undefined;
 
-  constructor(ramSize = 1 << 20) {
+  constructor(ramSize = 1 << 20, cpu?: CpuMode) {
     this.mem = new GuestMemory(ramSize);
-    this.cpu = new Vcpu(this.mem);
+    this.cpu = new Vcpu(this.mem, { cpu });
     this.cpu.eip = CODE;
     this.cpu.regs[4] = STACK;
     this.cpu.ksp = KSTACK;

@@ -15,8 +15,13 @@ import { lengthOf, reservedBits } from '../isa/encoding.js';
 const MEM_EA =
   '((((w & 0x8000) !== 0 ? R[(w >>> 12) & 7] : 0) + ((w & 0x80000) !== 0 ? R[(w >>> 16) & 7] << ((w >>> 20) & 3) : 0) + cmem[p + 1]) >>> 0)';
 
-/** Expands one table entry into the body of its `case`. */
-export function expandCase(d: InsnDef): string {
+/**
+ * Expands one table entry into the body of its `case`. With `jit`, the case also serves the
+ * region compiler: stores check the code-line map, and every branch counts its target in the
+ * hotness table and stops the interpreter there once it is hot, so that the vCPU can enter (or
+ * compile) a region at that address (docs/jit.md).
+ */
+export function expandCase(d: InsnDef, jit = false): string {
   const len = lengthOf(d);
   const hasMem = d.operands.includes('m');
   const immWord = hasMem ? 'cmem[p + 2]' : 'cmem[p + 1]';
@@ -41,7 +46,7 @@ export function expandCase(d: InsnDef): string {
     .replaceAll('$C', '((w >>> 12) & 7)')
     .replaceAll('FLUSH', 'cpage = 1')
     .replaceAll('STOP', 'budget = 0');
-  body = inlineRamAccess(body);
+  body = inlineRamAccess(body, jit);
   body = expandMacro(body, 'JUMP', (x) => `{ const jt = ${x}; if ((jt & 3) !== 0) c.gp(0); eip = jt | 0; }`);
   body = expandMacro(body, 'EXIT', (x) => `{ c.exit = ${x}; c.exitEip = eip >>> 0; eip = ${next}; n++; break loop; }`);
   const lines = [`case ${d.op}: {`];
@@ -51,6 +56,8 @@ export function expandCase(d: InsnDef): string {
   if (hasMem) lines.push(`  const ea = ${MEM_EA};`);
   lines.push(`  ${body}`);
   if (!d.branch) lines.push(`  eip = ${next};`);
+  // A hot stop is not a STOP: the vCPU goes on at once (cpu.ts step), so it must not hide one.
+  else if (jit) lines.push(`  if (++HOT[(eip >>> 2) & ${HOT_MASK}] > ${HOT_THRESHOLD} && budget !== 0) { c.hotStop = true; budget = 0; }`);
   lines.push('  break;', '}');
   return lines.join('\n');
 }
@@ -59,15 +66,16 @@ export function expandCase(d: InsnDef): string {
  * With paging off, an aligned access to RAM is one typed-array operation: do it inline and call
  * the vCPU's accessor only otherwise (paging, MMIO, ROM, unaligned). Semantics are unchanged.
  */
-function inlineRamAccess(body: string): string {
-  const fast = (align: number): string => `!c.paging && ${align > 1 ? `(ea & ${align - 1}) === 0 && ` : ''}ea < RS`;
+function inlineRamAccess(body: string, jit: boolean): string {
+  const fast = (align: number, store = false): string =>
+    `!c.paging && ${align > 1 ? `(ea & ${align - 1}) === 0 && ` : ''}ea < RS${store && jit ? ' && CM[ea >>> 7] === 0' : ''}`;
   return body
     .replaceAll('c.ld32(ea)', `(${fast(4)} ? M32[ea >>> 2] : c.ld32(ea))`)
     .replaceAll('c.ld16(ea)', `(${fast(2)} ? M16[ea >>> 1] : c.ld16(ea))`)
     .replaceAll('c.ld8(ea)', `(${fast(1)} ? M8[ea] : c.ld8(ea))`)
     .replace(/c\.st(32|16|8)\(ea, ([^;]*)\);/g, (_, bits: string, v: string) => {
       const [arr, shift] = bits === '32' ? ['M32', 2] : bits === '16' ? ['M16', 1] : ['M8', 0];
-      return `if (${fast(Number(bits) / 8)}) ${arr}[ea${shift ? ` >>> ${shift}` : ''}] = ${v}; else c.st${bits}(ea, ${v});`;
+      return `if (${fast(Number(bits) / 8, true)}) ${arr}[ea${shift ? ` >>> ${shift}` : ''}] = ${v}; else c.st${bits}(ea, ${v});`;
     });
 }
 
@@ -88,10 +96,16 @@ function expandMacro(src: string, name: string, f: (arg: string) => string): str
   }
 }
 
-export function interpreterSource(table: readonly InsnDef[] = ISA): string {
+/** Hotness table: one counter per hash of a branch target (eip >>> 2, low 16 bits). */
+export const HOT_MASK = 0xffff;
+/** Branches to an address before it is compiled (the issue's "about 50 executions"). */
+export const HOT_THRESHOLD = 50;
+
+export function interpreterSource(table: readonly InsnDef[] = ISA, jit = false): string {
   return `
 return function interpret(c, budget) {
   const R = c.regs, M32 = c.ram32, M16 = c.ram16, M8 = c.ram, RS = c.ramSize;
+  const CM = c.codeMap, HOT = c.hot;
   // eip stays a signed 32-bit value inside the loop (so it never becomes a heap number, even
   // in the ROM above 2 GiB); the vCPU's own field is unsigned.
   let n = 0, eip = c.eip | 0;
@@ -110,7 +124,7 @@ return function interpret(c, budget) {
       const p = cbase + (off >> 2);
       const w = cmem[p];
       switch (w & 255) {
-${table.map(expandCase).join('\n')}
+${table.map((d) => expandCase(d, jit)).join('\n')}
         default: c.ud();
       }
       n++;
@@ -129,10 +143,12 @@ ${table.map(expandCase).join('\n')}
 
 export type Interpreter = (cpu: unknown, budget: number) => number;
 
-let compiled: Interpreter | undefined;
+const compiled: (Interpreter | undefined)[] = [undefined, undefined];
 
-export function interpreter(): Interpreter {
+/** The interpreter; `jit` selects the variant that cooperates with the region compiler. */
+export function interpreter(jit = false): Interpreter {
+  const k = jit ? 1 : 0;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  compiled ??= new Function(interpreterSource())() as Interpreter;
-  return compiled;
+  compiled[k] ??= new Function(interpreterSource(ISA, jit))() as Interpreter;
+  return compiled[k]!;
 }

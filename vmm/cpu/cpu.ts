@@ -12,6 +12,8 @@ import { lengthOf } from '../isa/encoding.js';
 import { interpreter } from './codegen.js';
 import { EFLAGS, WRITABLE_EFLAGS } from './flags.js';
 import { CR0_PG, CR0_WP, ExitSignal, GuestFault, Mmu, ShutdownSignal, VEC } from './mmu.js';
+import { Jit, defaultCpuMode, type CpuMode } from './jit.js';
+import { S_EIP, S_FLAGS, S_SLOW } from './jit-state.js';
 
 /** IDT gate flag bits (docs/isa.md): present, DPL for `int n`, trap gate (keeps IF). */
 const GATE_PRESENT = 1, GATE_DPL_SHIFT = 1, GATE_TRAP = 8;
@@ -66,12 +68,33 @@ export class Vcpu extends Mmu {
   fbase = 0;
   private readonly scratch = new Int32Array(3);
   readonly hltExit = HLT_EXIT;
-  private readonly interpret = interpreter();
+  private readonly interpret: (cpu: unknown, budget: number) => number;
+  /** The region compiler (null with --cpu interp). */
+  readonly jit: Jit | null;
+  readonly cpuMode: CpuMode;
+  /** Set by the JIT variant of the interpreter when it stopped at a hot branch target. */
+  hotStop = false;
+  /** Hotness counters the JIT variant of the interpreter updates (the JIT's). */
+  readonly hot: Int32Array | null;
+  /** The state area as i32 words (lazy flags, region exit eip and slow flag). */
+  private readonly jstate: Int32Array;
 
-  constructor(mem: GuestMemory) {
+  constructor(mem: GuestMemory, opts: { cpu?: CpuMode } = {}) {
     super(mem);
     this.fmem = mem.ram32;
     this.eflagsHigh = 0;
+    this.cpuMode = opts.cpu ?? defaultCpuMode();
+    this.jstate = new Int32Array(mem.buffer, mem.ramSize, 32);
+    if (this.cpuMode === 'jit') {
+      const jit = new Jit(mem.ram32, this.codeMap, mem.ramSize, mem.wasm);
+      this.jit = jit;
+      this.hot = jit.hot;
+      this.codeWritten = (pa) => { jit.invalidateAt(pa); };
+    } else {
+      this.jit = null;
+      this.hot = null;
+    }
+    this.interpret = interpreter(this.jit !== null);
   }
 
   // ---- state the VMM and tests use ---------------------------------------------------------
@@ -371,6 +394,7 @@ export class Vcpu extends Mmu {
     if (this.shutdownCause !== undefined) return { reason: 'shutdown', cause: this.shutdownCause };
     if (this.pendingIn >= 0) throw new Error('run: the io read of the last exit was not completed');
     this.runStartRetired = this.retired;
+    if (this.jit !== null) this.jit.gen++;
     let left = budget;
     try {
       // A restarted MMIO instruction, or the instruction in the sti shadow, runs alone first.
@@ -419,12 +443,97 @@ export class Vcpu extends Mmu {
     return x;
   }
 
-  /** Runs the interpreter and handles what it caught; returns instructions attempted. */
+  /**
+   * Runs the interpreter and handles what it caught; returns instructions attempted. With the
+   * compiler, runs regions while there are any for eip, then the interpreter, which stops at the
+   * next hot branch target ("hot stop"), and so on: it returns only where the interpreter alone
+   * would (budget used up, an exit, STOP, a fault), so that run()'s checks after each step (the
+   * interrupt window above all) see exactly the same points in both tiers.
+   */
   private step(budget: number): number {
-    const n = this.interpret(this, budget);
-    this.retired += n;
-    const e = this.caught;
-    if (e === null) return n;
+    if (this.jit === null || this.replay.length > 0) {
+      const n = this.interpret(this, budget);
+      this.retired += n;
+      const e = this.caught;
+      if (e === null) return n;
+      return this.caughtInStep(n, e);
+    }
+    let done = 0;
+    for (;;) {
+      const r = this.runRegions(budget - done);
+      this.retired += r;
+      done += r;
+      if (done >= budget) return done;
+      this.hotStop = false;
+      const n = this.interpret(this, budget - done);
+      this.retired += n;
+      const e = this.caught;
+      if (e !== null) return done + this.caughtInStep(n, e);
+      done += n;
+      if (!this.hotStop || done >= budget) return done;
+    }
+  }
+
+  /**
+   * Enters regions in a row (the dispatcher: one region leaving to another region's entry goes
+   * straight on). Finds the physical address of eip exactly as the interpreter's fetch would,
+   * with the same side effects (none: a TLB miss, a ROM page or an instruction near the page end
+   * goes to the interpreter, which walks or fetches word by word itself).
+   */
+  private runRegions(budget: number): number {
+    const jit = this.jit!, st = this.jstate, f = S_FLAGS >> 2;
+    let done = 0;
+    // The lazy flags go into the state area before the first region and come back after the
+    // last: between two chained regions they stay there.
+    let inState = false;
+    while (done < budget) {
+      const eip = this.eip;
+      const off = eip & 4095;
+      if (off > 4084) break;
+      const page = eip & -4096;
+      let pa: number;
+      if (this.cpage === page) {
+        // The interpreter would keep fetching from the page it has cached.
+        if (this.fmem !== this.ram32) break;
+        pa = this.fbase * 4 + off;
+      } else {
+        if (this.paging) {
+          const vpn = eip >>> 12, s = vpn & 255, t = this.tlb;
+          if (t.read[s] !== vpn) break;
+          pa = (t.frame[s] | off) >>> 0;
+        } else {
+          pa = eip;
+        }
+        const base = pa - off;
+        if (base + 4096 > this.ramSize) break;
+        this.cpage = page;
+        this.fmem = this.ram32;
+        this.fbase = base >>> 2;
+      }
+      const e = jit.lookup(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip);
+      if (e === null) break;
+      if (!inState) {
+        st[f] = this.fop; st[f + 1] = this.fa; st[f + 2] = this.fb; st[f + 3] = this.fres;
+        st[f + 4] = this.fcf; st[f + 5] = this.fof; st[f + 6] = this.fbits;
+        inState = true;
+      }
+      const n = e.region.fn!(Math.min(budget - done, 0x3fffffff), e.block);
+      this.eip = st[S_EIP >> 2] >>> 0;
+      done += n;
+      jit.stats.entries++;
+      jit.stats.regionInsns += n;
+      // slow: the instruction at eip is the interpreter's; n = 0: not even one block fitted.
+      if (st[S_SLOW >> 2] !== 0 || n === 0) { jit.stats.slowExits++; break; }
+    }
+    if (inState) {
+      this.fop = st[f]; this.fa = st[f + 1]; this.fb = st[f + 2]; this.fres = st[f + 3];
+      this.fcf = st[f + 4]; this.fof = st[f + 5]; this.fbits = st[f + 6];
+    }
+    return done;
+  }
+
+  /** Handles what the interpreter caught after `n` instructions; returns instructions attempted. */
+  private caughtInStep(n: number, e: unknown): number {
     this.caught = null;
     if (e instanceof GuestFault) {
       this.replay.length = 0;

@@ -22,6 +22,8 @@ export const WRITABLE_EFLAGS = ARITH_MASK | EFLAGS.IF | EFLAGS.DF;
 
 // What the last flag-setting instruction was. NONE: flags are materialised in `fbits`.
 const NONE = 0, ADD = 1, SUB = 2, LOGIC = 3, ADC = 4, SBB = 5, INC = 6, DEC = 7, EXPLICIT = 8;
+/** The same kinds for the region compiler, which keeps lazy flags in Wasm locals. */
+export const FOP = { NONE, ADD, SUB, LOGIC, ADC, SBB, INC, DEC, EXPLICIT } as const;
 
 /** PARITY[b] is 1 when byte b has an even number of set bits (x86 PF). */
 const PARITY = new Uint8Array(256);

@@ -7,6 +7,7 @@
 import type { AccessSize, VmExit } from '../exits.js';
 import type { GuestMemory } from '../memory.js';
 import { LazyFlags } from './flags.js';
+import { CODE_LINE_SHIFT, S_CODEMAP, S_REGS, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_READ, TLB_WRITE } from './jit-state.js';
 
 export const VEC = { DE: 0, UD: 6, DF: 8, GP: 13, PF: 14 } as const;
 
@@ -32,12 +33,21 @@ const PF_P = 1, PF_W = 2, PF_U = 4, PF_I = 16;
 
 export const TLB_SIZE = 256;
 
-/** One direct-mapped TLB: a slot holds the virtual page number it maps (-1: empty). */
+/**
+ * One direct-mapped TLB: a slot holds the virtual page number it maps (-1: empty). Its arrays
+ * live in the guest memory's state area, where compiled code looks them up inline.
+ */
 class Tlb {
-  readonly read = new Int32Array(TLB_SIZE).fill(-1);
+  readonly read: Int32Array;
   /** Tag present only when writes are allowed and the dirty bit is already set. */
-  readonly write = new Int32Array(TLB_SIZE).fill(-1);
-  readonly frame = new Int32Array(TLB_SIZE);
+  readonly write: Int32Array;
+  readonly frame: Int32Array;
+
+  constructor(buf: ArrayBuffer, at: number) {
+    this.read = new Int32Array(buf, at + TLB_READ, TLB_SIZE).fill(-1);
+    this.write = new Int32Array(buf, at + TLB_WRITE, TLB_SIZE).fill(-1);
+    this.frame = new Int32Array(buf, at + TLB_FRAME, TLB_SIZE);
+  }
 
   flush(): void {
     this.read.fill(-1);
@@ -46,7 +56,8 @@ class Tlb {
 }
 
 export class Mmu extends LazyFlags {
-  readonly regs = new Int32Array(8);
+  /** The register file, in the state area of guest memory (shared with compiled code). */
+  readonly regs: Int32Array;
   cpl = 0;
   cr0 = 0;
   cr2 = 0;
@@ -60,10 +71,17 @@ export class Mmu extends LazyFlags {
   readonly ram32: Int32Array;
   readonly ramSize: number;
 
-  private readonly kernelTlb = new Tlb();
-  private readonly userTlb = new Tlb();
+  private readonly kernelTlb: Tlb;
+  private readonly userTlb: Tlb;
   /** The TLB of the current privilege level. */
-  protected tlb: Tlb = this.kernelTlb;
+  protected tlb: Tlb;
+  /**
+   * One byte per 128-byte line of RAM: non-zero when compiled code was made from the line.
+   * Every store checks it and reports a hit to `codeWritten` (the JIT drops that code).
+   */
+  readonly codeMap: Uint8Array;
+  /** Called on a store to a line marked in codeMap (set by the JIT). */
+  codeWritten: (pa: number) => void = () => {};
   tlbMisses = 0;
 
   /**
@@ -79,6 +97,19 @@ export class Mmu extends LazyFlags {
     this.ram16 = mem.ram16;
     this.ram32 = mem.ram32;
     this.ramSize = mem.ramSize;
+    const state = mem.ramSize;
+    this.regs = new Int32Array(mem.buffer, state + S_REGS, 8);
+    this.kernelTlb = new Tlb(mem.buffer, state + S_TLB_KERNEL);
+    this.userTlb = new Tlb(mem.buffer, state + S_TLB_USER);
+    this.tlb = this.kernelTlb;
+    this.codeMap = new Uint8Array(mem.buffer, state + S_CODEMAP, mem.ramSize >>> CODE_LINE_SHIFT);
+  }
+
+  /** A store is about to change RAM at [pa, pa+size): drop compiled code made from it. */
+  protected noteStore(pa: number, size: number): void {
+    const a = pa >>> CODE_LINE_SHIFT, b = (pa + size - 1) >>> CODE_LINE_SHIFT;
+    if (this.codeMap[a] !== 0) this.codeWritten(pa);
+    if (b !== a && b < this.codeMap.length && this.codeMap[b] !== 0) this.codeWritten(pa + size - 1);
   }
 
   protected setCpl(cpl: number): void {
@@ -138,9 +169,9 @@ export class Mmu extends LazyFlags {
     if (user && !(both & PTE_US)) this.pageFault(va, err | PF_P);
     const writable = (both & PTE_RW) !== 0 || (!user && !(this.cr0 & CR0_WP));
     if (write && !writable) this.pageFault(va, err | PF_P);
-    if (!(pde & PTE_A)) this.ram32[pdeAddr >>> 2] = pde | PTE_A;
+    if (!(pde & PTE_A)) { this.noteStore(pdeAddr, 4); this.ram32[pdeAddr >>> 2] = pde | PTE_A; }
     const newPte = pte | PTE_A | (write ? PTE_D : 0);
-    if (newPte !== pte) this.ram32[pteAddr >>> 2] = newPte;
+    if (newPte !== pte) { this.noteStore(pteAddr, 4); this.ram32[pteAddr >>> 2] = newPte; }
     const frame = pte & ~0xfff;
     if (!supervisor || this.cpl === 0) {
       const vpn = va >>> 12, s = vpn & (TLB_SIZE - 1), t = this.tlb;
@@ -183,19 +214,31 @@ export class Mmu extends LazyFlags {
 
   st32(va: number, v: number): void {
     const pa = this.translateWrite(va);
-    if ((pa & 3) === 0 && pa < this.ramSize) { this.ram32[pa >>> 2] = v; return; }
+    if ((pa & 3) === 0 && pa < this.ramSize) {
+      if (this.codeMap[pa >>> CODE_LINE_SHIFT] !== 0) this.codeWritten(pa);
+      this.ram32[pa >>> 2] = v;
+      return;
+    }
     this.storeSlow(va, pa, 4, v);
   }
 
   st16(va: number, v: number): void {
     const pa = this.translateWrite(va);
-    if ((pa & 1) === 0 && pa < this.ramSize) { this.ram16[pa >>> 1] = v; return; }
+    if ((pa & 1) === 0 && pa < this.ramSize) {
+      if (this.codeMap[pa >>> CODE_LINE_SHIFT] !== 0) this.codeWritten(pa);
+      this.ram16[pa >>> 1] = v;
+      return;
+    }
     this.storeSlow(va, pa, 2, v);
   }
 
   st8(va: number, v: number): void {
     const pa = this.translateWrite(va);
-    if (pa < this.ramSize) { this.ram[pa] = v; return; }
+    if (pa < this.ramSize) {
+      if (this.codeMap[pa >>> CODE_LINE_SHIFT] !== 0) this.codeWritten(pa);
+      this.ram[pa] = v;
+      return;
+    }
     this.storeSlow(va, pa, 1, v);
   }
 
@@ -225,13 +268,14 @@ export class Mmu extends LazyFlags {
       const pas: number[] = [];
       for (let k = 0; k < size; k++) pas.push(this.translateWrite((va + k) >>> 0));
       if (pas.every((p) => p < this.ramSize)) {
-        pas.forEach((p, k) => { this.ram[p] = v >>> (8 * k); });
+        pas.forEach((p, k) => { this.noteStore(p, 1); this.ram[p] = v >>> (8 * k); });
         return;
       }
       for (let k = 0; k < size; k++) this.st8((va + k) >>> 0, v >>> (8 * k));
       return;
     }
     if (pa + size <= this.ramSize) {
+      this.noteStore(pa, size);
       for (let k = 0; k < size; k++) this.ram[pa + k] = v >>> (8 * k);
       return;
     }
@@ -277,6 +321,7 @@ export class Mmu extends LazyFlags {
     if (this.paging && (va & 0xfff) > 0xffc) { this.sysCrossing(va, true, v); return; }
     const pa = this.paging ? this.walk(va, true, false, true) : va;
     if (pa + 4 <= this.ramSize) {
+      this.noteStore(pa, 4);
       for (let k = 0; k < 4; k++) this.ram[pa + k] = v >>> (8 * k);
       return;
     }
@@ -297,7 +342,7 @@ export class Mmu extends LazyFlags {
     }
     let r = 0;
     pas.forEach((pa, k) => {
-      if (write) this.ram[pa] = v >>> (8 * k);
+      if (write) { this.noteStore(pa, 1); this.ram[pa] = v >>> (8 * k); }
       else r |= (pa < this.ramSize ? this.ram[pa] : this.mem.rom[pa - this.mem.romBase]) << (8 * k);
     });
     return r | 0;

@@ -1,0 +1,175 @@
+/**
+ * The code-emission context of one region: local-variable layout, the label depths of the
+ * region's control structure, exits, and inline guest memory access (RAM bounds check with
+ * paging off, TLB lookup with paging on). Every path that cannot be done exactly here leaves the
+ * region with the state of the start of the instruction, and the interpreter runs it.
+ */
+import { CODE_LINE_SHIFT, S_CODEMAP, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_READ, TLB_WRITE } from './jit-state.js';
+import { UNKNOWN, type FlagLocals } from './jit-flags.js';
+import { Code, Op } from './wasm-encoder.js';
+
+/** Function index of the helper that stores the state at an exit (jit-region.ts). */
+export const FN_LEAVE = 3;
+
+/**
+ * Local indices. Locals 0 and 1 are the parameters: the instruction budget and the block to
+ * start at (every block start is an entry: the vCPU enters at any of them).
+ */
+export const L = {
+  budget: 0, blk: 1,
+  reg0: 2, // eight registers: 2..9
+  fop: 10, fa: 11, fb: 12, fres: 13, fcf: 14, fof: 15, fbits: 16,
+  n: 17, ea: 18, pa: 19, t0: 20, t1: 21, t2: 22, eipOut: 23, slow: 24, tgt: 25,
+  // i64
+  q0: 26, q1: 27,
+} as const;
+export const I32_LOCALS = 24; // locals 2..25 are i32
+export const I64_LOCALS = 2;
+
+export const FLAGS: FlagLocals = { fop: L.fop, fa: L.fa, fb: L.fb, fres: L.fres, fcf: L.fcf, fof: L.fof, fbits: L.fbits };
+
+export interface Mode {
+  paging: boolean;
+  cpl: number;
+  ramSize: number;
+}
+
+export class Emitter {
+  readonly c = new Code();
+  /** Labels opened inside the current block's code (ifs, blocks). */
+  extra = 0;
+  /** Index of the block being emitted and the number of blocks. */
+  block = 0;
+  blocks = 0;
+  /** Statically known kind of the lazy-flag record (UNKNOWN at block entries). */
+  kfop = UNKNOWN;
+  /** Address of the instruction being emitted and how many instructions of the block remain (it included). */
+  insnAddr = 0;
+  remaining = 0;
+  private readonly state: number;
+  private readonly tlb: number;
+
+  constructor(readonly mode: Mode) {
+    this.state = mode.ramSize;
+    this.tlb = this.state + (mode.cpl === 0 ? S_TLB_KERNEL : S_TLB_USER);
+  }
+
+  reg(r: number): number {
+    return L.reg0 + r;
+  }
+
+  /** br depth of the dispatch loop and of the exit block, from inside the current block code. */
+  private dispatchDepth(): number { return this.blocks - 1 - this.block + this.extra; }
+
+  /** Opens an `if` on the condition on the stack. */
+  if(): void { this.c.op(Op.if).byte(0x40); this.extra++; }
+  else(): void { this.c.op(Op.else); }
+  end(): void { this.c.op(Op.end); this.extra--; }
+
+  /**
+   * Leaves the region at `eip`; `unretired` instructions counted at block entry did not run.
+   * Every exit path hands the state to the `leave` helper and returns on its own: paths that all
+   * merged into one epilogue made V8's optimizing compiler build a phi per local per path, and
+   * compile time grew with (exits × locals).
+   */
+  exit(eip: number, slow: boolean, unretired: number): void {
+    this.leave(() => { this.c.i32(eip); }, slow, unretired);
+  }
+
+  private leave(eip: () => void, slow: boolean, unretired: number): void {
+    const c = this.c;
+    for (let r = 0; r < 8; r++) c.get(L.reg0 + r);
+    for (let k = 0; k < 7; k++) c.get(L.fop + k);
+    eip();
+    c.i32(slow ? 1 : 0).op(Op.call).u32(FN_LEAVE);
+    c.get(L.n);
+    if (unretired > 0) c.i32(unretired).op(Op.i32_sub);
+    c.op(Op.return);
+  }
+
+  /** Leaves at the current instruction, which the interpreter then runs (fault, miss, MMIO...). */
+  slowExit(): void {
+    this.exit(this.insnAddr, true, this.remaining);
+  }
+
+  /** Leaves after the current instruction, to an address computed at run time (on the stack). */
+  exitDynamic(): void {
+    this.c.set(L.eipOut);
+    this.leave(() => { this.c.get(L.eipOut); }, false, this.remaining - 1);
+  }
+
+  /**
+   * Continues at block `j` after the current instruction (which must be the block's last).
+   * Forward targets are reached by a direct `br` to the block's label; backward ones through
+   * the dispatch loop's br_table.
+   */
+  goto(j: number): void {
+    const c = this.c;
+    if (j === this.block + 1 && this.extra === 0) return; // falls through
+    if (j > this.block) { c.op(Op.br).u32(j - this.block - 1 + this.extra); return; }
+    c.i32(j).set(L.blk).op(Op.br).u32(this.dispatchDepth());
+  }
+
+  /** Effective address of a memory operand into local ea. */
+  ea(base: number | null, index: number | null, scale: number, disp: number): void {
+    const c = this.c;
+    let any = false;
+    if (base !== null) { c.get(this.reg(base)); any = true; }
+    if (index !== null) {
+      c.get(this.reg(index));
+      if (scale > 1) c.i32(Math.log2(scale)).op(Op.i32_shl);
+      if (any) c.op(Op.i32_add);
+      any = true;
+    }
+    if (!any) c.i32(disp);
+    else if (disp !== 0) c.i32(disp).op(Op.i32_add);
+    c.set(L.ea);
+  }
+
+  /**
+   * Translates the address in local `addr` for an access of `size` bytes into local pa, or
+   * leaves the region (slow path) when the interpreter would not take its fast path: unaligned,
+   * outside RAM, a TLB miss, or (for stores) a line that holds compiled code.
+   */
+  translate(addr: number, size: number, write: boolean): void {
+    // All checks are or-ed into one condition and one exit: every load below stays in bounds
+    // whatever the address (the TLB slot is masked; the code-map index is clamped into RAM).
+    const c = this.c;
+    const rs = this.mode.ramSize;
+    if (!this.mode.paging) {
+      if (addr !== L.pa) c.get(addr).set(L.pa);
+    } else {
+      // vpn in t0, slot offset in t1; pa from the slot's frame (meaningful only on a tag match)
+      c.get(addr).i32(12).op(Op.i32_shr_u).tee(L.t0).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).set(L.t1);
+      c.get(L.t1).mem(Op.i32_load, 2, this.tlb + TLB_FRAME).get(addr).i32(0xfff).op(Op.i32_and).op(Op.i32_or).set(L.pa);
+      c.get(L.t1).mem(Op.i32_load, 2, this.tlb + (write ? TLB_WRITE : TLB_READ)).get(L.t0).op(Op.i32_ne);
+    }
+    if (size > 1) c.get(L.pa).i32(size - 1).op(Op.i32_and);
+    c.get(L.pa).i32(rs).op(Op.i32_ge_u);
+    if (size > 1) c.op(Op.i32_or);
+    if (this.mode.paging) c.op(Op.i32_or);
+    if (write) {
+      c.get(L.pa).i32(rs - 1).get(L.pa).i32(rs).op(Op.i32_lt_u).op(Op.select)
+        .i32(CODE_LINE_SHIFT).op(Op.i32_shr_u).mem(Op.i32_load8_u, 0, this.state + S_CODEMAP);
+      c.op(Op.i32_or);
+    }
+    this.if(); this.slowExit(); this.end();
+  }
+
+  /** Pushes the value loaded from pa (zero-extended for 8/16 bits, like the interpreter's arrays). */
+  loadPa(size: number): void {
+    const c = this.c.get(L.pa);
+    if (size === 4) c.mem(Op.i32_load, 2, 0);
+    else if (size === 2) c.mem(Op.i32_load16_u, 1, 0);
+    else c.mem(Op.i32_load8_u, 0, 0);
+  }
+
+  /** Stores the value pushed by `value` at pa. */
+  storePa(size: number, value: () => void): void {
+    this.c.get(L.pa);
+    value();
+    if (size === 4) this.c.mem(Op.i32_store, 2, 0);
+    else if (size === 2) this.c.mem(Op.i32_store16, 1, 0);
+    else this.c.mem(Op.i32_store8, 0, 0);
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Region building: from a hot entry address, decode the blocks reachable by direct branches,
+ * calls and fallthrough inside the entry's 4 KiB page, and assemble them into one Wasm function
+ * `run(budget) → retired`.
+ *
+ * Staying inside one virtual page is what makes a region valid for exactly one translation: the
+ * vCPU checks, at every entry, that the entry's page still maps to the physical page the region
+ * was built from (the same check the interpreter's instruction fetch makes), and nothing in the
+ * region can change the mapping (no mov crN, invlpg, iret or int). Leaving the page leaves the
+ * region; the vCPU chains to the next region from its dispatch loop.
+ *
+ * Shape of the function (a "loop + br_table" over the blocks, forward branches as direct br):
+ *
+ *   load registers and lazy flags into locals
+ *   block $exit  loop $dispatch  block $b[K-1] … block $b0
+ *     br_table blk → $b0 … $b[K-1]
+ *   end $b0  code of block 0   end $b1  code of block 1 …   end loop  end $exit
+ *   store locals back; return the number of instructions retired
+ *
+ * Every block starts with a budget check (the whole block must fit, else leave at its first
+ * instruction), so a region never runs past its budget.
+ */
+import { decode } from '../isa/encoding.js';
+import { CODE_LINE_SHIFT, FLAG_FIELDS, S_EIP, S_FLAGS, S_REGS, S_SLOW } from './jit-state.js';
+import { Emitter, FLAGS, I32_LOCALS, I64_LOCALS, L, type Mode } from './jit-emit.js';
+import { UNKNOWN, emitCond, helperBody } from './jit-flags.js';
+import { lowering, loadTop, push, type DInsn, type Lowering, PLAIN_LOWER } from './jit-lower.js';
+import { Code, I32, I64, Op, moduleBytes } from './wasm-encoder.js';
+
+export const MAX_BLOCKS = 16;
+export const MAX_INSNS = 192;
+const MAX_BLOCK_INSNS = 64;
+
+interface Block {
+  start: number;
+  insns: DInsn[];
+  /** The last instruction is a branch of this kind, or the block falls / stops at `next`. */
+  term: Lowering | 'fall' | 'stop';
+  next: number;
+}
+
+export interface RegionCode {
+  bytes: Uint8Array;
+  /** Physical word indices of every instruction word compiled, and their values. */
+  wordIdx: Int32Array;
+  wordVal: Int32Array;
+  /** Code lines (pa >>> CODE_LINE_SHIFT) the region was made from. */
+  lines: number[];
+  insns: number;
+  blocks: number;
+  /** Virtual address of each block (block k is entered with blk = k). */
+  starts: number[];
+}
+
+/** Decodes the instruction at virtual `va` of the page whose words start at ram32[pbase]. */
+function decodeAt(ram32: Int32Array, pbase: number, va: number): DInsn | null {
+  const off = va & 4095;
+  // The interpreter fetches instructions near the page end word by word (they may cross into the
+  // next page, with its own translation): those stay with it.
+  if (off > 4084) return null;
+  const p = pbase + (off >> 2);
+  const r = decode(ram32[p], (k) => ram32[p + k]);
+  if (!r.ok) return null;
+  return { addr: va, len: r.length, def: r.insn.def, ops: r.insn.operands };
+}
+
+const samePage = (a: number, b: number): boolean => ((a ^ b) & ~4095) === 0;
+
+function relTarget(i: DInsn): number {
+  const rel = i.ops.find((o) => o.kind === 'rel') as { value: number };
+  return (i.addr + i.len + rel.value) >>> 0;
+}
+
+/** Finds the blocks of a region; null when the entry instruction itself cannot be compiled. */
+function discover(ram32: Int32Array, pbase: number, entry: number): Block[] | null {
+  const blocks = new Map<number, Block>();
+  const queue = [entry];
+  let total = 0;
+  const inPage = (t: number): boolean => samePage(t, entry) && (t & 3) === 0 && (t & 4095) <= 4084;
+  while (queue.length > 0 && blocks.size < MAX_BLOCKS && total < MAX_INSNS) {
+    const start = queue.shift()!;
+    if (blocks.has(start)) continue;
+    const b: Block = { start, insns: [], term: 'stop', next: start };
+    let pc = start;
+    for (;;) {
+      const i = decodeAt(ram32, pbase, pc);
+      const kind = i ? lowering(i.def) : 'interpreted';
+      if (!i || kind === 'interpreted') { b.term = 'stop'; b.next = pc; break; }
+      // Direct branches to a misaligned target raise #GP: the interpreter does that.
+      if ((kind === 'jmp' || kind === 'jcc' || kind === 'call') && (relTarget(i) & 3) !== 0) { b.term = 'stop'; b.next = pc; break; }
+      b.insns.push(i);
+      total++;
+      pc = (pc + i.len) >>> 0;
+      if (kind !== 'plain') { b.term = kind; b.next = pc; break; }
+      if (!samePage(pc, entry)) { b.term = 'stop'; b.next = pc; break; }
+      if (b.insns.length >= MAX_BLOCK_INSNS || blocks.has(pc) || total >= MAX_INSNS) { b.term = 'fall'; b.next = pc; break; }
+    }
+    if (b.insns.length === 0) {
+      if (start === entry) return null;
+      continue; // predecessors leave the region at this address instead
+    }
+    blocks.set(start, b);
+    const succ: number[] = [];
+    switch (b.term) {
+      case 'fall': succ.push(b.next); break;
+      case 'jmp': succ.push(relTarget(b.insns[b.insns.length - 1])); break;
+      case 'jcc': case 'call': succ.push(relTarget(b.insns[b.insns.length - 1]), b.next); break;
+      case 'call-r': succ.push(b.next); break;
+    }
+    for (const t of succ) if (inPage(t) && !blocks.has(t)) queue.push(t);
+  }
+  return [...blocks.values()];
+}
+
+export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entryPa: number): RegionCode | null {
+  const pbase = (entryPa & ~4095) >>> 2;
+  const blocks = discover(ram32, pbase, entryVa);
+  if (blocks === null) return null;
+  const index = new Map<number, number>();
+  blocks.forEach((b, k) => index.set(b.start, k));
+  const returnSites = blocks
+    .filter((b) => (b.term === 'call' || b.term === 'call-r') && index.has(b.next))
+    .map((b) => b.next);
+
+  const e = new Emitter(mode);
+  const c = e.c;
+  const state = mode.ramSize;
+  for (let r = 0; r < 8; r++) c.i32(0).mem(Op.i32_load, 2, state + S_REGS + 4 * r).set(L.reg0 + r);
+  FLAG_FIELDS.forEach((_, k) => { c.i32(0).mem(Op.i32_load, 2, state + S_FLAGS + 4 * k).set(L.fop + k); });
+  const K = blocks.length;
+  e.blocks = K;
+  c.op(Op.block).byte(0x40).op(Op.loop).byte(0x40);
+  for (let k = 0; k < K; k++) c.op(Op.block).byte(0x40);
+  c.get(L.blk).op(Op.br_table).u32(K);
+  for (let k = 0; k < K; k++) c.u32(k);
+  c.u32(K + 1);
+
+  const target = (t: number): void => {
+    const j = index.get(t);
+    if (j !== undefined) e.goto(j);
+    else e.exit(t, false, 0);
+  };
+  /** Continues at the run-time address in local tgt: a predicted block, else leave. */
+  const dynamic = (predict: readonly number[]): void => {
+    for (const t of predict) {
+      c.get(L.tgt).i32(t).op(Op.i32_eq);
+      e.if(); e.goto(index.get(t)!); e.end();
+    }
+    c.get(L.tgt);
+    e.exitDynamic();
+  };
+  const alignCheck = (): void => { c.get(L.tgt).i32(3).op(Op.i32_and); e.if(); e.slowExit(); e.end(); };
+
+  blocks.forEach((b, k) => {
+    c.op(Op.end);
+    e.block = k;
+    e.extra = 0;
+    e.kfop = UNKNOWN;
+    const len = b.insns.length;
+    c.get(L.n).i32(len).op(Op.i32_add).get(L.budget).op(Op.i32_gt_s);
+    e.if(); e.exit(b.start, false, 0); e.end();
+    c.get(L.n).i32(len).op(Op.i32_add).set(L.n);
+    b.insns.forEach((i, j) => {
+      e.insnAddr = i.addr;
+      e.remaining = len - j;
+      const kind = lowering(i.def);
+      const next = (i.addr + i.len) >>> 0;
+      switch (kind) {
+        case 'plain': PLAIN_LOWER[i.def.op]!(e, i); break;
+        case 'jmp': target(relTarget(i)); break;
+        case 'jcc':
+          emitCond(c, FLAGS, e.kfop, i.def.op & 15);
+          e.if(); target(relTarget(i)); e.end();
+          target(next);
+          break;
+        case 'call': push(e, () => { c.i32(next); }); target(relTarget(i)); break;
+        case 'call-r':
+          c.get(e.reg((i.ops[0] as { reg: number }).reg)).set(L.tgt);
+          alignCheck();
+          push(e, () => { c.i32(next); });
+          dynamic([]);
+          break;
+        case 'jmp-r':
+          c.get(e.reg((i.ops[0] as { reg: number }).reg)).set(L.tgt);
+          alignCheck();
+          dynamic([]);
+          break;
+        case 'ret':
+          // eip ← [esp] (a misaligned target is #GP before esp moves), then esp += 4
+          loadTop(e);
+          c.get(L.t2).set(L.tgt);
+          alignCheck();
+          c.get(e.reg(4)).i32(4).op(Op.i32_add).set(e.reg(4));
+          dynamic(returnSites);
+          break;
+        case 'interpreted': throw new Error('unreachable: interpreted instruction in a region');
+      }
+    });
+    if (b.term === 'fall') target(b.next);
+    else if (b.term === 'stop') e.exit(b.next, true, 0);
+  });
+  // Every block ends in a branch or an exit (which returns): the end is unreachable.
+  c.op(Op.end).op(Op.end).op(Op.unreachable);
+
+  // leave(regs[8], flags[7], eip, slow): stores the state for the vCPU.
+  const leave = new Code();
+  for (let r = 0; r < 8; r++) leave.i32(0).get(r).mem(Op.i32_store, 2, state + S_REGS + 4 * r);
+  FLAG_FIELDS.forEach((_, k) => { leave.i32(0).get(8 + k).mem(Op.i32_store, 2, state + S_FLAGS + 4 * k); });
+  leave.i32(0).get(15).mem(Op.i32_store, 2, state + S_EIP);
+  leave.i32(0).get(16).mem(Op.i32_store, 2, state + S_SLOW);
+
+  const helper = (which: 'cf' | 'of') => {
+    const body = new Code();
+    helperBody(body, which);
+    return { params: new Array(7).fill(I32), results: [I32], locals: [], body };
+  };
+  const bytes = moduleBytes([
+    {
+      params: [I32, I32], results: [I32],
+      locals: [...new Array(I32_LOCALS).fill(I32), ...new Array(I64_LOCALS).fill(I64)],
+      body: c, export: 'run',
+    },
+    helper('cf'),
+    helper('of'),
+    { params: new Array(17).fill(I32), results: [], locals: [], body: leave },
+  ]);
+
+  const words = new Map<number, number>();
+  let insns = 0;
+  for (const b of blocks) {
+    for (const i of b.insns) {
+      insns++;
+      const p = pbase + ((i.addr & 4095) >> 2);
+      for (let k = 0; k < i.len >> 2; k++) words.set(p + k, ram32[p + k]);
+    }
+  }
+  const wordIdx = Int32Array.from(words.keys());
+  const wordVal = Int32Array.from(words.values());
+  const lines = [...new Set([...words.keys()].map((w) => w >>> (CODE_LINE_SHIFT - 2)))];
+  return { bytes, wordIdx, wordVal, lines, insns, blocks: K, starts: blocks.map((b) => b.start) };
+}

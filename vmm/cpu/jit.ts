@@ -1,0 +1,244 @@
+/**
+ * The code cache of the region compiler: hotness counters, compilation, lookup by physical
+ * entry address and mode, invalidation, and a bounded size with least-recently-used eviction.
+ *
+ * Invalidation has two halves (docs/jit.md):
+ * - stores by the vCPU itself (interpreter and regions) check the code-line map in the state
+ *   area and call `invalidateAt` before they change a line that compiled code was made from,
+ *   so self-modifying code sees its new instructions at once;
+ * - every other writer of guest memory (device DMA, image loading, hypervisor writes, tests)
+ *   runs between two `run()` calls. The first entry of a region in each run compares the
+ *   region's instruction words with memory and drops it when they differ. No writer has to
+ *   remember to notify the JIT.
+ */
+import { HOT_MASK, HOT_THRESHOLD } from './codegen.js';
+import { CODE_LINE_SHIFT } from './jit-state.js';
+import { buildRegion } from './jit-region.js';
+import type { Mode } from './jit-emit.js';
+
+export type CpuMode = 'interp' | 'jit';
+
+let defaultMode: CpuMode = 'jit';
+/** The mode of vCPUs created without an explicit one (the CLI's --cpu sets it). */
+export function setDefaultCpuMode(m: CpuMode): void { defaultMode = m; }
+export function defaultCpuMode(): CpuMode { return defaultMode; }
+
+export type RegionFn = (budget: number, block: number) => number;
+
+export class Region {
+  lastUse = 0;
+  /** The run (Jit.gen) in which the region's words were last compared with memory. */
+  checked: number;
+  /** The entries registered for this region (one per block start). */
+  readonly entries: Entry[] = [];
+  constructor(
+    readonly mode: number, readonly fn: RegionFn | null, readonly bytes: number,
+    readonly wordIdx: Int32Array, readonly wordVal: Int32Array, readonly lines: readonly number[],
+    gen: number,
+  ) { this.checked = gen; }
+}
+
+/** Where a region can be entered: a block start, by physical and virtual address. */
+export class Entry {
+  /** Another entry at the same physical address (other virtual address). */
+  next: Entry | null = null;
+  constructor(readonly region: Region, readonly pa: number, readonly va: number, readonly block: number) {}
+}
+
+export interface JitStats {
+  regions: number;
+  /** Wasm bytes of the live regions, and an estimate of the memory they hold (see docs/jit.md). */
+  codeBytes: number;
+  cacheBytes: number;
+  compiled: number;
+  compiledInsns: number;
+  invalidated: number;
+  evicted: number;
+  uncompilable: number;
+  /** Region entries, instructions retired in regions, exits that handed an instruction to the interpreter. */
+  entries: number;
+  regionInsns: number;
+  slowExits: number;
+  /** Modules V8 refused (a compiler bug; the code stays interpreted). */
+  compileErrors: number;
+}
+
+/** Modes: 0 paging off, 1 paging on at ring 0, 2 paging on at ring 3. */
+export const MODES = 3;
+/** Drop the least recently used half when the live regions' Wasm exceeds this. */
+export const CACHE_LIMIT_BYTES = 16 << 20;
+/** An entry invalidated this often is left to the interpreter (code that keeps rewriting itself). */
+const MAX_INVALIDATIONS = 8;
+
+export class Jit {
+  /** Hotness counters, indexed by a hash of the branch target (read by the interpreter). */
+  readonly hot = new Int32Array(HOT_MASK + 1);
+  private readonly maps: Map<number, Entry>[] = [];
+  private readonly byLine = new Map<number, Region[]>();
+  private readonly invalidations = new Map<number, number>();
+  /** Incremented by every run(): regions are re-checked once per run (see above). */
+  gen = 0;
+  private clock = 0;
+  readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0, compileErrors: 0 };
+  /** Optional host timer (benchmarks only: nothing in the simulation reads the wall clock). */
+  timer: (() => number) | undefined;
+  /** The cache's bound (tests lower it to exercise eviction). */
+  limitBytes = CACHE_LIMIT_BYTES;
+  compileMs = 0;
+
+  constructor(private readonly ram32: Int32Array, private readonly codeMap: Uint8Array,
+    private readonly ramSize: number, private readonly wasmMemory: WebAssembly.Memory) {
+    for (let m = 0; m < MODES; m++) this.maps.push(new Map());
+  }
+
+  /**
+   * Entries of compiled regions per hash of their virtual address (as `hot`): when both are
+   * low there is nothing to find, and an exit-heavy guest pays no map lookup per run.
+   */
+  private readonly entryCount = new Int32Array(HOT_MASK + 1);
+
+  /** The entry for (mode, pa, va), compiling a region when the address is hot; null: interpret. */
+  lookup(mode: number, pa: number, va: number): Entry | null {
+    const h = (va >>> 2) & HOT_MASK;
+    if (this.entryCount[h] === 0 && this.hot[h] <= HOT_THRESHOLD) return null;
+    let e = this.maps[mode].get(pa) ?? null;
+    while (e !== null && e.va !== va) e = e.next;
+    if (e === null) {
+      if (this.hot[(va >>> 2) & HOT_MASK] <= HOT_THRESHOLD) return null;
+      e = this.compile(mode, pa, va);
+    }
+    const r = e.region;
+    if (r.fn === null) return null;
+    if (r.checked !== this.gen) {
+      if (!this.verify(r)) {
+        this.drop(r, true);
+        return null;
+      }
+      r.checked = this.gen;
+    }
+    r.lastUse = ++this.clock;
+    return e;
+  }
+
+  private verify(r: Region): boolean {
+    const ram = this.ram32, idx = r.wordIdx, val = r.wordVal;
+    for (let k = 0; k < idx.length; k++) if (ram[idx[k]] !== val[k]) return false;
+    return true;
+  }
+
+  private addEntry(r: Region, pa: number, va: number, block: number): Entry {
+    const e = new Entry(r, pa, va, block);
+    const map = this.maps[r.mode];
+    e.next = map.get(pa) ?? null;
+    map.set(pa, e);
+    r.entries.push(e);
+    if (r.fn !== null) this.entryCount[(va >>> 2) & HOT_MASK]++;
+    return e;
+  }
+
+  private compile(mode: number, pa: number, va: number): Entry {
+    const t0 = this.timer?.();
+    const m: Mode = { paging: mode !== 0, cpl: mode === 2 ? 3 : 0, ramSize: this.ramSize };
+    const key = pa * MODES + mode;
+    const tooOften = (this.invalidations.get(key) ?? 0) >= MAX_INVALIDATIONS;
+    const code = tooOften ? null : buildRegion(this.ram32, m, va, pa);
+    let inst: WebAssembly.Instance | null = null;
+    if (code !== null) {
+      try {
+        inst = new WebAssembly.Instance(new WebAssembly.Module(code.bytes as Uint8Array<ArrayBuffer>), { e: { m: this.wasmMemory } });
+      } catch {
+        // A module V8 refuses is a compiler bug: the code stays interpreted (exact, slower),
+        // and the count shows up in the stats (the lockstep tests require it to be zero).
+        this.stats.compileErrors++;
+      }
+    }
+    let entry: Entry;
+    if (code === null || inst === null) {
+      // Remember that this entry stays interpreted, and stop the interpreter stopping there.
+      const r = new Region(mode, null, 0, new Int32Array(0), new Int32Array(0), [], this.gen);
+      entry = this.addEntry(r, pa, va, 0);
+      this.hot[(va >>> 2) & HOT_MASK] = -0x40000000;
+      this.stats.uncompilable++;
+    } else {
+      const r = new Region(mode, inst.exports.run as RegionFn, code.bytes.length, code.wordIdx, code.wordVal, code.lines, this.gen);
+      r.lastUse = ++this.clock; // the newest: never the one evicted below
+      entry = this.addEntry(r, pa, va, 0);
+      // Every other block start becomes an entry too, unless some region already has it.
+      const page = pa - (va & 4095);
+      code.starts.forEach((start, k) => {
+        if (k === 0) return;
+        const bpa = page + (start & 4095);
+        let x = this.maps[mode].get(bpa) ?? null;
+        while (x !== null && x.va !== start) x = x.next;
+        if (x === null) this.addEntry(r, bpa, start, k);
+      });
+      for (const line of code.lines) {
+        const list = this.byLine.get(line);
+        if (list) list.push(r); else this.byLine.set(line, [r]);
+        this.codeMap[line] = 1;
+      }
+      this.stats.compiled++;
+      this.stats.compiledInsns += code.insns;
+      this.stats.codeBytes += r.bytes;
+      this.stats.regions++;
+    }
+    if (t0 !== undefined) this.compileMs += this.timer!() - t0;
+    if (this.stats.codeBytes > this.limitBytes) this.evict();
+    return entry;
+  }
+
+  /** A store is about to change RAM at pa, in a line compiled code was made from. */
+  invalidateAt(pa: number): void {
+    const list = this.byLine.get(pa >>> CODE_LINE_SHIFT);
+    if (!list) { this.codeMap[pa >>> CODE_LINE_SHIFT] = 0; return; }
+    for (const r of [...list]) this.drop(r, true);
+  }
+
+  private drop(r: Region, invalidated: boolean): void {
+    const map = this.maps[r.mode];
+    for (const e of r.entries) {
+      let head = map.get(e.pa) ?? null;
+      if (head === e) {
+        if (e.next) map.set(e.pa, e.next); else map.delete(e.pa);
+      } else {
+        while (head && head.next !== e) head = head.next;
+        if (head) head.next = e.next;
+      }
+      if (r.fn !== null) this.entryCount[(e.va >>> 2) & HOT_MASK]--;
+    }
+    const key = r.entries.length > 0 ? r.entries[0].pa * MODES + r.mode : -1;
+    for (const line of r.lines) {
+      const list = this.byLine.get(line);
+      if (!list) continue;
+      const k = list.indexOf(r);
+      if (k >= 0) list.splice(k, 1);
+      if (list.length === 0) { this.byLine.delete(line); this.codeMap[line] = 0; }
+    }
+    if (r.fn !== null) {
+      this.stats.regions--;
+      this.stats.codeBytes -= r.bytes;
+    }
+    if (invalidated) {
+      this.invalidations.set(key, (this.invalidations.get(key) ?? 0) + 1);
+      this.stats.invalidated++;
+    } else {
+      this.stats.evicted++;
+    }
+  }
+
+  /** Drops the least recently used half of the compiled regions (at least one; never the newest). */
+  private evict(): void {
+    const all = new Set<Region>();
+    for (const map of this.maps) {
+      for (const e of map.values()) for (let x: Entry | null = e; x; x = x.next) if (x.region.fn) all.add(x.region);
+    }
+    const byAge = [...all].sort((a, b) => a.lastUse - b.lastUse);
+    byAge.pop(); // the region just compiled stays
+    for (const r of byAge.slice(0, Math.max(1, byAge.length >> 1))) this.drop(r, false);
+  }
+
+  /** Cache figures; cacheBytes estimates V8's code and metadata at 4x the Wasm size. */
+  report(): JitStats {
+    return { ...this.stats, cacheBytes: this.stats.codeBytes * 4 };
+  }
+}
