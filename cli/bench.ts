@@ -33,6 +33,7 @@ const FLAGS = {
   mix: { kind: 'string', value: 'A|B|C', help: 'YCSB-like mix: A 50/50, B 95/5 read/update, C read-only' },
   distribution: { kind: 'string', value: 'zipfian|uniform', help: 'key popularity' },
   seed: { kind: 'count', value: 'N', help: 'workload seed' },
+  load: { kind: 'string', value: 'guest|host', help: 'load the records through the guest (default below 100,000 records) or with the engine on the host' },
   jobs: { kind: 'count', value: 'N', help: 'run points on N worker threads (default 1); the numbers do not change' },
   shard: { kind: 'string', value: 'I/N', help: 'run the I-th of N shares of the points into DIR/shard-I-of-N.json (join them with vamos bench merge)' },
 } satisfies Flags;
@@ -64,6 +65,10 @@ function configFrom(flags: ReturnType<typeof parseArgs<typeof FLAGS>>['flags']):
     c.volumeSectors = volumeSectorsFor(c.records, c.volumeSectors);
   }
   if (flags.ops !== undefined) c.operations = flags.ops;
+  if (flags.load !== undefined && flags.load !== 'guest' && flags.load !== 'host') throw new UsageError(`--load ${flags.load}: expected guest or host`);
+  // Through the guest, loading takes hours of host time from about a million records.
+  const load = flags.load ?? (c.records >= 100_000 ? 'host' : 'guest');
+  if (load === 'host') c.load = 'host';
   if (flags.concurrency !== undefined) c.concurrency = flags.concurrency;
   if (flags.seed !== undefined) c.seed = flags.seed;
   if (flags.mix !== undefined) {
@@ -102,6 +107,7 @@ export function benchMain(argv: string[], io: Io): number | Promise<number> {
   io.stderr(`loading ${cfg.records} records...\n`);
   return runSweepParallel(cfg, {
     jobs, shard, traceDir: shard === undefined ? out : undefined,
+    onLoading: (p) => io.stderr(progressLine(p)),
     onLoaded: (s) => io.stderr(`loaded ${cfg.records} records (${s.toFixed(0)} s)\n`),
     onProgress: (p) => io.stderr(progressLine(p)),
   }).then((indexed) => {

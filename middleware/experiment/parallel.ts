@@ -97,12 +97,20 @@ export async function runTasks(c: SweepConfig, base: Uint8Array, tasks: SweepTas
 }
 
 /** The sweep (or one shard of it) on `jobs` threads; the load counts as the first progress line. */
-export async function runSweepParallel(c: SweepConfig, opts: ParallelOptions & { shard?: Shard; traceDir?: string; onLoaded?: (seconds: number) => void }): Promise<IndexedPoint[]> {
+export async function runSweepParallel(c: SweepConfig, opts: ParallelOptions & {
+  shard?: Shard; traceDir?: string; onLoaded?: (seconds: number) => void; onLoading?: (p: ProgressLine) => void;
+}): Promise<IndexedPoint[]> {
   const clock = opts.clock ?? (() => performance.now() / 1000);
   const t0 = clock();
   const all = sweepTasks(c, opts.traceDir);
   const tasks = shardTasks(all, opts.shard);
-  const base = loadVolume(c, all[0]!.profile);
+  let next = 0;
+  const base = loadVolume(c, all[0]!.profile, (loaded) => {
+    if (loaded < next && loaded < c.records) return;
+    next = loaded + Math.max(1, Math.floor(c.records / 20)); // about twenty lines over a load
+    const s = clock() - t0;
+    opts.onLoading?.({ done: loaded, total: c.records, label: 'records loaded', elapsedS: s, leftS: (s / loaded) * (c.records - loaded) });
+  });
   opts.onLoaded?.(clock() - t0);
   return runTasks(c, base, tasks, opts, t0);
 }

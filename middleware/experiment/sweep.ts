@@ -12,6 +12,7 @@ import { loadProfile, type CostProfile } from '../../vmm/profile.js';
 import type { Placement } from '../build.js';
 import type { WorkloadSpec } from '../workload/driver.js';
 import { runPoint, type IommuMode, type PointResult } from './point.js';
+import { bulkLoad } from './bulk-load.js';
 
 export interface SweepConfig {
   records: number;
@@ -27,6 +28,8 @@ export interface SweepConfig {
   profiles: string[];
   /** The database volume, 512-byte sectors. */
   volumeSectors: number;
+  /** How the records are loaded: through the guest (default) or by the engine on the host (bulk-load.ts). */
+  load?: 'guest' | 'host';
 }
 
 export const FULL_SWEEP: SweepConfig = {
@@ -75,7 +78,8 @@ export function volumeSectorsFor(records: number, atLeast = (64 << 20) / 512): n
 }
 
 /** Loads the records into a fresh volume (the guest placement, no IOMMU) and returns its bytes. */
-export function loadVolume(c: SweepConfig, profile: CostProfile): Uint8Array {
+export function loadVolume(c: SweepConfig, profile: CostProfile, onProgress?: (loaded: number) => void): Uint8Array {
+  if (c.load === 'host') return bulkLoad({ ...c, poolPages: Math.max(...c.pools) }, profile, onProgress);
   const volume = new MemoryBackend(c.volumeSectors);
   // A stuck guest is detected by an instruction budget; loading scales it with the records.
   const maxInstructions = Math.max(5_000_000_000, c.records * 2_000_000);
