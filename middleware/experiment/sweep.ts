@@ -79,7 +79,8 @@ export function volumeSectorsFor(records: number, atLeast = (64 << 20) / 512): n
 
 /** Loads the records into a fresh volume (the guest placement, no IOMMU) and returns its bytes. */
 export function loadVolume(c: SweepConfig, profile: CostProfile, onProgress?: (loaded: number) => void): Uint8Array {
-  if (c.load === 'host') return bulkLoad({ ...c, poolPages: Math.max(...c.pools) }, profile, onProgress);
+  // The loader's pool is not the experiment's: a large one (4 MiB, within the module's memory) keeps inserts cached.
+  if (c.load === 'host') return bulkLoad({ ...c, poolPages: Math.max(1024, ...c.pools) }, profile, onProgress);
   const volume = new MemoryBackend(c.volumeSectors);
   // A stuck guest is detected by an instruction budget; loading scales it with the records.
   const maxInstructions = Math.max(5_000_000_000, c.records * 2_000_000);

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { main } from '../../cli/vamos.js';
 import { bufferIo } from '../../cli/io.js';
 import { parseShard, progressLine, shardTasks } from '../../middleware/experiment/parallel.js';
-import { sweepTasks, volumeSectorsFor, QUICK_SWEEP } from '../../middleware/experiment/sweep.js';
+import { loadVolume, sweepTasks, volumeSectorsFor, QUICK_SWEEP } from '../../middleware/experiment/sweep.js';
+import { runPoint } from '../../middleware/experiment/point.js';
+import { MemoryBackend } from '../../devices/virtio/blk/backend.js';
+import { loadProfile } from '../../vmm/profile.js';
 
 const SWEEP = ['--records', '200', '--ops', '30', '--pools', '64,32,16', '--iommu', 'off', '--profile', 'nehalem-2011', '--concurrency', '1'];
 
@@ -79,4 +82,17 @@ t.test('the progress line estimates the time left from the points done so far', 
 t.test('a million records get a volume that holds them', async (t) => {
   t.equal(volumeSectorsFor(16000), (64 << 20) / 512, 'the sweep\'s 16,000 records keep the 64 MiB volume');
   t.equal(volumeSectorsFor(1_000_000) * 512, 611 << 20, 'about 640 bytes a record (490 measured at 16,000)');
+});
+
+t.test('the host bulk loader stores the records the guest load does: the same replies', async (t) => {
+  const c = { ...QUICK_SWEEP, records: 300, operations: 60, concurrency: 1, pools: [16], volumeSectors: (8 << 20) / 512 };
+  const profile = loadProfile('nehalem-2011');
+  const replies = (load: 'guest' | 'host'): string => {
+    const base = loadVolume({ ...c, load }, profile);
+    return runPoint({
+      placement: 'vamos', iommu: 'off', profile, poolPages: 16, volume: new MemoryBackend(c.volumeSectors, false, base),
+      workload: { mix: 'A', distribution: 'uniform', records: c.records, operations: c.operations, concurrency: 1, seed: 3, skipLoad: true },
+    }).workload.checksum;
+  };
+  t.equal(replies('host'), replies('guest'));
 });
