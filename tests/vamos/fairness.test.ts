@@ -203,3 +203,9 @@ t.test('virtio-blk serves the same requests in the same device time', async (t) 
   const moduleRead = cyc(7003 + 0.7 * 4096), blkRead = cyc(7003) + Math.ceil((4096 * 0.7 * P.cpuHz) / 1e9);
   t.ok(Math.abs(moduleRead - blkRead) <= 1, `a page read: module ${moduleRead}, virtio-blk ${blkRead} cycles`);
 });
+
+t.test('indirectExitCycles is optional and must not be negative', async (t) => {
+  t.equal(validateProfile({ ...base }, 'x').indirectExitCycles, undefined);
+  t.throws(() => validateProfile({ ...base, indirectExitCycles: -1 }, 'x'), /^profile x: field indirectExitCycles must not be negative \(got -1\)$/);
+  t.throws(() => validateProfile({ ...base, indirectExitCycles: '10' }, 'x'), /field indirectExitCycles must be a number/);
+});
