@@ -111,11 +111,22 @@ export function sensitivityTable(r: SensitivityResult): string {
 /** A tornado chart: one bar per figure from its lowest to its highest improvement, the base as a line. */
 export function tornadoSvg(r: SensitivityResult, standalone = true): string {
   const W = 860, left = 230, right = 60, top = 56, rowH = 26;
-  const H = top + r.rows.length * rowH + 44;
-  const lo = Math.min(0, ...r.rows.map((x) => x.low)), hi = Math.max(...r.rows.map((x) => x.high), r.improvement);
-  const span = hi - lo || 1;
+  const H = top + r.rows.length * rowH + 60;
+  const lo0 = Math.min(...r.rows.map((x) => x.low), r.improvement), hi0 = Math.max(...r.rows.map((x) => x.high), r.improvement);
+  const pad = (hi0 - lo0) * 0.08 || 0.01;
+  const lo = lo0 - pad, hi = hi0 + pad, span = hi - lo;
   const x = (v: number): number => left + ((v - lo) / span) * (W - left - right);
+  const bottom = top + r.rows.length * rowH;
+  // Ticks at a round step (1, 2 or 5 times a power of ten, in percent), about six of them.
+  const raw = (span * 100) / 6, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag / 100;
   let body = '';
+  for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) {
+    body += `<line x1="${x(v).toFixed(1)}" y1="${top}" x2="${x(v).toFixed(1)}" y2="${bottom}" stroke="#eee"/><text x="${x(v).toFixed(1)}" y="${bottom + 16}" text-anchor="middle" font-size="10" fill="#555">${esc(pct(v))}</text>\n`;
+  }
+  if (lo < 0.32 && hi > 0.32) {
+    body += `<line x1="${x(0.32).toFixed(1)}" y1="${top}" x2="${x(0.32).toFixed(1)}" y2="${bottom}" stroke="#59a14f" stroke-dasharray="4,3"/><text x="${x(0.32).toFixed(1)}" y="${bottom + 30}" text-anchor="middle" font-size="10" fill="#59a14f">the paper's 32%</text>\n`;
+  }
   r.rows.forEach((row, i) => {
     const y = top + i * rowH;
     const a = x(row.low), b = x(row.high);
@@ -125,10 +136,10 @@ export function tornadoSvg(r: SensitivityResult, standalone = true): string {
     body += `<text x="${(a - 4).toFixed(1)}" y="${y + 16}" text-anchor="end" font-size="10">${esc(pct(row.low))}</text>`;
     body += `<text x="${(b + 4).toFixed(1)}" y="${y + 16}" font-size="10">${esc(pct(row.high))}</text>\n`;
   });
-  const bx = x(r.improvement), zx = x(0), bottom = top + r.rows.length * rowH;
+  const bx = x(r.improvement), zx = x(0);
   body += `<line x1="${bx.toFixed(1)}" y1="${top - 6}" x2="${bx.toFixed(1)}" y2="${bottom}" stroke="#e15759" stroke-width="2"/>\n`;
   body += `<text x="${bx.toFixed(1)}" y="${top - 10}" text-anchor="middle" fill="#e15759">as profiled: ${esc(pct(r.improvement))}</text>\n`;
-  if (lo < 0) body += `<line x1="${zx.toFixed(1)}" y1="${top}" x2="${zx.toFixed(1)}" y2="${bottom}" stroke="#999" stroke-dasharray="3,3"/>\n`;
+  if (lo < 0 && hi > 0) body += `<line x1="${zx.toFixed(1)}" y1="${top}" x2="${zx.toFixed(1)}" y2="${bottom}" stroke="#999" stroke-dasharray="3,3"/>\n`;
   const title = `VAMOS's improvement at the I/O-bound end: ${r.profile}, IOMMU ${r.iommu}, pool ${r.poolPages}`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">
 <rect width="${W}" height="${H}" fill="#ffffff"/>
