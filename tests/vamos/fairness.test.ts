@@ -16,7 +16,8 @@
  *   word, and the response copy dropped;
  * - VM side (vmm/profile.ts, vmm/vm.ts): hypercallCycles left out of a vmcall's exitCost;
  *   userspaceExitExtraCycles left out of heavy exits; mmioDeviceCycles and portIoDeviceCycles
- *   swapped; indirectExitCycles not added in account();
+ *   swapped; indirectExitCycles not added in account(); interruptInjectionCycles not added in
+ *   injectPending();
  * - virtio-blk side (devices/virtio/mmio/timing.ts): the per-request latency charged once per
  *   batch instead of per request; nsPerByte taken as cycles per byte (cpuHz ignored).
  */
@@ -208,4 +209,17 @@ t.test('indirectExitCycles is optional and must not be negative', async (t) => {
   t.equal(validateProfile({ ...base }, 'x').indirectExitCycles, undefined);
   t.throws(() => validateProfile({ ...base, indirectExitCycles: -1 }, 'x'), /^profile x: field indirectExitCycles must not be negative \(got -1\)$/);
   t.throws(() => validateProfile({ ...base, indirectExitCycles: '10' }, 'x'), /field indirectExitCycles must be a number/);
+});
+
+t.test('delivering an interrupt costs interruptInjectionCycles, in both placements alike', async (t) => {
+  // sti; hlt with IRQ 0 pending: the hlt exit, then one injection (no IDT, so the delivery
+  // triple-faults, which is the end of the run and costs nothing more).
+  const kernel = assemble('.text\n_start: sti\n hlt\n.s: hlt\n jmp .s\n', { file: 'k.s', textBase: 0x100000 }).image;
+  const vm = new Vm({ kernel, firmware: bootRom(), memSize: 4 << 20, profile: P });
+  vm.pic.mask = 0xfffe;
+  vm.pic.raise(0);
+  t.equal(vm.run().stop, 'shutdown');
+  const rows = vm.stats.allRows();
+  t.same(rows.map((r) => [r.reason, r.count, r.totalCycles]), [['hlt', 1, 1999 + 41], ['shutdown', 1, 0]]);
+  t.equal(vm.clock.now - (1999 + 41) - Math.round(vm.cpu.retired * 1.25), 503, 'all the rest of the time is the one injection');
 });
