@@ -64,7 +64,7 @@ for (const mode of ['off', 'strict', 'deferred'] as const) {
 }
 console.log(`wrote ${guestFile}`);
 
-const paper = paperBench((line) => process.stderr.write(`paper ${line}\n`));
+const paper = await paperBench((line) => process.stderr.write(`paper ${line}\n`));
 const paperFile = writeResult('paper', paper.json);
 console.log(paper.table);
 console.log(`wrote ${paperFile}`);

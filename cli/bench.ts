@@ -6,7 +6,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSweep, FULL_SWEEP, QUICK_SWEEP, tracePaths, type SweepConfig } from '../middleware/experiment/sweep.js';
+import { FULL_SWEEP, QUICK_SWEEP, sweepTasks, tracePaths, volumeSectorsFor, type SweepConfig } from '../middleware/experiment/sweep.js';
+import { parseShard, progressLine, runSweepParallel } from '../middleware/experiment/parallel.js';
+import { mergeShards, shardFileName, shardJson } from '../middleware/experiment/shard-file.js';
+import { sensitivityMain, tablesMain } from './bench-extra.js';
 import { sweepCharts, sweepHtml, sweepJson, sweepTable } from '../middleware/experiment/report.js';
 import type { ComparedPoint } from '../middleware/experiment/sweep.js';
 import { loadRun, type Run } from '../vmm/report/load.js';
@@ -31,10 +34,16 @@ const FLAGS = {
   distribution: { kind: 'string', value: 'zipfian|uniform', help: 'key popularity' },
   seed: { kind: 'count', value: 'N', help: 'workload seed' },
   ...CPU_FLAG,
+  load: { kind: 'string', value: 'guest|host', help: 'load the records through the guest (default below 100,000 records) or with the engine on the host' },
+  jobs: { kind: 'count', value: 'N', help: 'run points on N worker threads (default 1); the numbers do not change' },
+  shard: { kind: 'string', value: 'I/N', help: 'run the I-th of N shares of the points into DIR/shard-I-of-N.json (join them with vamos bench merge)' },
 } satisfies Flags;
 
 export function benchUsage(): string {
-  return usage('vamos bench paper [options]', 'Runs the VAMOS experiment: the database with its storage engine in the guest (baseline) and at\nthe hypervisor level (VAMOS), over a sweep of I/O intensity, IOMMU modes and cost profiles.', FLAGS);
+  return usage('vamos bench paper [options]', 'Runs the VAMOS experiment: the database with its storage engine in the guest (baseline) and at\nthe hypervisor level (VAMOS), over a sweep of I/O intensity, IOMMU modes and cost profiles.', FLAGS) +
+    '\nAlso: vamos bench merge OUT SHARD.json...    join shard files into OUT/paper.json and the report\n' +
+    '      vamos bench tables [--from FILE] [--write|--check DOC]   docs/paper.md\'s tables from a paper.json\n' +
+    '      vamos bench sensitivity [options]        each cost figure varied, a tornado chart (--help)\n';
 }
 
 function configFrom(flags: ReturnType<typeof parseArgs<typeof FLAGS>>['flags']): SweepConfig {
@@ -53,8 +62,15 @@ function configFrom(flags: ReturnType<typeof parseArgs<typeof FLAGS>>['flags']):
     if (pools.some((n) => !Number.isInteger(n) || n < 16 || n > 65536)) throw new UsageError(`--pools ${flags.pools}: expected page counts from 16 to 65536, comma-separated`);
     c.pools = pools;
   }
-  if (flags.records !== undefined) c.records = flags.records;
+  if (flags.records !== undefined) {
+    c.records = flags.records;
+    c.volumeSectors = volumeSectorsFor(c.records, c.volumeSectors);
+  }
   if (flags.ops !== undefined) c.operations = flags.ops;
+  if (flags.load !== undefined && flags.load !== 'guest' && flags.load !== 'host') throw new UsageError(`--load ${flags.load}: expected guest or host`);
+  // Through the guest, loading takes hours of host time from about a million records.
+  const load = flags.load ?? (c.records >= 100_000 ? 'host' : 'guest');
+  if (load === 'host') c.load = 'host';
   if (flags.concurrency !== undefined) c.concurrency = flags.concurrency;
   if (flags.seed !== undefined) c.seed = flags.seed;
   if (flags.mix !== undefined) {
@@ -73,29 +89,51 @@ function runPhase(run: Run, window: [number, number]): Run {
   return { ...run, exits: run.exits.filter((e) => e.at >= window[0] && e.at < window[1]) };
 }
 
-export function benchMain(argv: string[], io: Io): number {
+export function benchMain(argv: string[], io: Io): number | Promise<number> {
   const [what, ...rest] = argv;
   if (what === '--help' || what === '-h') { io.stdout(benchUsage()); return 0; }
-  if (what !== 'paper') throw new UsageError(what === undefined ? 'which benchmark? (paper)' : `unknown benchmark '${what}' (known: paper)`);
+  if (what === 'merge') return mergeMain(rest, io);
+  if (what === 'tables') return tablesMain(rest, io);
+  if (what === 'sensitivity') return sensitivityMain(rest, io);
+  if (what !== 'paper') throw new UsageError(what === undefined ? 'which benchmark? (paper, sensitivity, merge, tables)' : `unknown benchmark '${what}' (known: paper, sensitivity, merge, tables)`);
   const { flags, positional } = parseArgs(rest, FLAGS);
   applyCpuFlag(flags.cpu);
   if (flags.help) { io.stdout(benchUsage()); return 0; }
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const cfg = configFrom(flags);
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  if (flags.shard !== undefined && shard === undefined) throw new UsageError(`--shard ${flags.shard}: expected I/N with 1 <= I <= N`);
+  const jobs = flags.jobs ?? 1;
+  if (jobs < 1 || jobs > 256) throw new UsageError(`--jobs ${jobs}: expected 1 to 256`);
   const out = flags.out ?? join('out', 'paper');
   mkdirSync(out, { recursive: true });
-  const started = process.hrtime.bigint();
-  const points = runSweep(cfg, {
-    traceDir: out,
-    onProgress: (p) => {
-      const s = Number(process.hrtime.bigint() - started) / 1e9;
-      io.stderr(`[${String(p.done).padStart(String(p.total).length)}/${p.total}] ${p.label} (${s.toFixed(0)} s)\n`);
-    },
+  io.stderr(`loading ${cfg.records} records...\n`);
+  return runSweepParallel(cfg, {
+    jobs, shard, traceDir: shard === undefined ? out : undefined,
+    onLoading: (p) => io.stderr(progressLine(p)),
+    onLoaded: (s) => io.stderr(`loaded ${cfg.records} records (${s.toFixed(0)} s)\n`),
+    onProgress: (p) => io.stderr(progressLine(p)),
+  }).then((indexed) => {
+    if (shard === undefined) return report(cfg, indexed.map((x) => x.point), out, io, true);
+    const file = join(out, shardFileName(shard));
+    writeFileSync(file, shardJson(cfg, shard, sweepTasks(cfg).length, indexed));
+    io.stdout(sweepTable(indexed.map((x) => x.point)) + '\n');
+    io.stdout(`\nwrote ${file} (shard ${shard.index} of ${shard.count}: ${indexed.length} points); join the shards with vamos bench merge\n`);
+    return 0;
   });
-  return report(cfg, points, out, io);
 }
 
-function report(cfg: SweepConfig, points: ComparedPoint[], out: string, io: Io): number {
+/** `vamos bench merge OUT A.json B.json ...`: the shards' points as one sweep, reported as bench paper does. */
+function mergeMain(argv: string[], io: Io): number {
+  if (argv[0] === '--help' || argv[0] === '-h') { io.stdout(benchUsage()); return 0; }
+  const [out, ...files] = argv;
+  if (out === undefined || files.length === 0) throw new UsageError('merge: expected OUT and one or more shard files (vamos bench merge OUT A.json B.json ...)');
+  const { config, points } = mergeShards(files);
+  mkdirSync(out, { recursive: true });
+  return report(config, points, out, io, false);
+}
+
+function report(cfg: SweepConfig, points: ComparedPoint[], out: string, io: Io, traced: boolean): number {
   io.stdout(`VAMOS: mix ${cfg.mix}, ${cfg.distribution} keys, ${cfg.records} records, ${cfg.operations} operations, ${cfg.concurrency} clients (virtual time)\n\n`);
   io.stdout(sweepTable(points) + '\n');
   writeFileSync(join(out, 'paper.json'), JSON.stringify(sweepJson(cfg, points), null, 2) + '\n');
@@ -104,16 +142,18 @@ function report(cfg: SweepConfig, points: ComparedPoint[], out: string, io: Io):
     writeFileSync(join(out, `throughput-${p.profile}-${p.iommu}.svg`), c.throughput);
     writeFileSync(join(out, `exits-${p.profile}-${p.iommu}.svg`), c.exits);
   });
-  // The exit-by-exit comparison of the most I/O-bound traced point, as `vamos report --diff` shows it.
-  const traced = points.find((p) => p.profile === cfg.profiles[0] && p.iommu === cfg.iommuModes[0] && p.poolPages === Math.min(...cfg.pools))!;
-  const paths = tracePaths(out);
-  const diff = diffRuns(runPhase(loadRun(paths.guest), traced.baseline.runWindow), runPhase(loadRun(paths.vamos), traced.vamos.runWindow), {},
-    [cfg.operations, cfg.operations]);
-  io.stdout(`\nThe most I/O-bound point (pool ${traced.poolPages}, ${traced.profile}, iommu=${traced.iommu}), run phase, baseline against VAMOS:\n`);
-  io.stdout(renderDiffText(diff));
-  writeFileSync(join(out, 'diff.html'), renderDiffHtml(diff));
-  writeFileSync(join(out, 'paper.html'), sweepHtml(cfg, points, { diffHref: 'diff.html' }));
-  io.stdout(`\nwrote ${join(out, 'paper.json')}, ${join(out, 'paper.html')} (charts), ${join(out, 'diff.html')}, the SVG charts and the traces (vamos report ${paths.guest})\n`);
+  if (traced) {
+    // The exit-by-exit comparison of the most I/O-bound traced point, as `vamos report --diff` shows it.
+    const point = points.find((p) => p.profile === cfg.profiles[0] && p.iommu === cfg.iommuModes[0] && p.poolPages === Math.min(...cfg.pools))!;
+    const paths = tracePaths(out);
+    const diff = diffRuns(runPhase(loadRun(paths.guest), point.baseline.runWindow), runPhase(loadRun(paths.vamos), point.vamos.runWindow), {},
+      [cfg.operations, cfg.operations]);
+    io.stdout(`\nThe most I/O-bound point (pool ${point.poolPages}, ${point.profile}, iommu=${point.iommu}), run phase, baseline against VAMOS:\n`);
+    io.stdout(renderDiffText(diff));
+    writeFileSync(join(out, 'diff.html'), renderDiffHtml(diff));
+  }
+  writeFileSync(join(out, 'paper.html'), sweepHtml(cfg, points, traced ? { diffHref: 'diff.html' } : {}));
+  io.stdout(`\nwrote ${join(out, 'paper.json')}, ${join(out, 'paper.html')} (charts)${traced ? `, ${join(out, 'diff.html')}, the SVG charts and the traces (vamos report ${tracePaths(out).guest})` : ' and the SVG charts (a merged sweep has no traces)'}\n`);
   const differing = points.filter((p) => !p.sameReplies).length;
   if (differing > 0) {
     io.stdout(`note: ${differing} point(s) got different replies in the two placements: with ${cfg.concurrency} clients the order in which concurrent operations on one key complete depends on timing (docs/paper.md); with --concurrency 1 they must agree.\n`);

@@ -30,6 +30,12 @@ export interface CostProfile {
   /** Host scheduler preemption interval: the vCPU's run budget. */
   timesliceCycles: number;
   disk: { latencyNsPerRequest: number; nsPerByte: number };
+  /**
+   * Optional indirect cost of every exit (cache and TLB pollution the guest pays after
+   * re-entry; SplitX, WIOV 2011, measured it at up to ten times the direct cost). Absent (0) in
+   * the sourced profiles; `vamos bench sensitivity` varies it.
+   */
+  indirectExitCycles?: number;
   net: { latencyNs: number; nsPerByte: number };
 }
 
@@ -163,5 +169,8 @@ export function validateProfile(json: unknown, source: string): CostProfile {
     const problem = check(v);
     if (problem !== undefined) throw new Error(`profile ${source}: field ${path} ${problem}`);
   }
+  const indirect = (json as Record<string, unknown>).indirectExitCycles;
+  const problem = indirect === undefined ? undefined : nonNegative(indirect);
+  if (problem !== undefined) throw new Error(`profile ${source}: field indirectExitCycles ${problem}`);
   return json as CostProfile;
 }

@@ -526,7 +526,8 @@ export class Vm {
   }
 
   private account(exit: VmExit, device: string | undefined, cycles: number): void {
-    const c = Math.round(cycles);
+    // Every exit but the last also costs the profile's indirect (cache/TLB pollution) figure.
+    const c = Math.round(cycles + (exit.reason === 'shutdown' ? 0 : this.profile.indirectExitCycles ?? 0));
     const at = this.clock.now;
     this.clock.advance(c);
     this.stats.record(exit.reason as ExitReason, device, c);

@@ -6,6 +6,7 @@
 import { columns } from '../../vmm/report/columns.js';
 import { esc, legend, noData, PLOT, plotW, RUN_COLORS, shortNum, svgDocument, xAxisLine, yAxis, baseY, type Chart } from '../../vmm/report/svg.js';
 import type { ComparedPoint, SweepConfig } from './sweep.js';
+import { EXIT_REASONS, type ExitReason } from '../../vmm/exits.js';
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 const fixed = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : 'inf');
@@ -25,14 +26,26 @@ export function sweepTable(points: ComparedPoint[]): string {
   return columns(header, rows, [0, 1]);
 }
 
+/** Exits per operation summed over devices, by reason, in a fixed order (EXIT_REASONS). */
+export function byReason(rows: readonly { reason: ExitReason; count: number }[], ops: number): Partial<Record<ExitReason, number>> {
+  const out: Partial<Record<ExitReason, number>> = {};
+  for (const r of EXIT_REASONS) {
+    const count = rows.filter((x) => x.reason === r).reduce((s, x) => s + x.count, 0);
+    if (count > 0) out[r] = count / ops;
+  }
+  return out;
+}
+
 export function sweepJson(cfg: SweepConfig, points: ComparedPoint[]): Record<string, unknown> {
   return {
     config: cfg,
     points: points.map((p) => ({
-      profile: p.profile, iommu: p.iommu, poolPages: p.poolPages, pageReadsPerOp: readsPerOp(p), baselineVolume: p.baseline.volume, vamosVolume: p.vamos.volume,
+      // The module channel; item 3 of issue 17 adds 'virtio' beside today's synchronous hypercall.
+      transport: 'vmcall', profile: p.profile, iommu: p.iommu, poolPages: p.poolPages, pageReadsPerOp: readsPerOp(p), baselineVolume: p.baseline.volume, vamosVolume: p.vamos.volume,
       baselineOpsPerSecond: p.baseline.workload.opsPerSecond, vamosOpsPerSecond: p.vamos.workload.opsPerSecond,
       improvement: p.improvement, exitReduction: p.exitReduction,
       baselineExitsPerOp: p.baseline.exitsPerOp, vamosExitsPerOp: p.vamos.exitsPerOp,
+      baselineExitsPerOpByReason: byReason(p.baseline.exits, cfg.operations), vamosExitsPerOpByReason: byReason(p.vamos.exits, cfg.operations),
       baselineExits: p.baseline.exits, vamosExits: p.vamos.exits,
       baselineLatencyUs: p.baseline.workload.latencyUs, vamosLatencyUs: p.vamos.workload.latencyUs,
       hypercallsPerOp: p.vamos.hypercallsPerOp, sameReplies: p.sameReplies,

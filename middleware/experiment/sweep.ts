@@ -12,6 +12,7 @@ import { loadProfile, type CostProfile } from '../../vmm/profile.js';
 import type { Placement } from '../build.js';
 import type { WorkloadSpec } from '../workload/driver.js';
 import { runPoint, type IommuMode, type PointResult } from './point.js';
+import { bulkLoad } from './bulk-load.js';
 
 export interface SweepConfig {
   records: number;
@@ -27,6 +28,8 @@ export interface SweepConfig {
   profiles: string[];
   /** The database volume, 512-byte sectors. */
   volumeSectors: number;
+  /** How the records are loaded: through the guest (default) or by the engine on the host (bulk-load.ts). */
+  load?: 'guest' | 'host';
 }
 
 export const FULL_SWEEP: SweepConfig = {
@@ -66,10 +69,22 @@ function spec(c: SweepConfig, operations: number): WorkloadSpec {
   return { mix: c.mix, distribution: c.distribution, records: c.records, operations, concurrency: c.concurrency, seed: c.seed, valueSize: c.valueSize };
 }
 
+/**
+ * The volume a sweep needs: 64 MiB, or about 640 bytes per record when that is more (the
+ * engine's B+tree and log take about 490 bytes per 100-byte record, measured at 16,000).
+ */
+export function volumeSectorsFor(records: number, atLeast = (64 << 20) / 512): number {
+  return Math.max(atLeast, Math.ceil((records * 640) / (1 << 20)) * ((1 << 20) / 512));
+}
+
 /** Loads the records into a fresh volume (the guest placement, no IOMMU) and returns its bytes. */
-export function loadVolume(c: SweepConfig, profile: CostProfile): Uint8Array {
+export function loadVolume(c: SweepConfig, profile: CostProfile, onProgress?: (loaded: number) => void): Uint8Array {
+  // The loader's pool is not the experiment's: a large one (4 MiB, within the module's memory) keeps inserts cached.
+  if (c.load === 'host') return bulkLoad({ ...c, poolPages: Math.max(1024, ...c.pools) }, profile, onProgress);
   const volume = new MemoryBackend(c.volumeSectors);
-  runPoint({ placement: 'guest', iommu: 'off', profile, poolPages: Math.max(...c.pools), workload: spec(c, 0), volume });
+  // A stuck guest is detected by an instruction budget; loading scales it with the records.
+  const maxInstructions = Math.max(5_000_000_000, c.records * 2_000_000);
+  runPoint({ placement: 'guest', iommu: 'off', profile, poolPages: Math.max(...c.pools), workload: spec(c, 0), volume, maxInstructions });
   return volume.data.slice();
 }
 
@@ -84,39 +99,63 @@ export function tracePaths(dir: string): Record<Placement, string> {
   return { guest: `${dir}/baseline.trc`, vamos: `${dir}/vamos.trc` };
 }
 
-export function runSweep(c: SweepConfig, opts: SweepOptions = {}): ComparedPoint[] {
-  const onProgress = opts.onProgress;
-  const traced = { profile: c.profiles[0], iommu: c.iommuModes[0], pool: Math.min(...c.pools) };
-  const total = c.profiles.length * c.iommuModes.length * c.pools.length * 2 + 1;
-  let done = 0;
-  const tick = (label: string): void => onProgress?.({ done: ++done, total, label });
+/** One compared point of a sweep: its place in the sweep's order and what to run. */
+export interface SweepTask {
+  index: number;
+  profile: CostProfile;
+  iommu: IommuMode;
+  poolPages: number;
+  /** Trace both placements into this folder (tracePaths). */
+  traceDir?: string;
+}
+
+/** The sweep's points in order (profile, then IOMMU mode, then pool, largest first). */
+export function sweepTasks(c: SweepConfig, traceDir?: string): SweepTask[] {
   const profiles = c.profiles.map((name) => loadProfile(name)); // a bad name fails before any run
-  const base = loadVolume(c, profiles[0]!);
-  tick(`loaded ${c.records} records`);
-  const out: ComparedPoint[] = [];
+  const traced = { profile: c.profiles[0], iommu: c.iommuModes[0], pool: Math.min(...c.pools) };
+  const tasks: SweepTask[] = [];
   for (const profile of profiles) {
-    const profileName = profile.name;
     for (const iommu of c.iommuModes) {
       for (const poolPages of c.pools) {
-        const run = (placement: Placement): PointResult => {
-          const volume = new MemoryBackend(c.volumeSectors, false, base);
-          const trace = opts.traceDir !== undefined && profileName === traced.profile && iommu === traced.iommu && poolPages === traced.pool
-            ? { path: tracePaths(opts.traceDir)[placement], label: `${placement === 'guest' ? 'baseline' : 'VAMOS'} pool=${poolPages} iommu=${iommu}` }
-            : undefined;
-          const r = runPoint({ placement, iommu, profile, poolPages, workload: { ...spec(c, c.operations), skipLoad: true }, volume, trace });
-          tick(`${profileName} iommu=${iommu} pool=${poolPages} ${placement}`);
-          return r;
-        };
-        const baseline = run('guest');
-        const vamos = run('vamos');
-        out.push({
-          poolPages, iommu, profile: profileName, baseline, vamos,
-          improvement: vamos.workload.opsPerSecond / baseline.workload.opsPerSecond - 1,
-          exitReduction: vamos.exitsPerOp > 0 ? baseline.exitsPerOp / vamos.exitsPerOp : Infinity,
-          sameReplies: baseline.workload.checksum === vamos.workload.checksum,
-        });
+        const trace = traceDir !== undefined && profile.name === traced.profile && iommu === traced.iommu && poolPages === traced.pool;
+        tasks.push({ index: tasks.length, profile, iommu, poolPages, traceDir: trace ? traceDir : undefined });
       }
     }
   }
-  return out;
+  return tasks;
+}
+
+/** Runs one task in both placements from a copy of the loaded volume `base`. */
+export function comparePoint(c: SweepConfig, base: Uint8Array, task: SweepTask): ComparedPoint {
+  const { profile, iommu, poolPages } = task;
+  const run = (placement: Placement): PointResult => {
+    const volume = new MemoryBackend(c.volumeSectors, false, base);
+    const trace = task.traceDir !== undefined
+      ? { path: tracePaths(task.traceDir)[placement], label: `${placement === 'guest' ? 'baseline' : 'VAMOS'} pool=${poolPages} iommu=${iommu}` }
+      : undefined;
+    return runPoint({ placement, iommu, profile, poolPages, workload: { ...spec(c, c.operations), skipLoad: true }, volume, trace });
+  };
+  const baseline = run('guest');
+  const vamos = run('vamos');
+  return {
+    poolPages, iommu, profile: profile.name, baseline, vamos,
+    improvement: vamos.workload.opsPerSecond / baseline.workload.opsPerSecond - 1,
+    exitReduction: vamos.exitsPerOp > 0 ? baseline.exitsPerOp / vamos.exitsPerOp : Infinity,
+    sameReplies: baseline.workload.checksum === vamos.workload.checksum,
+  };
+}
+
+/** The whole sweep on this thread, point after point (parallel.ts spreads it over workers). */
+export function runSweep(c: SweepConfig, opts: SweepOptions = {}): ComparedPoint[] {
+  const tasks = sweepTasks(c, opts.traceDir);
+  const total = tasks.length + 1;
+  let done = 0;
+  const tick = (label: string): void => opts.onProgress?.({ done: ++done, total, label });
+  const base = loadVolume(c, tasks[0]!.profile);
+  tick(`loaded ${c.records} records`);
+  return tasks.map((task) => {
+    const p = comparePoint(c, base, task);
+    tick(`${p.profile} iommu=${p.iommu} pool=${p.poolPages}`);
+    return p;
+  });
 }

@@ -1,0 +1,46 @@
+/**
+ * docs/paper.md's tables are generated from bench/results/paper.json (`vamos bench tables`):
+ * this fails when the committed results and the document disagree, and shows that --check
+ * notices a single changed digit.
+ */
+import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../cli/vamos.js';
+import { bufferIo } from '../../cli/io.js';
+import { projectFile } from '../../vmm/paths.js';
+import { renderTables, updateDoc, type PaperJson } from '../../middleware/experiment/tables.js';
+
+const docPath = projectFile('docs', 'paper.md');
+const jsonPath = projectFile('bench', 'results', 'paper.json');
+const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as PaperJson;
+
+t.test('docs/paper.md agrees with bench/results/paper.json', async (t) => {
+  const doc = readFileSync(docPath, 'utf8');
+  t.equal(updateDoc(doc, json), doc, 'regenerating the tables changes nothing (else: npx vamos bench tables --write docs/paper.md)');
+  for (const block of Object.values(renderTables(json))) t.ok(doc.includes(block), block.split('\n')[0]);
+});
+
+t.test('bench tables --check fails on a changed figure, --write repairs it', async (t) => {
+  const dir = t.testdir();
+  const doc = join(dir, 'paper.md');
+  const good = readFileSync(docPath, 'utf8');
+  const p = json.points.find((x) => x.poolPages === Math.min(...json.config.pools))!;
+  const figure = `${(p.improvement * 100).toFixed(1)}%`;
+  const bad = good.replace(`| ${p.profile} | ${p.iommu} |`, `| ${p.profile} | ${p.iommu} | x`);
+  t.not(bad, good);
+  writeFileSync(doc, bad);
+  let io = bufferIo();
+  t.equal(await main(['bench', 'tables', '--from', jsonPath, '--check', doc], io), 1);
+  t.match(io.err, /^vamos bench: .*paper\.md: its tables differ from .*paper\.json \(run vamos bench tables --write .*\)\n$/);
+  io = bufferIo();
+  t.equal(await main(['bench', 'tables', '--from', jsonPath, '--write', doc], io), 0);
+  t.equal(readFileSync(doc, 'utf8'), good);
+  t.ok(good.includes(figure), `the I/O-bound improvement (${figure}) is in the document`);
+  io = bufferIo();
+  t.equal(await main(['bench', 'tables', '--from', jsonPath, '--check', doc], io), 0);
+  writeFileSync(doc, '# no markers\n');
+  io = bufferIo();
+  t.equal(await main(['bench', 'tables', '--from', jsonPath, '--write', doc], io), 1);
+  t.match(io.err, /no markers for table 'io-bound'/);
+});
