@@ -36,7 +36,14 @@ export class FunctionEmitter {
   readonly out: string[] = [];
   private next: number | undefined;
 
-  constructor(private readonly fn: IrFunction, private readonly alloc: Allocation, private readonly asm: string, private readonly tables: string[], private readonly prefix: string) {}
+  /**
+   * `espBias`: the function has no frame pointer; a frame address [ebp + k] (a parameter) is
+   * [esp + k + espBias] (frame.ts).
+   */
+  constructor(
+    private readonly fn: IrFunction, private readonly alloc: Allocation, private readonly asm: string,
+    private readonly tables: string[], private readonly prefix: string, private readonly espBias?: number,
+  ) {}
 
   private e(s: string): void { this.out.push(`        ${s}`); }
   private label(id: number): string { return `.B${id}`; }
@@ -64,6 +71,7 @@ export class FunctionEmitter {
 
   /** Emits the address, loading spilled base or index registers through eax. */
   private addr(a: Addr): { text: string; regs: R[] } {
+    if (a.frame && this.espBias !== undefined) return { text: memText('esp', undefined, 1, a.disp + this.espBias), regs: [] };
     let base: string | undefined = a.frame ? 'ebp' : a.base !== undefined ? this.op({ k: 'v', v: a.base }) : undefined;
     let index: string | undefined = a.index !== undefined ? this.op({ k: 'v', v: a.index }) : undefined;
     let scale: number = a.scale;

@@ -13,12 +13,14 @@
  */
 import {
   insDef, insUses, mapTermUses, mapUses, NOT_CC, successors, termUses, vreg,
-  type Block, type Cc, type Ins, type IrFunction, type V, type Val,
+  type Block, type Cc, type Ins, type IrFunction, type Term, type V, type Val,
 } from './ir.js';
 
 export function optimize(fn: IrFunction, level: number): void {
   removeUnreachable(fn);
   if (level < 1) return;
+  // Before copy propagation spreads uses of the temporary (`t = load; x = t`: x = load).
+  coalesceCopies(fn);
   localValues(fn);
   deadCode(fn);
   if (level >= 2) {
@@ -29,6 +31,7 @@ export function optimize(fn: IrFunction, level: number): void {
   coalesceCopies(fn);
   threadJumps(fn);
   removeUnreachable(fn);
+  layout(fn);
 }
 
 // ---- flow graph -----------------------------------------------------------------------------------
@@ -403,4 +406,27 @@ export function threadJumps(fn: IrFunction): void {
   }
   fn.blocks = fn.blocks.filter((b) => !gone.has(b.id));
   // Merged blocks' successors now have the merging block as predecessor; nothing else refers to ids.
+}
+
+/**
+ * Block order: a block whose only predecessor ends in a jump to it (or in a branch whose
+ * false side it is) is placed right after that predecessor, so the jump becomes a fall-through.
+ * Blocks with several predecessors keep their place (a loop's test stays at its bottom).
+ */
+export function layout(fn: IrFunction): void {
+  const byId = blockMap(fn);
+  const preds = predecessors(fn);
+  const placed = new Set<number>();
+  const order: Block[] = [];
+  for (const b0 of fn.blocks) {
+    let b: Block | undefined = b0;
+    while (b && !placed.has(b.id)) {
+      placed.add(b.id);
+      order.push(b);
+      const t: Term = b.term;
+      const next: number | undefined = t.t === 'jmp' ? t.to : t.t === 'br' ? t.no : undefined;
+      b = next !== undefined && next !== fn.blocks[0]!.id && preds.get(next)?.length === 1 ? byId.get(next) : undefined;
+    }
+  }
+  fn.blocks = order;
 }
