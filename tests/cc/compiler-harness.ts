@@ -21,7 +21,7 @@ export function native(name: string, src: string): { out: string; code: number }
   const exe = join(dir, name);
   writeFileSync(c, PRELUDE + PRINT + src);
   execFileSync('gcc', ['-std=c99', '-w', '-O0', '-o', exe, c]);
-  const r = spawnSync(exe, { encoding: 'utf8' });
+  const r = spawnSync(exe, { encoding: 'utf8', timeout: 60_000 });
   return { out: r.stdout, code: r.status ?? -1 };
 }
 

@@ -63,7 +63,8 @@ function st(d: number, lv: string[]): string {
   switch (R(12)) {
     case 0: return `for (${i} = 0; ${i} < ${1 + R(9)}; ${i}++) { ${inner()} ${inner()} }`;
     case 1: return `for (${i} = 0; ${i} < 16; ${i}++) a[${i}] = a[${i}] * ${1 + R(9)}u + ${e(1)};`;
-    case 2: return `for (p = a + ${R(4)}; p < a + ${8 + R(8)}; p++) { ${inner()} }`;
+    // Each depth walks its own pointer (an inner walk must not reset the outer one's).
+    case 2: return `for (q${d} = a + ${R(4)}; q${d} < a + ${8 + R(8)}; q${d}++) { p = q${d}; ${inner()} }`;
     case 3: return `{ unsigned n = ${e(1)} & 7u; while (n-- > 0) { ${inner()} if (${e(1)} & 1u) break; } }`;
     case 4: return `for (${i} = 0; ${i} < 4; ${i}++) { for (j${d} = 0; j${d} < 8; j${d}++) m[${i}][j${d}] += ${e(1)} * (x + y); ${inner()} }`;
     case 5: return `for (${i} = ${R(5)}; ${i} != 0; ${i}--) { if (${e(1)} & 3u) continue; ${inner()} }`;
@@ -86,7 +87,8 @@ static unsigned h(unsigned a, unsigned b) { return (a ^ (b >> 3)) * 2654435761u 
 static void bump(unsigned *q, unsigned by) { *q += by | 1u; }
 static unsigned run(unsigned x, unsigned y, unsigned z) {
   unsigned w = x ^ 0x5a5a5a5au, u = y * 3u, v = z + 17u, k = 1u, cell = ${R(1000)}u;
-  unsigned a[20], m[4][8], *p = a, *pc = &cell; /* p walks a[0..15] and reads p[0..3] */
+  unsigned a[20], m[4][8], *p = a, *pc = &cell; /* p points into a[0..15] and reads p[0..3] */
+  unsigned *q1 = a, *q2 = a, *q3 = a;
   unsigned char bytes[16];
   signed char c8 = ${R(256) - 128};
   short s16 = ${R(65536) - 32768};
@@ -95,7 +97,7 @@ static unsigned run(unsigned x, unsigned y, unsigned z) {
   for (i1 = 0; i1 < 16; i1++) bytes[i1] = (unsigned char)(i1 * 37 + y);
   for (i1 = 0; i1 < 4; i1++) for (j1 = 0; j1 < 8; j1++) m[i1][j1] = i1 * 8u + j1 + z;
 ${body}
-  (void)i2; (void)i3; (void)j2; (void)j3;
+  (void)i2; (void)i3; (void)j2; (void)j3; (void)q1; (void)q2; (void)q3;
   return x + y * 7u + z * 13u + w + u + v + k + cell + a[0] + m[3][7];
 }
 int main(void) {

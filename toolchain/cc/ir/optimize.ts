@@ -59,35 +59,54 @@ export function removeUnreachable(fn: IrFunction): void {
   fn.blocks = fn.blocks.filter((b) => seen.has(b.id));
 }
 
-/** Per block: which registers are live on entry and on exit. */
-export function liveness(fn: IrFunction): { liveIn: Map<number, Set<V>>; liveOut: Map<number, Set<V>> } {
-  const use = new Map<number, Set<V>>();
-  const defs = new Map<number, Set<V>>();
-  for (const b of fn.blocks) {
-    const u = new Set<V>(), d = new Set<V>();
-    for (const i of b.ins) {
-      for (const x of insUses(i)) if (!d.has(x)) u.add(x);
-      const w = insDef(i);
-      if (w !== undefined) d.add(w);
+/** A set of registers as a bit string (liveness is the optimizer's hottest loop). */
+export type Bits = Uint32Array;
+export const hasBit = (s: Bits, v: V): boolean => (s[v >>> 5]! & (1 << (v & 31))) !== 0;
+export const setBit = (s: Bits, v: V): void => { s[v >>> 5]! |= 1 << (v & 31); };
+export function forEachBit(s: Bits, f: (v: V) => void): void {
+  for (let w = 0; w < s.length; w++) {
+    let x = s[w]!;
+    while (x !== 0) {
+      const b = 31 - Math.clz32(x & -x);
+      f(w * 32 + b);
+      x &= x - 1;
     }
-    for (const x of termUses(b.term)) if (!d.has(x)) u.add(x);
-    use.set(b.id, u);
-    defs.set(b.id, d);
   }
-  const liveIn = new Map<number, Set<V>>(fn.blocks.map((b) => [b.id, new Set(use.get(b.id))]));
-  const liveOut = new Map<number, Set<V>>(fn.blocks.map((b) => [b.id, new Set<V>()]));
+}
+
+/** Per block: which registers are live on entry and on exit. */
+export function liveness(fn: IrFunction): { liveIn: Map<number, Bits>; liveOut: Map<number, Bits> } {
+  const words = (fn.nextV + 31) >>> 5;
+  const use = new Map<number, Bits>();
+  const def = new Map<number, Bits>();
+  for (const b of fn.blocks) {
+    const u = new Uint32Array(words), d = new Uint32Array(words);
+    for (const i of b.ins) {
+      for (const x of insUses(i)) if (!hasBit(d, x)) setBit(u, x);
+      const w = insDef(i);
+      if (w !== undefined) setBit(d, w);
+    }
+    for (const x of termUses(b.term)) if (!hasBit(d, x)) setBit(u, x);
+    use.set(b.id, u);
+    def.set(b.id, d);
+  }
+  const liveIn = new Map<number, Bits>(fn.blocks.map((b) => [b.id, Uint32Array.from(use.get(b.id)!)]));
+  const liveOut = new Map<number, Bits>(fn.blocks.map((b) => [b.id, new Uint32Array(words)]));
+  const succ = new Map<number, Bits[]>(fn.blocks.map((b) => [b.id, successors(b.term).map((s) => liveIn.get(s)).filter((x): x is Bits => x !== undefined)]));
   let changed = true;
   while (changed) {
     changed = false;
     for (let k = fn.blocks.length - 1; k >= 0; k--) {
-      const b = fn.blocks[k]!;
-      const out = liveOut.get(b.id)!;
-      for (const s of successors(b.term)) {
-        for (const x of liveIn.get(s) ?? []) if (!out.has(x)) { out.add(x); changed = true; }
+      const id = fn.blocks[k]!.id;
+      const out = liveOut.get(id)!, inn = liveIn.get(id)!, d = def.get(id)!, u = use.get(id)!;
+      const ss = succ.get(id)!;
+      for (let w = 0; w < words; w++) {
+        let o = 0;
+        for (const s of ss) o |= s[w]!;
+        out[w] = o;
+        const n = u[w]! | (o & ~d[w]!);
+        if (n !== inn[w]) { inn[w] = n; changed = true; }
       }
-      const inn = liveIn.get(b.id)!;
-      const d = defs.get(b.id)!;
-      for (const x of out) if (!d.has(x) && !inn.has(x)) { inn.add(x); changed = true; }
     }
   }
   return { liveIn, liveOut };
@@ -261,7 +280,8 @@ export function deadCode(fn: IrFunction): void {
     const { liveOut } = liveness(fn);
     let removed = false;
     for (const b of fn.blocks) {
-      const live = new Set(liveOut.get(b.id));
+      const live = new Set<V>();
+      forEachBit(liveOut.get(b.id)!, (v) => live.add(v));
       for (const x of termUses(b.term)) live.add(x);
       const keep: Ins[] = [];
       for (let k = b.ins.length - 1; k >= 0; k--) {
