@@ -104,7 +104,7 @@ export function liveness(fn: IrFunction): { liveIn: Map<number, Bits>; liveOut: 
         let o = 0;
         for (const s of ss) o |= s[w]!;
         out[w] = o;
-        const n = u[w]! | (o & ~d[w]!);
+        const n = (u[w]! | (o & ~d[w]!)) >>> 0;
         if (n !== inn[w]) { inn[w] = n; changed = true; }
       }
     }
