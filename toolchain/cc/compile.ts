@@ -53,10 +53,11 @@ export function compile(source: string, opts: CompileOptions): string {
     const helpers = new Set<string>();
     const tables: string[] = [];
     const text: string[] = [];
+    const callees = new Map(unit.funcs.map((f) => [f.asm, f]));
     for (const fn of unit.funcs) {
       where = fn.loc;
       const level = opts.opt ?? 0;
-      text.push(...((level > 0 ? genFunctionOptimized(fn, prefix, helpers, tables, level) : undefined) ?? genFunction(fn, prefix, helpers, tables)));
+      text.push(...((level > 0 ? genFunctionOptimized(fn, prefix, helpers, tables, level, callees) : undefined) ?? genFunction(fn, prefix, helpers, tables)));
     }
     const out: DataOut = { data: [], bss: [] };
     for (const g of unit.globals) emitGlobal(g, out);

@@ -8,10 +8,13 @@ import { emitFunction } from './frame.js';
 import { lowerFunction, Unsupported } from './lower.js';
 import { optimize } from './optimize.js';
 
-export function genFunctionOptimized(fn: FuncDef, prefix: string, helpers: Set<string>, tables: string[], level: number): string[] | undefined {
+/** `callees`: the unit's functions by assembly name, for inlining (-O2). */
+export function genFunctionOptimized(
+  fn: FuncDef, prefix: string, helpers: Set<string>, tables: string[], level: number, callees: ReadonlyMap<string, FuncDef>,
+): string[] | undefined {
   let ir;
   try {
-    ir = lowerFunction(fn, prefix, helpers);
+    ir = lowerFunction(fn, prefix, helpers, level >= 2 ? callees : new Map());
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     throw e;

@@ -93,7 +93,13 @@ class Lowerer {
   /** Set once the current block has ended (code after a jump is unreachable until a label). */
   private sealed = false;
 
-  constructor(private readonly fn: FuncDef, private readonly prefix: string, private readonly helpers: Set<string>) {
+  /** Set while an inlined call's body is being lowered: where its `return`s go. */
+  private inline: { ret: Type; result: V | undefined; cont: number; stack: FuncDef[] } | undefined;
+
+  constructor(
+    private readonly fn: FuncDef, private readonly prefix: string, private readonly helpers: Set<string>,
+    private readonly callees: ReadonlyMap<string, FuncDef>,
+  ) {
     this.cur = this.newBlock();
   }
 
@@ -131,7 +137,6 @@ class Lowerer {
   run(): IrFunction {
     const fn = this.fn;
     if (fn.ty.ret.k === 'struct' || (fn.ty.ret.k === 'int' && fn.ty.ret.size === 8)) unsupported('wide return');
-    if (fn.ty.variadic) unsupported('variadic function');
     const taken = addressTaken(fn.body);
     for (const p of fn.params) {
       if (!isWordScalar(p.ty) || taken.has(p)) continue;
@@ -214,6 +219,7 @@ class Lowerer {
       case 'continue': this.end({ t: 'jmp', to: this.continues[this.continues.length - 1]! }); return;
       case 'goto': this.end({ t: 'jmp', to: this.labelBlock(s.label) }); return;
       case 'return': {
+        if (this.inline) { this.inlineReturn(s.e); return; }
         if (!s.e) { this.end({ t: 'ret', a: undefined }); return; }
         if (this.fn.ty.ret.k === 'void') { this.effect(s.e); this.end({ t: 'ret', a: undefined }); return; }
         const v = this.value(s.e);
@@ -383,6 +389,11 @@ class Lowerer {
         return;
       }
       case 'call': this.call(e); return;
+      case 'vastart': {
+        const ap = this.lvalue(e.ap);
+        this.write(ap, this.def((d) => ({ op: 'lea', d, addr: { frame: true, disp: e.off, scale: 1 } })), false);
+        return;
+      }
       default: break;
     }
     if (e.ty.k === 'void') unsupported('void expression');
@@ -433,6 +444,14 @@ class Lowerer {
       case 'opassign': return this.opassign(e, true)!;
       case 'incdec': return this.incdec(e, true)!;
       case 'call': return this.call(e)!;
+      case 'vaarg': {
+        // ap is a char * to the next 4-byte argument slot (docs/cc.md): read there, step past it.
+        const ap = this.lvalue(e.ap);
+        const p = this.read(ap);
+        this.write(ap, this.def((d) => ({ op: 'bin', k: 'add', d, a: p, b: imm(Math.ceil(sizeOf(e.ty) / 4) * 4) })), false);
+        const base = p.k === 'v' ? { base: p.v, disp: 0, scale: 1 as const } : { disp: p.n, sym: p.sym, scale: 1 as const };
+        return this.def((d) => this.loadIns(d, base, e.ty));
+      }
       default: return unsupported(e.e);
     }
   }
@@ -604,6 +623,47 @@ class Lowerer {
     return want ? (e.post ? old : r) : undefined;
   }
 
+  private inlineReturn(e: Expr | undefined): void {
+    const inl = this.inline!;
+    if (e && inl.ret.k === 'void') this.effect(e);
+    else if (e && inl.result !== undefined) this.emit({ op: 'mov', d: inl.result, a: this.value(e) });
+    this.end({ t: 'jmp', to: inl.cont });
+  }
+
+  /**
+   * A call to a small static function of the unit, lowered in place: its parameters become
+   * fresh registers holding the arguments, its returns jump to the code after the call.
+   */
+  private tryInline(e: Extract<Expr, { e: 'call' }>, args: Val[]): { value: Val | undefined } | undefined {
+    const f = e.fn;
+    if (f.e !== 'addr' || f.a.e !== 'var' || f.a.v.kind !== 'global') return undefined;
+    const callee = this.callees.get(f.a.v.asm);
+    const stack = this.inline?.stack ?? [this.fn];
+    if (!callee || stack.includes(callee) || stack.length > 2 || !inlinable(callee, this.prefix, this.callees)) return undefined;
+    const saved = this.inline;
+    const cont = this.newBlock();
+    const result = callee.ty.ret.k === 'void' ? undefined : this.newV();
+    // Fresh registers for the callee's variables (it may be inlined more than once).
+    const before = new Map(this.vars);
+    callee.params.forEach((p, k) => {
+      const v = this.newV();
+      this.vars.set(p, v);
+      this.emit({ op: 'mov', d: v, a: args[k]! });
+    });
+    for (const v of localsOf(callee.body)) this.vars.delete(v);
+    this.inline = { ret: callee.ty.ret, result, cont: cont.id, stack: [...stack, callee] };
+    const outer = { breaks: this.breaks.length, continues: this.continues.length };
+    this.stmt(callee.body);
+    this.breaks.length = outer.breaks;
+    this.continues.length = outer.continues;
+    this.inlineReturn(undefined);
+    this.inline = saved;
+    this.vars.clear();
+    for (const [k, v] of before) this.vars.set(k, v);
+    this.enter(cont);
+    return { value: result === undefined ? undefined : vreg(result) };
+  }
+
   private call(e: Extract<Expr, { e: 'call' }>): Val | undefined {
     const ret = e.fty.ret;
     if (ret.k === 'struct' || (ret.k === 'int' && ret.size === 8)) return unsupported('wide call result');
@@ -615,6 +675,11 @@ class Lowerer {
       const a = e.args[i]!;
       if (!isWordScalar(a.ty)) return unsupported('wide argument');
       args[i] = this.value(a);
+    }
+    const inlined = this.tryInline(e, args);
+    if (inlined) {
+      const r = inlined.value;
+      return r && ret.k === 'int' && ret.size < 4 ? this.narrow(r, ret) : r;
     }
     const fn: Val = fnExpr.e === 'addr' && fnExpr.a.e === 'var' && fnExpr.a.v.kind === 'global'
       ? { k: 'i', n: 0, sym: fnExpr.a.v.asm } : this.value(fnExpr);
@@ -628,10 +693,120 @@ class Lowerer {
   }
 }
 
-export function lowerFunction(fn: FuncDef, prefix: string, helpers: Set<string>): IrFunction {
+export function lowerFunction(fn: FuncDef, prefix: string, helpers: Set<string>, callees: ReadonlyMap<string, FuncDef> = new Map()): IrFunction {
   // Helpers are added only when the whole function lowers (a fallback must not leave them behind).
   const mine = new Set<string>();
-  const ir = new Lowerer(fn, prefix, mine).run();
+  const ir = new Lowerer(fn, prefix, mine, callees).run();
   for (const h of mine) helpers.add(h);
   return ir;
+}
+
+/** The local variables a body declares. */
+function localsOf(body: Stmt): VarInfo[] {
+  const out: VarInfo[] = [];
+  const visit = (s: Stmt | undefined): void => {
+    if (!s) return;
+    switch (s.s) {
+      case 'init': out.push(s.v); return;
+      case 'block': s.body.forEach(visit); return;
+      case 'if': visit(s.t); visit(s.f); return;
+      case 'while': case 'do': case 'switch': case 'label': visit(s.body); return;
+      case 'for': visit(s.init); visit(s.body); return;
+      default: return;
+    }
+  };
+  visit(body);
+  return out;
+}
+
+/** Statements and expressions in a body, to tell small functions from the rest. */
+function size(body: Stmt): number {
+  let n = 0;
+  const ex = (e: Expr | undefined): void => {
+    if (!e) return;
+    n++;
+    for (const k of ['a', 'b', 'c', 'fn'] as const) {
+      const x = (e as Record<string, unknown>)[k];
+      if (x && typeof x === 'object' && 'e' in x) ex(x as Expr);
+    }
+    if (e.e === 'call') e.args.forEach(ex);
+  };
+  const st = (s: Stmt | undefined): void => {
+    if (!s) return;
+    n++;
+    switch (s.s) {
+      case 'expr': ex(s.e); return;
+      case 'init': s.entries.forEach((en) => { if ('expr' in en) ex(en.expr); }); return;
+      case 'block': s.body.forEach(st); return;
+      case 'if': ex(s.c); st(s.t); st(s.f); return;
+      case 'while': case 'do': ex(s.c); st(s.body); return;
+      case 'for': st(s.init); ex(s.c); ex(s.step); st(s.body); return;
+      case 'switch': case 'label': n += 1000; return;
+      case 'return': ex(s.e); return;
+      default: return;
+    }
+  };
+  st(body);
+  return n;
+}
+
+const INLINE_LIMIT = 40;
+const inlinableMemo = new WeakMap<FuncDef, boolean>();
+
+/**
+ * Small static functions whose variables can all live in registers (the caller's frame has no
+ * room for theirs), without labels or switches (their label names are the function's own), and
+ * which the IR lowers on their own.
+ */
+function inlinable(f: FuncDef, prefix: string, callees: ReadonlyMap<string, FuncDef>): boolean {
+  let ok = inlinableMemo.get(f);
+  if (ok !== undefined) return ok;
+  // Provisionally no, so that functions calling each other do not ask about each other forever.
+  inlinableMemo.set(f, false);
+  ok = false;
+  if (f.isStatic && !f.ty.variadic && f.retPtrOff === undefined && size(f.body) <= INLINE_LIMIT) {
+    const taken = addressTaken(f.body);
+    const vars = [...f.params, ...localsOf(f.body)];
+    if (vars.every((v) => isWordScalar(v.ty) && !taken.has(v)) && !usesMemoryLocals(f.body)) {
+      try {
+        lowerFunction(f, prefix, new Set(), callees);
+        ok = true;
+      } catch (e) {
+        if (!(e instanceof Unsupported)) throw e;
+      }
+    }
+  }
+  inlinableMemo.set(f, ok);
+  return ok;
+}
+
+/** Whether the body refers to a local that is not a register candidate (an array, a compound literal). */
+function usesMemoryLocals(body: Stmt): boolean {
+  let found = false;
+  const ex = (e: Expr | undefined): void => {
+    if (!e || found) return;
+    if (e.e === 'var' && e.v.kind === 'local' && !isWordScalar(e.v.ty)) { found = true; return; }
+    if (e.e === 'compound' || e.e === 'vastart' || e.e === 'vaarg') { found = true; return; }
+    for (const k of ['a', 'b', 'c', 'fn', 'ap'] as const) {
+      const x = (e as Record<string, unknown>)[k];
+      if (x && typeof x === 'object' && 'e' in x) ex(x as Expr);
+    }
+    if (e.e === 'call' || e.e === 'builtin') e.args.forEach(ex);
+  };
+  const st = (s: Stmt | undefined): void => {
+    if (!s || found) return;
+    switch (s.s) {
+      case 'expr': ex(s.e); return;
+      case 'init': s.entries.forEach((en) => { if ('expr' in en) ex(en.expr); }); return;
+      case 'block': s.body.forEach(st); return;
+      case 'if': ex(s.c); st(s.t); st(s.f); return;
+      case 'while': case 'do': ex(s.c); st(s.body); return;
+      case 'for': st(s.init); ex(s.c); ex(s.step); st(s.body); return;
+      case 'switch': case 'label': st(s.body); return;
+      case 'return': ex(s.e); return;
+      default: return;
+    }
+  };
+  st(body);
+  return found;
 }

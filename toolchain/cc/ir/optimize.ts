@@ -276,27 +276,45 @@ export function localValues(fn: IrFunction): void {
 // ---- dead code ----------------------------------------------------------------------------------------
 
 export function deadCode(fn: IrFunction): void {
-  for (let round = 0; round < 4; round++) {
-    const { liveOut } = liveness(fn);
-    let removed = false;
-    for (const b of fn.blocks) {
-      const live = new Set<V>();
-      forEachBit(liveOut.get(b.id)!, (v) => live.add(v));
-      for (const x of termUses(b.term)) live.add(x);
-      const keep: Ins[] = [];
-      for (let k = b.ins.length - 1; k >= 0; k--) {
-        const i = b.ins[k]!;
-        const d = insDef(i);
-        if (d !== undefined && isPure(i) && (!live.has(d) || (i.op === 'mov' && i.a.k === 'v' && i.a.v === d))) { removed = true; continue; }
-        // A call's unused result need not be kept anywhere.
-        if (i.op === 'call' && d !== undefined && !live.has(d)) i.d = undefined;
-        if (d !== undefined) live.delete(d);
-        for (const x of insUses(i)) live.add(x);
-        keep.push(i);
-      }
-      b.ins = keep.reverse();
+  // One pass against liveness (a definition nothing reads before the next one is dead)...
+  const { liveOut } = liveness(fn);
+  for (const b of fn.blocks) {
+    const live = new Set<V>();
+    forEachBit(liveOut.get(b.id)!, (v) => live.add(v));
+    for (const x of termUses(b.term)) live.add(x);
+    const keep: Ins[] = [];
+    for (let k = b.ins.length - 1; k >= 0; k--) {
+      const i = b.ins[k]!;
+      const d = insDef(i);
+      if (d !== undefined && isPure(i) && (!live.has(d) || (i.op === 'mov' && i.a.k === 'v' && i.a.v === d))) continue;
+      // A call's unused result need not be kept anywhere.
+      if (i.op === 'call' && d !== undefined && !live.has(d)) i.d = undefined;
+      if (d !== undefined) live.delete(d);
+      for (const x of insUses(i)) live.add(x);
+      keep.push(i);
     }
-    if (!removed) return;
+    b.ins = keep.reverse();
+  }
+  // ...then whole chains that only fed the removed code: pure definitions of registers that
+  // nothing reads at all, until none is left (cheaper than repeating the liveness pass).
+  const uses = new Map<V, number>();
+  const count = (v: V, by: number): void => { uses.set(v, (uses.get(v) ?? 0) + by); };
+  for (const b of fn.blocks) {
+    for (const i of b.ins) for (const u of insUses(i)) count(u, 1);
+    for (const u of termUses(b.term)) count(u, 1);
+  }
+  let removed = true;
+  while (removed) {
+    removed = false;
+    for (const b of fn.blocks) {
+      b.ins = b.ins.filter((i) => {
+        const d = insDef(i);
+        if (d === undefined || !isPure(i) || (uses.get(d) ?? 0) !== 0) return true;
+        for (const u of insUses(i)) count(u, -1);
+        removed = true;
+        return false;
+      });
+    }
   }
 }
 
