@@ -1,7 +1,8 @@
 /**
  * The optimizing back end for one function: lower to IR, optimize, allocate registers, emit
  * (docs/cc-optimizer.md). Returns undefined for a function using something the IR does not
- * model; the caller then uses the -O0 code generator for that function alone.
+ * model (or nested too deeply for it); the caller then uses the -O0 code generator for that
+ * function alone.
  */
 import type { FuncDef } from '../ast.js';
 import { emitFunction } from './frame.js';
@@ -16,7 +17,9 @@ export function genFunctionOptimized(
   try {
     ir = lowerFunction(fn, prefix, helpers, level >= 2 ? callees : new Map());
   } catch (e) {
-    if (e instanceof Unsupported) return undefined;
+    // The lowering recurses more deeply per expression level than the -O0 generator: an
+    // expression nested deeply enough to exhaust the host stack here may still compile there.
+    if (e instanceof Unsupported || (e instanceof RangeError && /call stack/i.test(e.message))) return undefined;
     throw e;
   }
   optimize(ir, level);
