@@ -9,7 +9,7 @@
 import type { CmpOp, Expr, FuncDef, InitEntry, Stmt, VarInfo } from '../ast.js';
 import { sizeOf, type Type } from '../types.js';
 import {
-  imm, NOT_CC, vreg, type Addr, type BinK, type Block, type Cc, type ExtK, type Ins, type IrFunction, type Term, type V, type Val,
+  imm, vreg, type Addr, type BinK, type Block, type Cc, type ExtK, type Ins, type IrFunction, type Term, type V, type Val,
 } from './ir.js';
 
 export class Unsupported extends Error {}
@@ -603,13 +603,8 @@ class Lowerer {
     const cur = this.convert(this.read(lv), e.a.ty, e.opTy);
     const b = this.value(e.b);
     const r = this.binary(e.op, cur, b, e.opTy);
-    return this.write(lv, this.narrowTo(r, e.opTy, e.a.ty), want);
-  }
-
-  /** The result of arithmetic in `from` put back into the lvalue type `to`. */
-  private narrowTo(v: Val, from: Type, to: Type): Val {
-    if (to.k === 'int' && to.size < 4) return this.narrow(v, to);
-    return from === to ? v : v;
+    // The result, computed in opTy, put back into the lvalue's type.
+    return this.write(lv, this.narrow(r, e.a.ty), want);
   }
 
   private incdec(e: Extract<Expr, { e: 'incdec' }>, want: boolean): Val | undefined {
