@@ -27,7 +27,18 @@ export interface GuestFigures {
   /** Wall clock of fork + main + exit. */
   nativeRawMs: number;
   ratio: number;
+  /** Guest instructions executed by the program built at -O2 (the one timed), crt0 and libc included. */
   instructions: number;
+  /** The same program (and libc) built at -O0. */
+  instructionsO0: number;
+  /**
+   * Native instructions of the program built by `gcc -O2 -fno-tree-vectorize`, counted by
+   * valgrind's callgrind (the dynamic loader and glibc's start-up included); undefined when
+   * valgrind is not installed.
+   */
+  gccInstructions: number | undefined;
+  /** instructions / gccInstructions: the compiler's code against gcc's, instruction for instruction. */
+  instructionRatio: number | undefined;
   /** Guest instructions per wall-clock microsecond: the interpreter's speed on this program. */
   guestMips: number;
 }
@@ -54,8 +65,10 @@ export interface EndToEnd {
 export interface CcBenchResult {
   /** End to end with the libc cache warm: the same as endToEnd.warmLinesPerSecond. */
   linesPerSecond: number;
-  /** C lines (libc and corpus, headers not counted) through the preprocessor and the compiler, per second. */
+  /** C lines (libc and corpus, headers not counted) through the preprocessor and the compiler at -O2, per second. */
   compileOnlyLinesPerSecond: number;
+  /** The same at -O0. */
+  compileOnlyLinesPerSecondO0: number;
   /** Lines the compile-only figure counts. */
   lines: number;
   units: number;
@@ -84,15 +97,18 @@ interface CompileRun { pre: number; cc: number }
 
 const lineCount = (text: string): number => text.split('\n').length;
 
+/** The level the programs, the end-to-end builds and the compile-only figure use. */
+const OPT = 2;
+
 /** Every unit preprocessed and compiled once (no objects, no linking). */
-function compileRun(units: readonly SourceInput[]): CompileRun {
+function compileRun(units: readonly SourceInput[], opt = OPT): CompileRun {
   let pre = 0;
   let cc = 0;
   for (const s of units) {
     const t0 = performance.now();
     const text = preprocess(s.text, { file: s.path });
     const t1 = performance.now();
-    compile(text, { file: s.path, unitPrefix: unitPrefixFor(s.path) });
+    compile(text, { file: s.path, unitPrefix: unitPrefixFor(s.path), opt });
     pre += t1 - t0;
     cc += performance.now() - t1;
   }
@@ -102,7 +118,7 @@ function compileRun(units: readonly SourceInput[]): CompileRun {
 /** Wall clock of building every program, each alone, as the CLI does. */
 function buildAll(corpus: readonly SourceInput[], libcCacheDir: string): number {
   const t0 = performance.now();
-  for (const src of corpus) build([src], { libcCacheDir });
+  for (const src of corpus) build([src], { libcCacheDir, opt: OPT });
   return performance.now() - t0;
 }
 
@@ -199,6 +215,17 @@ int main(int argc, char **argv) {
 }
 `;
 
+/** Instructions callgrind counts for gcc -O2 -fno-tree-vectorize's build; undefined without valgrind. */
+function gccInstructions(src: SourceInput, dir: string): number | undefined {
+  if (spawnSync('valgrind', ['--version']).status !== 0) return undefined;
+  const exe = join(dir, src.path.replace(/^.*\//, '').replace(/\.c$/, '.novec'));
+  execFileSync('gcc', ['-std=c99', '-O2', '-fno-tree-vectorize', '-o', exe, src.path], { stdio: 'pipe' });
+  const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${exe}.callgrind`, exe], { encoding: 'latin1' });
+  const m = /Collected : (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`callgrind failed on ${src.path}: ${r.stderr.slice(-500)}`);
+  return Number(m[1]);
+}
+
 function timeNative(src: SourceInput, dir: string, runs: number): { ms: number; rawMs: number; forkMs: number; out: string; status: number } {
   const base = join(dir, src.path.replace(/^.*\//, '').replace(/\.c$/, ''));
   execFileSync('gcc', ['-std=c99', '-O2', '-o', base, src.path], { stdio: 'pipe' });
@@ -222,31 +249,39 @@ export function ccBench(runs = 5): CcBenchResult {
   const samples = Array.from({ length: Math.max(runs, 25) }, () => compileRun(units));
   const compileOnly = samples.map((s) => s.pre + s.cc);
   const mid = samples[compileOnly.indexOf(median(compileOnly))] ?? samples[0]!;
+  for (let k = 0; k < 10; k++) compileRun(units, 0);
+  const compileOnlyO0 = Array.from({ length: Math.max(runs, 25) }, () => compileRun(units, 0)).map((s) => s.pre + s.cc);
   const e2e = endToEnd(corpus, Math.max(runs, 7));
 
   const dir = mkdtempSync(join(tmpdir(), 'vamos-ccbench-'));
   const programs: Record<string, GuestFigures> = {};
   let forkMs = 0;
+  let valgrind = true;
   for (const src of corpusSources((f) => f.startsWith('bench_'))) {
     const name = src.path.replace(/^.*\/bench_/, '').replace(/\.c$/, '');
-    const { image } = build([src], { optimize: true });
-    const v = timeVamos(image, runs);
+    const v = timeVamos(build([src], { opt: OPT }).image, runs);
+    const v0 = timeVamos(build([src], { opt: 0 }).image, 0);
     const n = timeNative(src, dir, runs);
-    if (v.out !== n.out || v.status !== n.status) throw new Error(`${name}: vamos and native runs disagree`);
+    if (v.out !== n.out || v.status !== n.status || v0.out !== n.out) throw new Error(`${name}: vamos and native runs disagree`);
+    const g = gccInstructions(src, dir);
+    if (g === undefined) valgrind = false;
     forkMs = n.forkMs;
     programs[name] = {
-      vamosMs: v.ms, nativeMs: n.ms, nativeRawMs: n.rawMs, ratio: v.ms / n.ms, instructions: v.instructions, guestMips: v.instructions / v.ms / 1e3,
+      vamosMs: v.ms, nativeMs: n.ms, nativeRawMs: n.rawMs, ratio: v.ms / n.ms, instructions: v.instructions,
+      instructionsO0: v0.instructions, gccInstructions: g, instructionRatio: g === undefined ? undefined : v.instructions / g,
+      guestMips: v.instructions / v.ms / 1e3,
     };
   }
   return {
     linesPerSecond: e2e.warmLinesPerSecond,
     compileOnlyLinesPerSecond: lines / (median(compileOnly) / 1e3),
+    compileOnlyLinesPerSecondO0: lines / (median(compileOnlyO0) / 1e3),
     lines,
     units: units.length,
     phasesMs: { preprocess: mid.pre, compile: mid.cc },
     endToEnd: e2e,
     programs,
     forkMs,
-    notes: 'compile only: median of 25 runs after 30 warm-up runs. endToEnd: median of 7 rounds (cold, disk and warm in each) after 4 warm-up rounds; lines are the corpus programs\' own. vamos: median wall clock of vm.run() after a warm-up run (boot ROM included). native: gcc -O2; median wall clock of fork + main + exit in a C driver, less forkMs (fork + exit of a child that does nothing).',
+    notes: 'compile only: median of 25 runs after 30 warm-up runs, at -O2 (compileOnlyLinesPerSecondO0: at -O0). endToEnd: median of 7 rounds (cold, disk and warm in each) after 4 warm-up rounds, at -O2; lines are the corpus programs\' own. vamos: the program and the libc at -O2; median wall clock of vm.run() after a warm-up run (boot ROM included); instructionsO0: the same at -O0. native: gcc -O2; median wall clock of fork + main + exit in a C driver, less forkMs (fork + exit of a child that does nothing). gccInstructions: gcc -O2 -fno-tree-vectorize, counted by valgrind --tool=callgrind (start-up included)' + (valgrind ? '.' : '; valgrind is not installed here (apt-get install valgrind), so gccInstructions and instructionRatio are missing.'),
   };
 }

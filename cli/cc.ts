@@ -32,7 +32,7 @@ options:
   -I DIR               add DIR to the #include search (repeatable; also -IDIR)
   -D NAME[=VALUE]      define a macro (repeatable; also -DNAME)
   -U NAME              undefine a macro
-  -O                   optimize (also -O1, -O2; -O0 turns it off)
+  -O0 -O1 -O2          optimization level (default -O0; -O is -O1, -O3 and -Os are -O2)
   --text-base N        address of .text (default 0x100000)
   --data-base N        address of .data (default: after .text, rounded to 4096)
   --bss-base N         address of .bss (default: after .data, rounded to 4096)
@@ -99,7 +99,11 @@ export function parseCcArgs(argv: readonly string[]): CcArgs {
     if (arg === '-h') { a.help = true; continue; }
     if (arg === '-nostdlib') { a.opts.libc = false; continue; }
     if (arg === '-c' || arg === '-S' || arg === '-E') { modes.push(arg.slice(1) as Mode); continue; }
-    if (/^-O[0-3s]?$/.test(arg)) { a.opts.optimize = arg !== '-O0'; continue; }
+    if (/^-O[0-3s]?$/.test(arg)) {
+      a.opts.optimize = arg !== '-O0';
+      a.opts.opt = arg === '-O0' ? 0 : arg === '-O' || arg === '-O1' ? 1 : 2;
+      continue;
+    }
     const short = /^-([oIDU])(.*)$/.exec(arg);
     if (short) {
       const v = value(`-${short[1]}`, short[2]!);

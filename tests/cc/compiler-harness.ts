@@ -21,7 +21,7 @@ export function native(name: string, src: string): { out: string; code: number }
   const exe = join(dir, name);
   writeFileSync(c, PRELUDE + PRINT + src);
   execFileSync('gcc', ['-std=c99', '-w', '-O0', '-o', exe, c]);
-  const r = spawnSync(exe, { encoding: 'utf8' });
+  const r = spawnSync(exe, { encoding: 'utf8', timeout: 60_000 });
   return { out: r.stdout, code: r.status ?? -1 };
 }
 
@@ -50,8 +50,11 @@ export interface RunOutput {
 
 let firmware: ReturnType<typeof bootRom> | undefined;
 
-export function runC(source: string, opts: { prelude?: boolean; maxInstructions?: number } = {}): RunOutput {
-  const asm = compile((opts.prelude === false ? '' : PRELUDE) + source, { file: 'test.c' });
+/** The optimization levels every differential test runs at (docs/cc-optimizer.md). */
+export const OPT_LEVELS = [0, 1, 2] as const;
+
+export function runC(source: string, opts: { prelude?: boolean; maxInstructions?: number; opt?: number } = {}): RunOutput {
+  const asm = compile((opts.prelude === false ? '' : PRELUDE) + source, { file: 'test.c', opt: opts.opt ?? 0 });
   const { image } = assemble(STUB + asm, { file: 'test.s' });
   firmware ??= bootRom();
   let out = '';

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { hasGcc, native, PRINT, runC } from './compiler-harness.js';
+import { hasGcc, native, OPT_LEVELS, PRINT, runC } from './compiler-harness.js';
 
 type Ty = 'u32' | 'i32' | 'u64' | 'i64';
 interface E { code: string; ty: Ty }
@@ -86,10 +86,13 @@ ${p.exprs.map((x) => `  print_ull((unsigned long long)${x.code});`).join('\n')}
 t.test('random expressions agree with gcc', { skip: hasGcc ? false : 'gcc is not installed' }, async (t) => {
   let n = 0;
   // No shrinking: each run costs a gcc build; the failing program is reported whole.
-  const r = fc.check(fc.property(program, (src) => runC(PRINT + src).out === native(`rand${n++}`, src).out), { numRuns: 12, endOnFailure: true });
+  // Every optimization level must print what gcc's build prints.
+  const agree = (src: string, want: string): boolean => OPT_LEVELS.every((opt) => runC(PRINT + src, { opt }).out === want);
+  const r = fc.check(fc.property(program, (src) => agree(src, native(`rand${n++}`, src).out)), { numRuns: 12, endOnFailure: true });
   if (r.failed) {
     const src = r.counterexample![0];
-    t.equal(runC(PRINT + src).out, native('failed', src).out, src);
+    const want = native('failed', src).out;
+    for (const opt of OPT_LEVELS) t.equal(runC(PRINT + src, { opt }).out, want, `-O${opt}:\n${src}`);
   } else {
     t.pass(`${n} random programs agree`);
   }
@@ -157,14 +160,17 @@ t.test('random statement programs agree with gcc', { skip: hasGcc ? false : 'gcc
   const r = fc.check(fc.property(fc.integer({ min: 1, max: 2 ** 30 }), (s) => {
     seed = s;
     const src = stmtProgram();
-    const mine = runC(PRINT + src);
     const ref = native(`stmt${s}`, src);
-    return mine.out === ref.out && (mine.code & 255) === ref.code;
+    return OPT_LEVELS.every((opt) => {
+      const mine = runC(PRINT + src, { opt });
+      return mine.out === ref.out && (mine.code & 255) === ref.code;
+    });
   }), { numRuns: 8, endOnFailure: true });
   if (r.failed) {
     seed = r.counterexample![0];
     const src = stmtProgram();
-    t.equal(runC(PRINT + src).out, native('stmtfail', src).out, src);
+    const want = native('stmtfail', src).out;
+    for (const opt of OPT_LEVELS) t.equal(runC(PRINT + src, { opt }).out, want, `-O${opt}:\n${src}`);
   } else {
     t.pass('8 random statement programs agree');
   }

@@ -1,6 +1,7 @@
 /**
  * The corpus (tests/cc/corpus/*.c) compiled by gcc and run natively, and compiled by vamos cc
- * and run under vamos: the same output and the same exit status, program by program.
+ * and run under vamos at -O0, -O1 and -O2: the same output and the same exit status, program by
+ * program.
  */
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,9 +23,9 @@ function native(file: string): { out: string; status: number } {
   return { out: r.stdout, status: r.status ?? -1 };
 }
 
-function vamos(file: string): { out: string; status: number } {
+function vamos(file: string, opt: number): { out: string; status: number } {
   const path = join(corpus, file);
-  const { image } = build([{ path, text: readFileSync(path, 'utf8') }]);
+  const { image } = build([{ path, text: readFileSync(path, 'utf8') }], { opt });
   let out = '';
   const vm = new Vm({ kernel: image, firmware: bootRom(), console: (b) => { out += String.fromCharCode(b); }, maxInstructions: 500_000_000 });
   const r = vm.run();
@@ -40,8 +41,11 @@ t.test('the corpus is not empty', async (t) => {
 for (const file of files) {
   t.test(file, { skip: !gccOk && 'gcc not found' }, async (t) => {
     const want = native(file);
-    const got = vamos(file);
-    t.equal(got.out, want.out, 'same output');
-    t.equal(got.status, want.status, 'same exit status');
+    // The program and the libc both at each level (the libc cache keys on the level).
+    for (const opt of [0, 1, 2]) {
+      const got = vamos(file, opt);
+      t.equal(got.out, want.out, `same output at -O${opt}`);
+      t.equal(got.status, want.status, `same exit status at -O${opt}`);
+    }
   });
 }

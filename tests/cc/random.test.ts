@@ -106,8 +106,8 @@ function native(src: string, n: number): string {
   return execFileSync(join(dir, `r${n}`), { encoding: 'latin1' });
 }
 
-function vamos(src: string, n: number): string {
-  const { image } = build([{ path: `r${n}.c`, text: src }]);
+function vamos(src: string, n: number, opt: number): string {
+  const { image } = build([{ path: `r${n}.c`, text: src }], { opt });
   let out = '';
   const vm = new Vm({ kernel: image, firmware: bootRom(), console: (b) => { out += String.fromCharCode(b); }, maxInstructions: 200_000_000 });
   const r = vm.run();
@@ -121,16 +121,18 @@ t.test('random expressions and statements: gcc and vamos agree', { skip: !gccOk 
     const src = program(funcs);
     const k = n++;
     const want = native(src, k);
-    const got = vamos(src, k);
-    if (got !== want) {
-      const w = want.split('\n');
-      const g = got.split('\n');
-      const i = w.findIndex((line, j) => line !== g[j]);
-      const fn = /^f(\d+)/.exec(w[i] ?? '')?.[1];
-      throw new Error(`first difference at output line ${i + 1}: gcc '${w[i]}', vamos '${g[i]}'\n` +
-        `function:\n${fn === undefined ? '(unknown)' : src.slice(src.indexOf(`static unsigned f${fn}(`)).split('\n\n')[0]}\n(program in ${join(dir, `r${k}.c`)})`);
+    for (const opt of [0, 1, 2]) {
+      const got = vamos(src, k, opt);
+      if (got !== want) {
+        const w = want.split('\n');
+        const g = got.split('\n');
+        const i = w.findIndex((line, j) => line !== g[j]);
+        const fn = /^f(\d+)/.exec(w[i] ?? '')?.[1];
+        throw new Error(`-O${opt}: first difference at output line ${i + 1}: gcc '${w[i]}', vamos '${g[i]}'\n` +
+          `function:\n${fn === undefined ? '(unknown)' : src.slice(src.indexOf(`static unsigned f${fn}(`)).split('\n\n')[0]}\n(program in ${join(dir, `r${k}.c`)})`);
+      }
     }
   }), { numRuns: 4, endOnFailure: true });
   if (r.failed) t.fail(`seed ${r.seed}: ${r.errorInstance instanceof Error ? r.errorInstance.message : String(r.errorInstance)}`);
-  else t.pass(`${r.numRuns} programs of 30 random functions agreed`);
+  else t.pass(`${r.numRuns} programs of 30 random functions agreed at -O0, -O1 and -O2`);
 });

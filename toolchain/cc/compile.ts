@@ -7,6 +7,7 @@ import { CcError, LocError, type CcDiagnostic, type Loc } from './errors.js';
 import { lex } from './lexer.js';
 import { Parser } from './parser.js';
 import { genFunction } from './genstmt.js';
+import { genFunctionOptimized } from './ir/index.js';
 import { emitGlobal, emitString, type DataOut } from './data.js';
 import { runtimeAsm } from './runtime.js';
 
@@ -16,8 +17,14 @@ export interface CompileOptions {
   file: string;
   /** Prefix of file-local assembly symbols (default `_L0_`). */
   unitPrefix?: string;
-  /** Reserved for optimisations beyond the ones always done; accepted and currently ignored. */
+  /** Accepted for compatibility and ignored: `opt` chooses the optimization level. */
   optimize?: boolean;
+  /**
+   * 0: the straightforward code generator (for debugging, and the baseline the optimizer is
+   * tested against); 1: the IR back end with local optimizations and register allocation;
+   * 2: also loop-invariant code motion. Default 0. docs/cc-optimizer.md.
+   */
+  opt?: number;
 }
 
 /** Throws CcError for any problem in the input, and nothing else, whatever the input. */
@@ -46,9 +53,11 @@ export function compile(source: string, opts: CompileOptions): string {
     const helpers = new Set<string>();
     const tables: string[] = [];
     const text: string[] = [];
+    const callees = new Map(unit.funcs.map((f) => [f.asm, f]));
     for (const fn of unit.funcs) {
       where = fn.loc;
-      text.push(...genFunction(fn, prefix, helpers, tables));
+      const level = opts.opt ?? 0;
+      text.push(...((level > 0 ? genFunctionOptimized(fn, prefix, helpers, tables, level, callees) : undefined) ?? genFunction(fn, prefix, helpers, tables)));
     }
     const out: DataOut = { data: [], bss: [] };
     for (const g of unit.globals) emitGlobal(g, out);

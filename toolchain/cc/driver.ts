@@ -18,6 +18,8 @@ export interface CcOptions {
   defines?: readonly string[];
   undefines?: readonly string[];
   optimize?: boolean;
+  /** Optimization level (compile.ts CompileOptions.opt); default 0. */
+  opt?: number;
   /** Default: the file system; undefined for a missing file. */
   readFile?: (path: string) => string | undefined;
 }
@@ -45,7 +47,7 @@ export function preprocessC(source: string, file: string, opts: CcOptions = {}):
 /** One C unit to assembly text (no object header). Throws PpError or CcError. */
 export function compileC(source: string, file: string, opts: CcOptions = {}, unitPrefix = unitPrefixFor(file)): string {
   const pre = preprocessC(source, file, opts);
-  return compile(pre, { file, unitPrefix, optimize: opts.optimize ?? false });
+  return compile(pre, { file, unitPrefix, optimize: opts.optimize ?? false, opt: opts.opt ?? 0 });
 }
 
 export function compileObject(source: string, file: string, opts: CcOptions = {}): ObjectFile {
@@ -90,17 +92,19 @@ export function runtimeObjects(): ObjectFile[] {
  * Every libc source compiled, from the libc cache (memory, then out/cache/libc/ on disk) when
  * the sources, headers, toolchain and options are unchanged (toolchain/cc/libc-cache.ts).
  */
-export function libcObjects(optimize = false, cacheDir?: string): ObjectFile[] {
-  return libcObjectsAt({ src: projectFile('guest-os', 'libc', 'src'), include: libcIncludeDir() }, optimize, cacheDir);
+export function libcObjects(optimize = false, cacheDir?: string, opt = 0): ObjectFile[] {
+  return libcObjectsAt({ src: projectFile('guest-os', 'libc', 'src'), include: libcIncludeDir() }, optimize, cacheDir, opt);
 }
 
 /** The same for a libc in other directories (tests), cached under `cacheDir`. */
-export function libcObjectsAt(dirs: { src: string; include: string }, optimize = false, cacheDir = projectFile('out', 'cache', 'libc')): ObjectFile[] {
+export function libcObjectsAt(dirs: { src: string; include: string }, optimize = false, cacheDir = projectFile('out', 'cache', 'libc'), opt = 0): ObjectFile[] {
   const files = readLibcFiles(dirs.src, dirs.include, projectRelative);
   // The default include directory is searched anyway; another one goes first.
   const includeDirs = dirs.include === libcIncludeDir() ? [] : [dirs.include];
-  return cachedLibc(files, JSON.stringify({ optimize, includeDirs }), cacheDir, () => files.sources.map((f) => (
-    f.path.endsWith('.c') ? compileObject(f.text, f.name, { optimize, includeDirs }) : parseObject(f.name, f.text))));
+  // The key names the level only when it is not 0, so existing caches of -O0 objects stay valid.
+  const key = opt ? { optimize, includeDirs, opt } : { optimize, includeDirs };
+  return cachedLibc(files, JSON.stringify(key), cacheDir, () => files.sources.map((f) => (
+    f.path.endsWith('.c') ? compileObject(f.text, f.name, { optimize, includeDirs, opt }) : parseObject(f.name, f.text))));
 }
 
 /** The libc sources, for tools that measure or check them. */
@@ -120,7 +124,7 @@ export function build(inputs: readonly SourceInput[], opts: BuildOptions = {}): 
   const all = runtime ? [...runtimeObjects(), ...objects] : objects;
   return link(all, {
     textBase: opts.textBase, dataBase: opts.dataBase, bssBase: opts.bssBase, entry: opts.entry,
-    libraries: libc ? [libcObjects(opts.optimize ?? false, opts.libcCacheDir)] : [],
+    libraries: libc ? [libcObjects(opts.optimize ?? false, opts.libcCacheDir, opts.opt ?? 0)] : [],
   });
 }
 

@@ -1,0 +1,27 @@
+/**
+ * The optimizing back end for one function: lower to IR, optimize, allocate registers, emit
+ * (docs/cc-optimizer.md). Returns undefined for a function using something the IR does not
+ * model (or nested too deeply for it); the caller then uses the -O0 code generator for that
+ * function alone.
+ */
+import type { FuncDef } from '../ast.js';
+import { emitFunction } from './frame.js';
+import { lowerFunction, Unsupported } from './lower.js';
+import { optimize } from './optimize.js';
+
+/** `callees`: the unit's functions by assembly name, for inlining (-O2). */
+export function genFunctionOptimized(
+  fn: FuncDef, prefix: string, helpers: Set<string>, tables: string[], level: number, callees: ReadonlyMap<string, FuncDef>,
+): string[] | undefined {
+  let ir;
+  try {
+    ir = lowerFunction(fn, prefix, helpers, level >= 2 ? callees : new Map());
+  } catch (e) {
+    // The lowering recurses more deeply per expression level than the -O0 generator: an
+    // expression nested deeply enough to exhaust the host stack here may still compile there.
+    if (e instanceof Unsupported || (e instanceof RangeError && /call stack/i.test(e.message))) return undefined;
+    throw e;
+  }
+  optimize(ir, level);
+  return emitFunction(fn, ir, prefix, tables);
+}

@@ -1,0 +1,171 @@
+/**
+ * The optimizer's intermediate representation (docs/cc-optimizer.md): three-address code over
+ * virtual registers, in basic blocks that end in one terminator. Values are 32-bit; narrow C
+ * values are kept extended to 32 bits as their type says (as the -O0 code generator keeps them).
+ * Memory is touched only by load, store and call, and those are never removed or reordered, so
+ * accesses through volatile (or MMIO) pointers keep their meaning without the type knowing it.
+ */
+
+/** A virtual register. */
+export type V = number;
+
+/** An operand: a virtual register or a constant (a number, or a symbol's address plus a number). */
+export type Val = { k: 'v'; v: V } | { k: 'i'; n: number; sym?: string };
+
+/** [base + index*scale + sym + disp]; `frame` means the base is ebp (a local in the frame). */
+export interface Addr {
+  base?: V;
+  index?: V;
+  scale: 1 | 2 | 4 | 8;
+  disp: number;
+  sym?: string;
+  frame?: boolean;
+}
+
+export type BinK = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor' | 'shl' | 'shr' | 'sar';
+export type DivK = 'sdiv' | 'udiv' | 'srem' | 'urem';
+export type ExtK = 'sx8' | 'zx8' | 'sx16' | 'zx16';
+/** x86 condition codes (of `cmp a, b`). */
+export type Cc = 'e' | 'ne' | 'l' | 'le' | 'g' | 'ge' | 'b' | 'be' | 'a' | 'ae';
+
+export type Ins =
+  | { op: 'mov'; d: V; a: Val }
+  | { op: 'bin'; k: BinK; d: V; a: Val; b: Val }
+  | { op: 'div'; k: DivK; d: V; a: Val; b: Val }
+  | { op: 'un'; k: 'neg' | 'not'; d: V; a: Val }
+  | { op: 'ext'; k: ExtK; d: V; a: Val }
+  /** d = (a cc b) ? 1 : 0 */
+  | { op: 'set'; cc: Cc; d: V; a: Val; b: Val }
+  | { op: 'load'; d: V; addr: Addr; size: 1 | 2 | 4; signed: boolean }
+  | { op: 'store'; addr: Addr; a: Val; size: 1 | 2 | 4 }
+  | { op: 'lea'; d: V; addr: Addr }
+  /** Arguments in C order (pushed last first); the result (eax) in d. */
+  | { op: 'call'; d: V | undefined; fn: Val; args: Val[] };
+
+export type Term =
+  | { t: 'jmp'; to: number }
+  /** cmp a, b; jcc yes; else no. */
+  | { t: 'br'; cc: Cc; a: Val; b: Val; yes: number; no: number }
+  | { t: 'ret'; a: Val | undefined }
+  /** A jump table over a - min in [0, targets.length); anything else goes to dflt. */
+  | { t: 'jtab'; a: Val; min: number; targets: number[]; dflt: number };
+
+export interface Block {
+  id: number;
+  ins: Ins[];
+  term: Term;
+}
+
+export interface IrFunction {
+  /** Blocks in layout order; blocks[0] is the entry. Ids index `byId`, not this array. */
+  blocks: Block[];
+  nextV: number;
+  /**
+   * Loops found while lowering, inner ones first: the pre-header (the one way in from outside),
+   * the header it jumps to, and the blocks lowered inside the loop (a hint: optimize.ts
+   * recomputes the natural loop from the flow graph before trusting it).
+   */
+  loops: { pre: number; header: number; body: Set<number> }[];
+}
+
+export const vreg = (v: V): Val => ({ k: 'v', v });
+export const imm = (n: number): Val => ({ k: 'i', n: n | 0 });
+
+export const SWAP_CC: Record<Cc, Cc> = { e: 'e', ne: 'ne', l: 'g', le: 'ge', g: 'l', ge: 'le', b: 'a', be: 'ae', a: 'b', ae: 'be' };
+export const NOT_CC: Record<Cc, Cc> = { e: 'ne', ne: 'e', l: 'ge', le: 'g', g: 'le', ge: 'l', b: 'ae', be: 'a', a: 'be', ae: 'b' };
+
+/** The registers an instruction reads. */
+export function insUses(i: Ins): V[] {
+  const out: V[] = [];
+  const val = (x: Val): void => { if (x.k === 'v') out.push(x.v); };
+  const addr = (a: Addr): void => { if (a.base !== undefined) out.push(a.base); if (a.index !== undefined) out.push(a.index); };
+  switch (i.op) {
+    case 'mov': case 'un': case 'ext': val(i.a); break;
+    case 'bin': case 'div': case 'set': val(i.a); val(i.b); break;
+    case 'load': case 'lea': addr(i.addr); break;
+    case 'store': addr(i.addr); val(i.a); break;
+    case 'call': val(i.fn); i.args.forEach(val); break;
+  }
+  return out;
+}
+
+export function insDef(i: Ins): V | undefined {
+  return i.op === 'store' ? undefined : i.d;
+}
+
+export function termUses(t: Term): V[] {
+  const out: V[] = [];
+  const val = (x: Val | undefined): void => { if (x?.k === 'v') out.push(x.v); };
+  if (t.t === 'br') { val(t.a); val(t.b); }
+  if (t.t === 'ret' || t.t === 'jtab') val(t.a);
+  return out;
+}
+
+export function successors(t: Term): number[] {
+  switch (t.t) {
+    case 'jmp': return [t.to];
+    case 'br': return t.yes === t.no ? [t.yes] : [t.yes, t.no];
+    case 'ret': return [];
+    case 'jtab': return [...new Set([...t.targets, t.dflt])];
+  }
+}
+
+/** Rewrites every register an instruction reads through f (values) and fa (address parts). */
+export function mapUses(i: Ins, f: (x: Val) => Val): Ins {
+  const addr = (a: Addr): Addr => {
+    const b = a.base === undefined ? undefined : f(vreg(a.base));
+    const x = a.index === undefined ? undefined : f(vreg(a.index));
+    const out: Addr = { ...a };
+    if (b) {
+      if (b.k === 'v') out.base = b.v;
+      else if (b.sym === undefined || out.sym === undefined) { delete out.base; out.disp = (out.disp + b.n) | 0; if (b.sym) out.sym = b.sym; }
+    }
+    if (x) {
+      if (x.k === 'v') out.index = x.v;
+      else if (x.sym === undefined) { delete out.index; out.disp = (out.disp + Math.imul(x.n, a.scale)) | 0; }
+    }
+    return out;
+  };
+  switch (i.op) {
+    case 'mov': case 'un': case 'ext': return { ...i, a: f(i.a) };
+    case 'bin': case 'div': case 'set': return { ...i, a: f(i.a), b: f(i.b) };
+    case 'load': case 'lea': return { ...i, addr: addr(i.addr) };
+    case 'store': return { ...i, addr: addr(i.addr), a: f(i.a) };
+    case 'call': return { ...i, fn: f(i.fn), args: i.args.map(f) };
+  }
+}
+
+export function mapTermUses(t: Term, f: (x: Val) => Val): Term {
+  if (t.t === 'br') return { ...t, a: f(t.a), b: f(t.b) };
+  if (t.t === 'ret') return t.a ? { ...t, a: f(t.a) } : t;
+  if (t.t === 'jtab') return { ...t, a: f(t.a) };
+  return t;
+}
+
+/** A readable listing, for tests and debugging. */
+export function printIr(fn: IrFunction): string {
+  const v = (x: Val): string => (x.k === 'v' ? `v${x.v}` : x.sym ? `${x.sym}+${x.n}` : `${x.n}`);
+  const a = (m: Addr): string => `[${[m.frame ? 'ebp' : '', m.base !== undefined ? `v${m.base}` : '', m.index !== undefined ? `v${m.index}*${m.scale}` : '', m.sym ?? '', `${m.disp}`].filter(Boolean).join('+')}]`;
+  const lines: string[] = [];
+  for (const b of fn.blocks) {
+    lines.push(`B${b.id}:`);
+    for (const i of b.ins) {
+      switch (i.op) {
+        case 'mov': lines.push(`  v${i.d} = ${v(i.a)}`); break;
+        case 'bin': case 'div': lines.push(`  v${i.d} = ${i.k} ${v(i.a)}, ${v(i.b)}`); break;
+        case 'un': case 'ext': lines.push(`  v${i.d} = ${i.k} ${v(i.a)}`); break;
+        case 'set': lines.push(`  v${i.d} = set${i.cc} ${v(i.a)}, ${v(i.b)}`); break;
+        case 'load': lines.push(`  v${i.d} = load${i.size}${i.signed ? 's' : ''} ${a(i.addr)}`); break;
+        case 'store': lines.push(`  store${i.size} ${a(i.addr)}, ${v(i.a)}`); break;
+        case 'lea': lines.push(`  v${i.d} = lea ${a(i.addr)}`); break;
+        case 'call': lines.push(`  ${i.d !== undefined ? `v${i.d} = ` : ''}call ${v(i.fn)}(${i.args.map(v).join(', ')})`); break;
+      }
+    }
+    const t = b.term;
+    if (t.t === 'jmp') lines.push(`  jmp B${t.to}`);
+    else if (t.t === 'br') lines.push(`  br ${t.cc} ${v(t.a)}, ${v(t.b)} ? B${t.yes} : B${t.no}`);
+    else if (t.t === 'ret') lines.push(`  ret${t.a ? ` ${v(t.a)}` : ''}`);
+    else lines.push(`  jtab ${v(t.a)} - ${t.min} [${t.targets.map((x) => `B${x}`).join(' ')}] else B${t.dflt}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,470 @@
+/**
+ * IR passes (docs/cc-optimizer.md). Each one keeps the meaning of the function exactly:
+ * loads, stores, calls and divisions are never removed, moved or merged (memory may be volatile
+ * or MMIO, and a division may trap), so every pass works on register arithmetic only.
+ *
+ * - removeUnreachable: blocks no path reaches (code after return, unused labels).
+ * - localValues: per block, constant and copy propagation, constant folding, algebraic
+ *   simplification, common subexpressions, and folding a materialised comparison into the
+ *   branch that tests it.
+ * - deadCode: pure instructions whose result is never read (global liveness).
+ * - hoistInvariants: loop-invariant pure instructions move to the loop's pre-header.
+ * - threadJumps: branches to empty blocks go straight to where those jump.
+ */
+import {
+  insDef, insUses, mapTermUses, mapUses, NOT_CC, successors, termUses, vreg,
+  type Block, type Cc, type Ins, type IrFunction, type Term, type V, type Val,
+} from './ir.js';
+
+export function optimize(fn: IrFunction, level: number): void {
+  removeUnreachable(fn);
+  if (level < 1) return;
+  // Before copy propagation spreads uses of the temporary (`t = load; x = t`: x = load).
+  coalesceCopies(fn);
+  localValues(fn);
+  deadCode(fn);
+  if (level >= 2) {
+    hoistInvariants(fn);
+    localValues(fn);
+    deadCode(fn);
+  }
+  coalesceCopies(fn);
+  threadJumps(fn);
+  removeUnreachable(fn);
+  layout(fn);
+}
+
+// ---- flow graph -----------------------------------------------------------------------------------
+
+export function blockMap(fn: IrFunction): Map<number, Block> {
+  return new Map(fn.blocks.map((b) => [b.id, b]));
+}
+
+export function predecessors(fn: IrFunction): Map<number, number[]> {
+  const preds = new Map<number, number[]>(fn.blocks.map((b) => [b.id, []]));
+  for (const b of fn.blocks) for (const s of successors(b.term)) preds.get(s)?.push(b.id);
+  return preds;
+}
+
+export function removeUnreachable(fn: IrFunction): void {
+  const byId = blockMap(fn);
+  const seen = new Set<number>();
+  const work = [fn.blocks[0]!.id];
+  while (work.length) {
+    const id = work.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const s of successors(byId.get(id)!.term)) work.push(s);
+  }
+  fn.blocks = fn.blocks.filter((b) => seen.has(b.id));
+}
+
+/** A set of registers as a bit string (liveness is the optimizer's hottest loop). */
+export type Bits = Uint32Array;
+export const hasBit = (s: Bits, v: V): boolean => (s[v >>> 5]! & (1 << (v & 31))) !== 0;
+export const setBit = (s: Bits, v: V): void => { s[v >>> 5]! |= 1 << (v & 31); };
+export function forEachBit(s: Bits, f: (v: V) => void): void {
+  for (let w = 0; w < s.length; w++) {
+    let x = s[w]!;
+    while (x !== 0) {
+      const b = 31 - Math.clz32(x & -x);
+      f(w * 32 + b);
+      x &= x - 1;
+    }
+  }
+}
+
+/** Per block: which registers are live on entry and on exit. */
+export function liveness(fn: IrFunction): { liveIn: Map<number, Bits>; liveOut: Map<number, Bits> } {
+  const words = (fn.nextV + 31) >>> 5;
+  const use = new Map<number, Bits>();
+  const def = new Map<number, Bits>();
+  for (const b of fn.blocks) {
+    const u = new Uint32Array(words), d = new Uint32Array(words);
+    for (const i of b.ins) {
+      for (const x of insUses(i)) if (!hasBit(d, x)) setBit(u, x);
+      const w = insDef(i);
+      if (w !== undefined) setBit(d, w);
+    }
+    for (const x of termUses(b.term)) if (!hasBit(d, x)) setBit(u, x);
+    use.set(b.id, u);
+    def.set(b.id, d);
+  }
+  const liveIn = new Map<number, Bits>(fn.blocks.map((b) => [b.id, Uint32Array.from(use.get(b.id)!)]));
+  const liveOut = new Map<number, Bits>(fn.blocks.map((b) => [b.id, new Uint32Array(words)]));
+  const succ = new Map<number, Bits[]>(fn.blocks.map((b) => [b.id, successors(b.term).map((s) => liveIn.get(s)).filter((x): x is Bits => x !== undefined)]));
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let k = fn.blocks.length - 1; k >= 0; k--) {
+      const id = fn.blocks[k]!.id;
+      const out = liveOut.get(id)!, inn = liveIn.get(id)!, d = def.get(id)!, u = use.get(id)!;
+      const ss = succ.get(id)!;
+      for (let w = 0; w < words; w++) {
+        let o = 0;
+        for (const s of ss) o |= s[w]!;
+        out[w] = o;
+        const n = (u[w]! | (o & ~d[w]!)) >>> 0;
+        if (n !== inn[w]) { inn[w] = n; changed = true; }
+      }
+    }
+  }
+  return { liveIn, liveOut };
+}
+
+// ---- local values ----------------------------------------------------------------------------------
+
+const pow2 = (n: number): number => (n > 0 && (n & (n - 1)) === 0 ? 31 - Math.clz32(n) : -1);
+const isNum = (x: Val): x is { k: 'i'; n: number } => x.k === 'i' && x.sym === undefined;
+const same = (a: Val, b: Val): boolean => (a.k === 'v' ? b.k === 'v' && a.v === b.v : b.k === 'i' && a.n === b.n && a.sym === b.sym);
+
+function evalCc(cc: Cc, a: number, b: number): boolean {
+  const ua = a >>> 0, ub = b >>> 0;
+  switch (cc) {
+    case 'e': return a === b;
+    case 'ne': return a !== b;
+    case 'l': return a < b;
+    case 'le': return a <= b;
+    case 'g': return a > b;
+    case 'ge': return a >= b;
+    case 'b': return ua < ub;
+    case 'be': return ua <= ub;
+    case 'a': return ua > ub;
+    case 'ae': return ua >= ub;
+  }
+}
+
+/** A pure instruction with constant operands (or an identity) as a simpler one, else itself. */
+export function simplify(i: Ins): Ins {
+  const mov = (a: Val): Ins => ({ op: 'mov', d: (i as { d: V }).d, a });
+  const k = (n: number): Ins => mov({ k: 'i', n: n | 0 });
+  switch (i.op) {
+    case 'bin': {
+      const { a, b } = i;
+      if (isNum(a) && isNum(b)) {
+        switch (i.k) {
+          case 'add': return k(a.n + b.n);
+          case 'sub': return k(a.n - b.n);
+          case 'mul': return k(Math.imul(a.n, b.n));
+          case 'and': return k(a.n & b.n);
+          case 'or': return k(a.n | b.n);
+          case 'xor': return k(a.n ^ b.n);
+          case 'shl': return k(a.n << (b.n & 31));
+          case 'shr': return k(a.n >>> (b.n & 31));
+          case 'sar': return k(a.n >> (b.n & 31));
+        }
+      }
+      if (i.k === 'add' && a.k === 'i' && b.k === 'i' && (a.sym === undefined || b.sym === undefined)) return mov({ k: 'i', n: (a.n + b.n) | 0, sym: a.sym ?? b.sym });
+      if (i.k === 'sub' && a.k === 'i' && isNum(b) && a.sym !== undefined) return mov({ k: 'i', n: (a.n - b.n) | 0, sym: a.sym });
+      if (isNum(b)) {
+        if (b.n === 0 && ['add', 'sub', 'or', 'xor', 'shl', 'shr', 'sar'].includes(i.k)) return mov(a);
+        if (b.n === 0 && (i.k === 'and' || i.k === 'mul')) return k(0);
+        if (b.n === 1 && i.k === 'mul') return mov(a);
+        if (b.n === -1 && i.k === 'and') return mov(a);
+        if (i.k === 'mul' && pow2(b.n) > 0) return { ...i, k: 'shl', b: { k: 'i', n: pow2(b.n) } };
+      }
+      if (isNum(a) && (i.k === 'add' || i.k === 'mul' || i.k === 'and' || i.k === 'or' || i.k === 'xor') && !isNum(b)) {
+        return simplify({ ...i, a: b, b: a });
+      }
+      return i;
+    }
+    case 'div': {
+      const { a, b } = i;
+      if (isNum(b) && b.n !== 0) {
+        if (isNum(a)) {
+          // Signed overflow (-2^31 / -1) traps at run time: leave it to the machine.
+          if ((i.k === 'sdiv' || i.k === 'srem') && a.n === -0x80000000 && b.n === -1) return i;
+          switch (i.k) {
+            case 'sdiv': return k(Math.trunc(a.n / b.n));
+            case 'srem': return k(a.n % b.n);
+            case 'udiv': return k(Math.floor((a.n >>> 0) / (b.n >>> 0)));
+            case 'urem': return k((a.n >>> 0) % (b.n >>> 0));
+          }
+        }
+        if (b.n === 1 && (i.k === 'sdiv' || i.k === 'udiv')) return mov(a);
+        const p = pow2(b.n);
+        if (p >= 0 && i.k === 'udiv') return { op: 'bin', k: 'shr', d: i.d, a, b: { k: 'i', n: p } };
+        if (p >= 0 && i.k === 'urem') return { op: 'bin', k: 'and', d: i.d, a, b: { k: 'i', n: b.n - 1 } };
+      }
+      return i;
+    }
+    case 'un':
+      if (isNum(i.a)) return k(i.k === 'neg' ? -i.a.n : ~i.a.n);
+      return i;
+    case 'ext':
+      if (isNum(i.a)) {
+        const n = i.a.n;
+        return k(i.k === 'sx8' ? (n << 24) >> 24 : i.k === 'zx8' ? n & 0xff : i.k === 'sx16' ? (n << 16) >> 16 : n & 0xffff);
+      }
+      return i;
+    case 'set':
+      if (isNum(i.a) && isNum(i.b)) return k(evalCc(i.cc, i.a.n, i.b.n) ? 1 : 0);
+      if (isNum(i.a) && !isNum(i.b)) return { ...i, a: i.b, b: i.a, cc: SWAP[i.cc] };
+      return i;
+    default:
+      return i;
+  }
+}
+
+const SWAP: Record<Cc, Cc> = { e: 'e', ne: 'ne', l: 'g', le: 'ge', g: 'l', ge: 'le', b: 'a', be: 'ae', a: 'b', ae: 'be' };
+
+const PURE = new Set(['mov', 'bin', 'un', 'ext', 'set', 'lea']);
+export const isPure = (i: Ins): boolean => PURE.has(i.op);
+
+function valKey(x: Val): string { return x.k === 'v' ? `v${x.v}` : `${x.n}${x.sym ? `@${x.sym}` : ''}`; }
+
+/** A key for a pure computation, so a second one in the block can reuse the first's result. */
+function exprKey(i: Ins): string | undefined {
+  switch (i.op) {
+    case 'bin': return `${i.k} ${valKey(i.a)} ${valKey(i.b)}`;
+    case 'un': case 'ext': return `${i.k} ${valKey(i.a)}`;
+    case 'set': return `set${i.cc} ${valKey(i.a)} ${valKey(i.b)}`;
+    case 'lea': {
+      const a = i.addr;
+      return `lea ${a.frame ? 'F' : ''} ${a.base ?? ''} ${a.index ?? ''} ${a.scale} ${a.disp} ${a.sym ?? ''}`;
+    }
+    default: return undefined;
+  }
+}
+
+export function localValues(fn: IrFunction): void {
+  // Registers defined more than once (C variables) can be copies' sources only within the block
+  // and up to their next definition; the maps below are cleared of them at each definition.
+  for (const b of fn.blocks) {
+    const copy = new Map<V, Val>();
+    const avail = new Map<string, V>();
+    const setOf = new Map<V, Extract<Ins, { op: 'set' }>>();
+    const get = (x: Val): Val => (x.k === 'v' ? copy.get(x.v) ?? x : x);
+    const kill = (d: V): void => {
+      copy.delete(d);
+      for (const [k, v] of copy) if (v.k === 'v' && v.v === d) copy.delete(k);
+      for (const [k, v] of avail) if (v === d || k.includes(`v${d} `) || k.endsWith(`v${d}`) || k.includes(` ${d} `)) avail.delete(k);
+      setOf.delete(d);
+      for (const [k, s] of setOf) if ((s.a.k === 'v' && s.a.v === d) || (s.b.k === 'v' && s.b.v === d)) setOf.delete(k);
+    };
+    const out: Ins[] = [];
+    for (const i0 of b.ins) {
+      let i = simplify(mapUses(i0, get));
+      const d = insDef(i);
+      const key = exprKey(i);
+      if (key !== undefined && d !== undefined) {
+        const prev = avail.get(key);
+        if (prev !== undefined && prev !== d) i = { op: 'mov', d, a: vreg(prev) };
+      }
+      if (d !== undefined) kill(d);
+      out.push(i);
+      if (i.op === 'mov' && d !== undefined && !(i.a.k === 'v' && i.a.v === d)) copy.set(d, i.a);
+      else if (key !== undefined && d !== undefined && !insUses(i).includes(d)) avail.set(key, d);
+      if (i.op === 'set' && !insUses(i).includes(i.d)) setOf.set(i.d, i);
+    }
+    b.ins = out;
+    let t = mapTermUses(b.term, get);
+    if (t.t === 'br') {
+      // br ne (set cc a, b), 0 is br cc a, b: the boolean need not exist.
+      if (t.a.k === 'v' && isNum(t.b) && t.b.n === 0 && (t.cc === 'ne' || t.cc === 'e')) {
+        const s = setOf.get(t.a.v);
+        if (s) t = { ...t, cc: t.cc === 'ne' ? s.cc : NOT_CC[s.cc], a: s.a, b: s.b };
+      }
+      if (isNum(t.a) && isNum(t.b)) t = { t: 'jmp', to: evalCc(t.cc, t.a.n, t.b.n) ? t.yes : t.no };
+      else if (isNum(t.a) && !isNum(t.b)) t = { ...t, a: t.b, b: t.a, cc: SWAP[t.cc] };
+      else if (t.t === 'br' && t.yes === t.no) t = { t: 'jmp', to: t.yes };
+    }
+    b.term = t;
+  }
+}
+
+// ---- dead code ----------------------------------------------------------------------------------------
+
+export function deadCode(fn: IrFunction): void {
+  // One pass against liveness (a definition nothing reads before the next one is dead)...
+  const { liveOut } = liveness(fn);
+  for (const b of fn.blocks) {
+    const live = new Set<V>();
+    forEachBit(liveOut.get(b.id)!, (v) => live.add(v));
+    for (const x of termUses(b.term)) live.add(x);
+    const keep: Ins[] = [];
+    for (let k = b.ins.length - 1; k >= 0; k--) {
+      const i = b.ins[k]!;
+      const d = insDef(i);
+      if (d !== undefined && isPure(i) && (!live.has(d) || (i.op === 'mov' && i.a.k === 'v' && i.a.v === d))) continue;
+      // A call's unused result need not be kept anywhere.
+      if (i.op === 'call' && d !== undefined && !live.has(d)) i.d = undefined;
+      if (d !== undefined) live.delete(d);
+      for (const x of insUses(i)) live.add(x);
+      keep.push(i);
+    }
+    b.ins = keep.reverse();
+  }
+  // ...then whole chains that only fed the removed code: pure definitions of registers that
+  // nothing reads at all, until none is left (cheaper than repeating the liveness pass).
+  const uses = new Map<V, number>();
+  const count = (v: V, by: number): void => { uses.set(v, (uses.get(v) ?? 0) + by); };
+  for (const b of fn.blocks) {
+    for (const i of b.ins) for (const u of insUses(i)) count(u, 1);
+    for (const u of termUses(b.term)) count(u, 1);
+  }
+  let removed = true;
+  while (removed) {
+    removed = false;
+    for (const b of fn.blocks) {
+      b.ins = b.ins.filter((i) => {
+        const d = insDef(i);
+        if (d === undefined || !isPure(i) || (uses.get(d) ?? 0) !== 0) return true;
+        for (const u of insUses(i)) count(u, -1);
+        removed = true;
+        return false;
+      });
+    }
+  }
+}
+
+// ---- copies ------------------------------------------------------------------------------------------
+
+/**
+ * `t = op ...; x = t` with t read nowhere else becomes `x = op ...` (an assignment's value is
+ * computed into a temporary first; this puts it straight into the variable).
+ */
+export function coalesceCopies(fn: IrFunction): void {
+  const uses = new Map<V, number>();
+  const defs = new Map<V, number>();
+  for (const b of fn.blocks) {
+    for (const i of b.ins) {
+      for (const u of insUses(i)) uses.set(u, (uses.get(u) ?? 0) + 1);
+      const d = insDef(i);
+      if (d !== undefined) defs.set(d, (defs.get(d) ?? 0) + 1);
+    }
+    for (const u of termUses(b.term)) uses.set(u, (uses.get(u) ?? 0) + 1);
+  }
+  for (const b of fn.blocks) {
+    const out: Ins[] = [];
+    for (const i of b.ins) {
+      const prev = out[out.length - 1];
+      const t = prev ? insDef(prev) : undefined;
+      if (prev && t !== undefined && i.op === 'mov' && i.a.k === 'v' && i.a.v === t && i.d !== t
+        && uses.get(t) === 1 && defs.get(t) === 1) {
+        (prev as { d: V }).d = i.d;
+        continue;
+      }
+      out.push(i);
+    }
+    b.ins = out;
+  }
+}
+
+// ---- loop-invariant code motion --------------------------------------------------------------------------
+
+/** The blocks of the natural loop with this header, given the lowering's hint of which blocks are inside. */
+function naturalLoop(header: number, hint: Set<number>, preds: Map<number, number[]>): Set<number> {
+  const body = new Set<number>([header]);
+  const work = (preds.get(header) ?? []).filter((p) => hint.has(p) || p === header);
+  while (work.length) {
+    const x = work.pop()!;
+    if (body.has(x)) continue;
+    body.add(x);
+    for (const p of preds.get(x) ?? []) work.push(p);
+  }
+  return body;
+}
+
+export function hoistInvariants(fn: IrFunction): void {
+  const defCount = new Map<V, number>();
+  for (const b of fn.blocks) for (const i of b.ins) {
+    const d = insDef(i);
+    if (d !== undefined) defCount.set(d, (defCount.get(d) ?? 0) + 1);
+  }
+  const byId = blockMap(fn);
+  for (const loop of fn.loops) {
+    const pre = byId.get(loop.pre);
+    if (!pre || !byId.has(loop.header) || pre.term.t !== 'jmp' || pre.term.to !== loop.header) continue;
+    const preds = predecessors(fn);
+    const body = naturalLoop(loop.header, loop.body, preds);
+    // The walk must stay inside the loop the lowering saw (a goto into it from outside, or a
+    // path back to the entry, means this is not a simple loop), and the header must be entered
+    // from outside only through the pre-header.
+    if (body.has(fn.blocks[0]!.id) || [...body].some((x) => !loop.body.has(x))) continue;
+    const entries = [...body].flatMap((x) => (preds.get(x) ?? []).filter((p) => !body.has(p)).map((p) => [x, p] as const));
+    if (entries.some(([x, p]) => x !== loop.header || p !== loop.pre)) continue;
+    const definedInLoop = new Set<V>();
+    for (const x of body) for (const i of byId.get(x)!.ins) {
+      const d = insDef(i);
+      if (d !== undefined) definedInLoop.add(d);
+    }
+    let moved = true;
+    while (moved) {
+      moved = false;
+      for (const blk of fn.blocks) {
+        if (!body.has(blk.id)) continue;
+        blk.ins = blk.ins.filter((i) => {
+          const d = insDef(i);
+          if (d === undefined || !isPure(i) || defCount.get(d) !== 1) return true;
+          if (insUses(i).some((u) => definedInLoop.has(u))) return true;
+          pre.ins.push(i);
+          definedInLoop.delete(d);
+          moved = true;
+          return false;
+        });
+      }
+    }
+  }
+}
+
+// ---- jumps ----------------------------------------------------------------------------------------------
+
+export function threadJumps(fn: IrFunction): void {
+  const byId = blockMap(fn);
+  const target = (id: number): number => {
+    let x = id;
+    for (let n = 0; n < 16; n++) {
+      const b = byId.get(x)!;
+      if (b.ins.length !== 0 || b.term.t !== 'jmp' || b.term.to === x) break;
+      x = b.term.to;
+    }
+    return x;
+  };
+  for (const b of fn.blocks) {
+    const t = b.term;
+    if (t.t === 'jmp') t.to = target(t.to);
+    else if (t.t === 'br') { t.yes = target(t.yes); t.no = target(t.no); if (t.yes === t.no) b.term = { t: 'jmp', to: t.yes }; }
+    else if (t.t === 'jtab') { t.targets = t.targets.map(target); t.dflt = target(t.dflt); }
+  }
+  // A block jumping to a block with no other predecessor absorbs it.
+  const preds = predecessors(fn);
+  const gone = new Set<number>();
+  for (const b of fn.blocks) {
+    if (gone.has(b.id)) continue;
+    for (;;) {
+      const t = b.term;
+      if (t.t !== 'jmp' || t.to === b.id || t.to === fn.blocks[0]!.id) break;
+      const next = byId.get(t.to)!;
+      if ((preds.get(next.id) ?? []).length !== 1 || gone.has(next.id)) break;
+      b.ins.push(...next.ins);
+      b.term = next.term;
+      gone.add(next.id);
+    }
+  }
+  fn.blocks = fn.blocks.filter((b) => !gone.has(b.id));
+  // Merged blocks' successors now have the merging block as predecessor; nothing else refers to ids.
+}
+
+/**
+ * Block order: a block whose only predecessor ends in a jump to it (or in a branch whose
+ * false side it is) is placed right after that predecessor, so the jump becomes a fall-through.
+ * Blocks with several predecessors keep their place (a loop's test stays at its bottom).
+ */
+export function layout(fn: IrFunction): void {
+  const byId = blockMap(fn);
+  const preds = predecessors(fn);
+  const placed = new Set<number>();
+  const order: Block[] = [];
+  for (const b0 of fn.blocks) {
+    let b: Block | undefined = b0;
+    while (b && !placed.has(b.id)) {
+      placed.add(b.id);
+      order.push(b);
+      const t: Term = b.term;
+      const next: number | undefined = t.t === 'jmp' ? t.to : t.t === 'br' ? t.no : undefined;
+      b = next !== undefined && next !== fn.blocks[0]!.id && preds.get(next)?.length === 1 ? byId.get(next) : undefined;
+    }
+  }
+  fn.blocks = order;
+}
