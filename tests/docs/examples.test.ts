@@ -187,7 +187,7 @@ t.test("README: What you can do", async (t) => {
     if (npm) { t.ok(scripts[npm[1]!], `${line}: package.json has the script`); continue; }
     let cmd = line;
     let want = 0;
-    if (/ (bench paper|serve)\b/.test(cmd)) cmd += ' --help'; // runs for minutes, or until Ctrl-C
+    if (/ (bench (paper|sensitivity)|serve)\b/.test(cmd)) cmd += ' --help'; // runs for minutes, or until Ctrl-C
     if (/--net udp:/.test(cmd)) { cmd = cmd.replace(/udp:\d+/, `udp:${20000 + (process.pid % 20000)}`) + ' --max-instructions 3M'; want = 124; }
     const r = await sh(cmd);
     const expected = line.startsWith('npx vamos run ') ? 3 : want; // prog.c returns 3
