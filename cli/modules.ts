@@ -5,7 +5,7 @@
  * of `--stats`. Everything is checked before the guest starts. docs/modules.md, docs/cli.md.
  */
 import { loadModule, parseModuleSpec, type ModuleSpec } from '../middleware/host/load.js';
-import type { HypervisorModule } from '../middleware/host/module.js';
+import { errorLine, type HypervisorModule } from '../middleware/host/module.js';
 import { ModuleRegistry, type RegistryHost } from '../middleware/host/registry.js';
 import type { CostProfile } from '../vmm/profile.js';
 import { UsageError, type FlagSpec } from './args.js';
@@ -33,9 +33,6 @@ export function parseModuleFlags(list: readonly string[] | undefined): ModuleSpe
       throw new UsageError(`--module ${text}: the name must be 1-64 of A-Z a-z 0-9 _ . -`);
     }
     if (specs.some((s) => s.name === spec.name)) throw new UsageError(`--module ${spec.name}: given twice`);
-    const keys = text.split(',').slice(1).map((kv) => kv.slice(0, kv.indexOf('=')));
-    const twice = keys.find((k, i) => keys.indexOf(k) !== i);
-    if (twice !== undefined) throw new UsageError(`--module ${spec.name}: option '${twice}' given twice`);
     if (spec.path.endsWith('.img')) {
       for (const k of Object.keys(spec.options)) {
         if (!IMAGE_OPTIONS.has(k)) throw new UsageError(`--module ${spec.name}: unknown option '${k}' for an image module (known: disk, mem, budget)`);
@@ -70,7 +67,7 @@ export async function loadModules(specs: readonly ModuleSpec[], ctx: ModuleLoadC
   } catch (e) {
     loading = undefined;
     closeModules(loaded, ctx.io);
-    throw new Error(firstLine(e));
+    throw new Error(errorLine(e));
   }
   return loaded;
 }
@@ -84,7 +81,7 @@ export function closeModules(modules: readonly HypervisorModule[], io: Io): void
     try {
       m.close?.();
     } catch (e) {
-      io.stderr(`vamos: module ${m.name}: close failed: ${firstLine(e)}\n`);
+      io.stderr(`vamos: module ${m.name}: close failed: ${errorLine(e)}\n`);
     }
   }
 }
@@ -113,6 +110,3 @@ export function moduleSummary(registry: ModuleRegistry, cpuHz: number): string {
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
-}

@@ -13,7 +13,7 @@ import { FileBackend } from '../../devices/virtio/blk/file-backend.js';
 import { readImage } from '../../toolchain/image/read.js';
 import type { CostProfile } from '../../vmm/profile.js';
 import { ImageModule } from './image-module.js';
-import type { HypervisorModule, ModuleEnv } from './module.js';
+import { errorLine, type HypervisorModule, type ModuleEnv } from './module.js';
 
 export interface ModuleSpec {
   name: string;
@@ -31,7 +31,9 @@ export function parseModuleSpec(text: string): ModuleSpec {
   for (const kv of rest) {
     const k = kv.indexOf('=');
     if (k <= 0) throw new Error(`--module ${text}: option '${kv}' is not key=value`);
-    options[kv.slice(0, k)] = kv.slice(k + 1);
+    const key = kv.slice(0, k);
+    if (Object.hasOwn(options, key)) throw new Error(`--module ${name}: option '${key}' given twice`);
+    options[key] = kv.slice(k + 1);
   }
   return { name, path, options };
 }
@@ -78,14 +80,14 @@ export function loadImageModule(spec: ModuleSpec, ctx: LoadContext): ImageModule
     try {
       volume = new FileBackend(ro ? disk.slice(0, -3) : disk, ro);
     } catch (e) {
-      throw new Error(`--module ${spec.name}: disk=${disk}: ${firstLine(e)}`);
+      throw new Error(`--module ${spec.name}: disk=${disk}: ${errorLine(e)}`);
     }
   }
   try {
     return new ImageModule({ name: spec.name, image, profile: ctx.profile, volume, log: ctx.log, now: ctx.now, memSize, budget });
   } catch (e) {
     volume?.close?.();
-    const msg = firstLine(e);
+    const msg = errorLine(e);
     throw new Error(msg.startsWith(`module ${spec.name}:`) ? `--${msg}` : `--module ${spec.name}: ${msg}`);
   }
 }
@@ -98,7 +100,7 @@ export async function loadModule(spec: ModuleSpec, ctx: LoadContext): Promise<Hy
   try {
     mod = (await import(pathToFileURL(resolve(spec.path)).href)) as typeof mod;
   } catch (e) {
-    throw new Error(`--module ${spec.name}: ${spec.path}: cannot load: ${firstLine(e)}`);
+    throw new Error(`--module ${spec.name}: ${spec.path}: cannot load: ${errorLine(e)}`);
   }
   if (typeof mod.createModule !== 'function') throw new Error(`--module ${spec.name}: ${spec.path} does not export createModule(env)`);
   let m: HypervisorModule;
@@ -107,7 +109,7 @@ export async function loadModule(spec: ModuleSpec, ctx: LoadContext): Promise<Hy
       name: spec.name, options: spec.options, cpuHz: ctx.profile.cpuHz, cyclesPerInstruction: ctx.profile.cyclesPerInstruction,
     });
   } catch (e) {
-    throw new Error(`--module ${spec.name}: createModule failed: ${firstLine(e)}`);
+    throw new Error(`--module ${spec.name}: createModule failed: ${errorLine(e)}`);
   }
   if (m === null || typeof m !== 'object' || typeof m.call !== 'function') {
     const promise = m !== null && typeof (m as { then?: unknown })?.then === 'function';
@@ -120,6 +122,3 @@ export async function loadModule(spec: ModuleSpec, ctx: LoadContext): Promise<Hy
   return m;
 }
 
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
-}

@@ -39,3 +39,8 @@ export interface ModuleEnv {
   readonly cpuHz: number;
   readonly cyclesPerInstruction: number;
 }
+
+/** An error's first line: what a module's failure or a load error shows the user. */
+export function errorLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+}

@@ -14,7 +14,7 @@ import {
   checkGuestRange, HC_ERR, HC_MAX_BUFFER, HC_MODULE_CALL, HC_MODULE_OPEN, type HypercallArgs, type HypercallResult, type HypercallTable,
 } from '../../vmm/hypercalls.js';
 import type { GuestMemory } from '../../vmm/memory.js';
-import type { HypervisorModule } from './module.js';
+import { errorLine, type HypervisorModule } from './module.js';
 
 /** Longest module name the guest may ask for. */
 export const MODULE_NAME_MAX = 64;
@@ -92,11 +92,6 @@ export class ModuleRegistry {
     return h === undefined ? undefined : this.modules[h]!.module;
   }
 
-  /** The registered modules' names, in handle order. */
-  names(): string[] {
-    return this.modules.map((s) => s.module.name);
-  }
-
   /**
    * Closes every module once; a close that throws is one line through onFailure (and in
    * `failures`), never an exception: the run's statistics and trace still get written.
@@ -110,9 +105,7 @@ export class ModuleRegistry {
       try {
         m.close();
       } catch (e) {
-        const line = `module ${m.name}: close failed: ${firstLine(e)}`;
-        this.failures.push(line);
-        this.opts.onFailure?.(line);
+        this.report(`module ${m.name}: close failed: ${errorLine(e)}`);
       }
     }
   }
@@ -167,7 +160,7 @@ export class ModuleRegistry {
     try {
       ({ status, cycles } = module.call(op, request, response));
     } catch (e) {
-      return this.fail(slot, st, `call failed: ${firstLine(e)}`, copyIn, device);
+      return this.fail(slot, st, `call failed: ${errorLine(e)}`, copyIn, device);
     }
     if (typeof cycles !== 'number' || !(cycles >= 0 && cycles <= MODULE_MAX_CALL_CYCLES)) {
       return this.fail(slot, st, `call returned a cost of ${String(cycles)} cycles (a call is synchronous and costs 0..2^40 cycles)`, copyIn, device);
@@ -195,18 +188,14 @@ export class ModuleRegistry {
    */
   private fail(slot: Slot, st: ModuleCallStats, why: string, cycles: number, device: string): HypercallResult {
     slot.failed = why;
+    st.failures++;
     st.cycles += cycles;
-    this.failed(st, `module ${slot.module.name}: ${why}`);
+    this.report(`module ${slot.module.name}: ${why}`);
     return { value: HC_ERR.EIO, cycles, device };
   }
 
-  private failed(st: ModuleCallStats, line: string): void {
-    st.failures++;
+  private report(line: string): void {
     this.failures.push(line);
     this.opts.onFailure?.(line);
   }
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
