@@ -4,7 +4,7 @@
  * (docs/platform.md); streams the serial console to stdout and, with --stats, prints the exit
  * table of `perf kvm stat`. With a host-socket network backend the run is asynchronous.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { readHostFile } from '../vmm/host-file.js';
 import { bootRom } from '../firmware/build.js';
 import { buildDefaultDisk } from '../toolchain/disk/default-disk.js';
@@ -100,7 +100,8 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   }
   const profile = loadProfileFlag(flags.profile);
   let kernel: Image | undefined;
-  // The kernel's symbols name the guest functions in traces, also when the firmware loads it.
+  // The kernel's symbols name the guest functions in traces and crash reports, also when the
+  // firmware loads it.
   let kernelSymbols: Image['symbols'] = [];
   let defaultDisk: Uint8Array | undefined;
   if (positional.length === 1 && !bootDisk) {
@@ -108,8 +109,8 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
     kernelSymbols = kernel.symbols;
   } else if (positional.length === 0) {
     defaultDisk = buildDefaultDisk();
-    if (flags.trace !== undefined) kernelSymbols = kernelSymbolsOf(defaultDisk, 'default disk');
-  } else if (flags.trace !== undefined) {
+    kernelSymbols = kernelSymbolsOf(defaultDisk, 'default disk');
+  } else if (flags.trace !== undefined || isSmallFile(positional[0]!)) {
     kernelSymbols = kernelSymbolsOf(readInput(positional[0]!), positional[0]!);
   }
   let input: Uint8Array | undefined;
@@ -143,7 +144,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
     try {
       trace = flags.trace === undefined ? undefined : new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label });
       vm = new Vm({
-        kernel, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
+        kernel, kernelSymbols, firmware, profile, memSize: flags.mem, cmdline: flags.cmdline ?? '', disks, nets, iommu: flags.iommu,
         console: (b) => { last = b; console.put(b); }, input, maxInstructions: flags['max-instructions'], trace,
       });
     } catch (e) {
@@ -227,6 +228,15 @@ function kernelSymbolsOf(disk: Uint8Array, source: string): Image['symbols'] {
     return readImage(k.data, `${source}:kernel`).symbols;
   } catch {
     return [];
+  }
+}
+
+/** Whether a boot disk is small enough to read whole for its kernel's symbols on every boot. */
+function isSmallFile(path: string): boolean {
+  try {
+    return statSync(path).size <= 64 * 1024 * 1024;
+  } catch {
+    return false;
   }
 }
 

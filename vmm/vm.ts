@@ -47,6 +47,11 @@ export interface VmOptions {
    * bootable disk.
    */
   kernel?: Image;
+  /**
+   * The kernel's symbols for crash reports when the firmware loads it from a disk (a `kernel`
+   * brings its own): a triple fault then names the function, as `vamos boot` does.
+   */
+  kernelSymbols?: Image['symbols'];
   /** virtio-blk disks, in slots 0, 1, ... (docs/platform.md). */
   disks?: readonly VmDisk[];
   /** virtio-net devices, in the slots after the disks. */
@@ -198,7 +203,7 @@ export class Vm {
     this.power = new PowerPort();
     this.ports.map(POWER_PORT, POWER_PORT_COUNT, this.power);
     this.ports.map(NULL_PORT, 1, new NullPort());
-    this.symbols = opts.kernel?.symbols ?? [];
+    this.symbols = opts.kernel?.symbols ?? opts.kernelSymbols ?? [];
     this.ports.map(CRASH_PORT, 1, new CrashPort((v) => this.guestFault(v)));
     if (opts.input) this.uart.pushInput(opts.input);
 

@@ -13,6 +13,8 @@ const kinds: [string, number, RegExp][] = [
   ['ud', 134, /invalid opcode/],
   ['null', 142, /page fault at 0x0\b/],
   ['hlt', 141, /general protection fault/],
+  // The guard below the 64 KiB stack: an overflow is named, not a silent write into the heap.
+  ['stack', 142, /: stack overflow \(page fault at 0xbffe[0-9a-f]{4}\) /],
 ];
 
 t.test('every kind of crash is killed, and the next program still runs', async (t) => {
@@ -41,6 +43,6 @@ t.test('a crash next to running programs leaves them alone', async (t) => {
 
 t.test('crash without a known kind prints its usage and exits 2', async (t) => {
   const r = bootOs({ programs: ['init', 'crash'], cmdline: 'run=crash' });
-  t.match(r.console, /^crash: usage: crash div0\|kmem\|io\|ud\|null\|hlt$/m);
+  t.match(r.console, /^crash: usage: crash div0\|kmem\|io\|ud\|null\|hlt\|stack$/m);
   t.match(r.console, /^init: crash exited with status 2$/m);
 });

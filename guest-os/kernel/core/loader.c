@@ -12,7 +12,6 @@
 #define IMAGE_MAX     (1024u * 1024)      /* larger program files are refused */
 #define USER_HEAP     (1024u * 1024)     /* default; heap=<KiB> on the command line */
 #define USER_HEAP_MAX (256u * 1024 * 1024)
-#define USER_STACK    (64u * 1024)
 #define ARGS_MAX      1024
 #define ARGC_MAX      64
 
@@ -67,7 +66,7 @@ static int check_image(const uint8_t *img, uint32_t size, uint32_t *top) {
     const struct mxi_segment *seg;
     unsigned i;
     int entry_ok = 0;
-    uint32_t limit = USER_TOP - USER_STACK - user_heap_size();
+    uint32_t limit = USER_TOP - USER_STACK - USER_STACK_GUARD - user_heap_size();
     if (size < MXI_HEADER_SIZE || h->magic != MXI_MAGIC || h->version != MXI_VERSION ||
         h->header_size != MXI_HEADER_SIZE || h->flags != 0) return -E_INVAL;
     if (h->segment_count == 0 || h->segment_count > MXI_MAX_SEGMENTS) return -E_INVAL;
@@ -82,7 +81,7 @@ static int check_image(const uint8_t *img, uint32_t size, uint32_t *top) {
         if (s->file_offset > size || size - s->file_offset < s->file_size) return -E_INVAL;
         if (s->mem_size == 0) continue;
         if (s->vaddr < USER_BASE || s->vaddr >= USER_TOP) return -E_INVAL;
-        /* Room for the segment plus the heap and the stack below USER_TOP. */
+        /* Room for the segment plus the heap, the stack guard and the stack below USER_TOP. */
         if (s->vaddr > limit || s->mem_size > limit - s->vaddr) return -E_INVAL;
         if ((s->flags & MXI_SEG_X) && h->entry >= s->vaddr && h->entry - s->vaddr < s->mem_size) entry_ok = 1;
         if (s->vaddr + s->mem_size > *top) *top = s->vaddr + s->mem_size;

@@ -103,6 +103,32 @@ void page_free(uint32_t pa) {
 
 unsigned pages_free_count(void) { return free_pages; }
 
+/* n physically contiguous pages, zeroed; 0 when no run that long is free. Only kernel stacks
+ * need this (a DMA buffer on one must be contiguous for untranslated DMA), and only at spawn,
+ * so a first-fit scan from the bottom is enough. */
+static uint32_t page_alloc_run(unsigned n) {
+    unsigned total = ram_top / PAGE_SIZE, run = 0, i, k;
+    for (i = 0; i < total; i++) {
+        if ((i & 31) == 0 && page_bitmap[i / 32] == 0) {
+            run = 0;
+            i += 31;
+            continue;
+        }
+        if ((page_bitmap[i / 32] & (1u << (i & 31))) == 0) {
+            run = 0;
+            continue;
+        }
+        if (++run < n) continue;
+        for (k = i + 1 - n; k <= i; k++) {
+            page_bitmap[k / 32] &= ~(1u << (k & 31));
+            free_pages--;
+            zero_page(k * PAGE_SIZE);
+        }
+        return (i + 1 - n) * PAGE_SIZE;
+    }
+    return 0;
+}
+
 /* ---- page tables ------------------------------------------------------------------------- */
 /* The PTE slot for va in pgdir, creating its page table (PDE flags pde_flags) if asked. */
 static uint32_t *pte_slot(uint32_t pgdir, uint32_t va, uint32_t pde_flags, int create) {
@@ -137,6 +163,9 @@ void paging_init(void) {
     unsigned i;
     kernel_pgdir = page_alloc();
     if (kernel_pgdir == 0) panic("out of memory for the kernel's page directory");
+    /* The kernel stacks' page table exists before any process's page directory copies the
+     * kernel's entries, so a stack mapped later is seen by every address space. */
+    if (pte_slot(kernel_pgdir, KSTACK_AREA, PTE_P | PTE_RW, 1) == NULL) panic("out of memory for the kernel's page tables");
     kernel_map_range(PAGE_SIZE, ram_top, PTE_P | PTE_RW);
     for (i = 0; i < boot_info->device_count; i++) {
         const struct boot_device *d = &boot_info->devices[i];
@@ -190,6 +219,38 @@ uint32_t user_page_pa(uint32_t pgdir, uint32_t va) {
     uint32_t *pte = pte_slot(pgdir, va, 0, 0);
     if (pte == NULL || (*pte & (PTE_P | PTE_US)) != (PTE_P | PTE_US)) return 0;
     return FRAME(*pte);
+}
+
+/* ---- kernel stacks ------------------------------------------------------------------------ */
+void *kstack_alloc(unsigned slot) {
+    uint32_t va = KSTACK_AREA + slot * KSTACK_SLOT + PAGE_SIZE, pa, off;
+    pa = page_alloc_run(KSTACK_SIZE / PAGE_SIZE);
+    if (pa == 0) return NULL;
+    for (off = 0; off < KSTACK_SIZE; off += PAGE_SIZE) {
+        *pte_slot(kernel_pgdir, va + off, 0, 0) = (pa + off) | PTE_P | PTE_RW;
+        __mx86_invlpg((void *)(va + off));
+    }
+    return (void *)va;
+}
+
+void kstack_free(unsigned slot) {
+    uint32_t va = KSTACK_AREA + slot * KSTACK_SLOT + PAGE_SIZE, off;
+    for (off = 0; off < KSTACK_SIZE; off += PAGE_SIZE) {
+        uint32_t *pte = pte_slot(kernel_pgdir, va + off, 0, 0);
+        if ((*pte & PTE_P) == 0) continue;
+        page_free(FRAME(*pte));
+        *pte = 0;
+        __mx86_invlpg((void *)(va + off));
+    }
+}
+
+/* The physical address of a kernel pointer: identity everywhere but the kernel stacks. */
+uint32_t kernel_pa(const void *p) {
+    uint32_t va = (uint32_t)p, *pte;
+    if (va < KSTACK_AREA || va >= KSTACK_AREA + NPROC * KSTACK_SLOT) return va;
+    pte = pte_slot(kernel_pgdir, va, 0, 0);
+    if ((*pte & PTE_P) == 0) panic("kernel_pa(0x%x): not mapped", va);
+    return FRAME(*pte) | (va & (PAGE_SIZE - 1));
 }
 
 /* ---- user memory ------------------------------------------------------------------------- */

@@ -66,7 +66,7 @@ static struct proc *proc_alloc(void) {
         struct proc *p = &procs[i];
         if (p->state != P_FREE) continue;
         memset(p, 0, sizeof *p);
-        p->kstack = malloc(KSTACK_SIZE);
+        p->kstack = kstack_alloc(i);
         if (p->kstack == NULL) return NULL;
         p->pid = next_pid++;
         p->state = P_EMBRYO;
@@ -80,7 +80,7 @@ static void proc_free(struct proc *p) {
         if (__mx86_read_cr3() == p->pgdir) __mx86_write_cr3(kernel_pgdir);
         pgdir_free(p->pgdir);
     }
-    free(p->kstack);
+    kstack_free((unsigned)(p - procs));
     memset(p, 0, sizeof *p);
     p->state = P_FREE;
 }

@@ -262,8 +262,25 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_MODULE_CALL] = sys_module_call,
 };
 
+#ifdef KSTACK_SELFTEST
+/* tests/os/stack-guard.test.ts: `depth` frames of about 256 bytes on the kernel stack. */
+#define SYS_KSTACK_SELFTEST 0x7fff
+static int kstack_recurse(unsigned depth) {
+    volatile unsigned char pad[256];
+    pad[0] = (unsigned char)depth;
+    if (depth == 0) return pad[0];
+    return kstack_recurse(depth - 1) + pad[0];
+}
+#endif
+
 void syscall(struct trapframe *tf) {
     uint32_t nr = tf->eax;
+#ifdef KSTACK_SELFTEST
+    if (nr == SYS_KSTACK_SELFTEST) {
+        tf->eax = (uint32_t)kstack_recurse(tf->ebx);
+        return;
+    }
+#endif
     if (nr >= SYS_COUNT || syscalls[nr] == NULL) {
         tf->eax = (uint32_t)-E_NOSYS;
         return;

@@ -108,7 +108,10 @@ void trap(struct trapframe *tf) {
 
 /* The one line common.md fixes for a user program killed by a fault. */
 void fault_describe(struct trapframe *tf, char *buf, unsigned size) {
-    if (tf->vector == 14) snprintf(buf, size, "page fault at 0x%x", __mx86_read_cr2());
+    uint32_t cr2 = __mx86_read_cr2();
+    if (tf->vector == 14 && tf->ring == 3 && cr2 < USER_TOP - USER_STACK && cr2 >= USER_TOP - USER_STACK - USER_STACK_GUARD)
+        snprintf(buf, size, "stack overflow (page fault at 0x%x)", cr2);
+    else if (tf->vector == 14) snprintf(buf, size, "page fault at 0x%x", cr2);
     else if (tf->vector == 0 || tf->vector == 6 || tf->vector == 8 || tf->vector == 13)
         snprintf(buf, size, "%s", exception_name(tf->vector));
     else snprintf(buf, size, "exception %u", tf->vector);

@@ -115,7 +115,7 @@ void dma_init(void) {
 }
 
 uint32_t dma_map(unsigned source_id, const void *buf, unsigned len, int dir) {
-    uint32_t pa = (uint32_t)buf, iova;
+    uint32_t pa = kernel_pa(buf), iova;
     unsigned n, i, perms;
     int first;
     unsigned s;

@@ -7,6 +7,16 @@
 
 #define KERNEL_VERSION  "0.1"
 #define KSTACK_SIZE     8192u
+/* Kernel stacks are not heap blocks: slot i of the process table has its stack at
+ * KSTACK_AREA + i * KSTACK_SLOT + PAGE_SIZE, physically contiguous pages below an unmapped
+ * guard page, so an overflow stops the machine at the faulting push (a triple fault, reported
+ * as a stack overflow) instead of silently corrupting the heap (docs/guest-os.md, "Memory"). */
+#define KSTACK_AREA     0xC0000000u
+#define KSTACK_SLOT     (KSTACK_SIZE + PAGE_SIZE)
+/* A user program's stack: USER_STACK bytes ending at USER_TOP, with USER_STACK_GUARD bytes below
+ * it that nothing maps, so an overflow is a page fault the kernel names as one. */
+#define USER_STACK       (64u * 1024)
+#define USER_STACK_GUARD (64u * 1024)
 #define NPROC           32
 #define NFD             16
 #define PROC_NAME_MAX   32
@@ -57,6 +67,8 @@ uint32_t pgdir_create(void);                 /* a user page directory sharing th
 void pgdir_free(uint32_t pgdir);             /* frees the user pages and tables too */
 int map_user_page(uint32_t pgdir, uint32_t va, uint32_t pa, int writable);
 uint32_t user_page_pa(uint32_t pgdir, uint32_t va); /* 0 when not mapped user */
+void *kstack_alloc(unsigned slot);           /* slot's stack, mapped; NULL when out of memory */
+void kstack_free(unsigned slot);
 
 /* core/time.c */
 extern volatile uint32_t ticks;
@@ -81,7 +93,7 @@ struct proc {
     char name[PROC_NAME_MAX];
     enum proc_state state;
     uint32_t pgdir;
-    void *kstack;                      /* KSTACK_SIZE bytes from the kernel heap */
+    void *kstack;                      /* KSTACK_SIZE bytes at its KSTACK_AREA slot */
     uint32_t ctx;                      /* saved kernel esp while switched out (swtch) */
     struct trapframe *tf;              /* the user frame at the top of the kernel stack */
     int exit_status;

@@ -82,6 +82,9 @@ void dma_init(void);
 /* Maps [buf, buf+len) for device `source_id`; returns the bus address (an IOVA) for the device. */
 uint32_t dma_map(unsigned source_id, const void *buf, unsigned len, int dir);
 void dma_unmap(unsigned source_id, uint32_t bus, unsigned len);
+/* The physical address of a kernel pointer (core/mem.c): the identity map, except on the kernel
+ * stacks, which are mapped apart from RAM's identity map (so that a guard page can sit below each). */
+uint32_t kernel_pa(const void *p);
 
 /* ---- drivers: block devices (drivers/virtio_blk.c) --------------------------------- */
 struct blkdev;
