@@ -59,8 +59,9 @@ static struct sock *mine(int sock) {
 }
 
 /* A pointer into user space goes through the checked copies (the syscall layer may hand us
- * user pointers directly); kernel memory is identity-mapped below USER_BASE. */
-static int is_user(const void *p) { return current != NULL && (uint32_t)p >= USER_BASE; }
+ * user pointers directly); kernel memory is below USER_BASE, or above USER_TOP (the kernel
+ * stacks, where syscalls keep their locals). */
+static int is_user(const void *p) { return current != NULL && (uint32_t)p >= USER_BASE && (uint32_t)p < USER_TOP; }
 
 static int copy_out(void *dst, const void *src, unsigned len) {
     if (is_user(dst)) return copy_to_user(dst, src, len);
