@@ -22,7 +22,7 @@ export class HostThreads {
   readonly stats: HostThreadStats = { jobs: 0, busyCycles: 0, queuedCycles: 0 };
   private readonly freeAt: number[];
 
-  constructor(private readonly clock: VirtualClock | undefined, readonly threads: number) {
+  constructor(private clock: VirtualClock | undefined, readonly threads: number) {
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new Error(`host threads must be an integer 1..64, got ${threads}`);
     this.freeAt = new Array<number>(threads).fill(0);
   }
@@ -45,6 +45,11 @@ export class HostThreads {
     this.freeAt[t] = end;
     this.clock.schedule(end, done);
     return end;
+  }
+
+  /** Puts the threads on a clock made after them (the VM's, which exists once the devices do). */
+  attach(clock: VirtualClock): void {
+    this.clock = clock;
   }
 
   /** Forgets the threads' queues (device reset): work already scheduled still ends on time. */

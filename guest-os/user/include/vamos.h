@@ -36,6 +36,15 @@ int yield(void);
  * response buffer (each at most 64 KiB) -> the response length. */
 int module_open(const char *name);
 int module_call(unsigned handle_op, const void *req, unsigned req_len, void *resp, unsigned cap);
+/* Module channels (docs/guest-os.md, docs/virtio.md "virtio-modchan"): the same operations over
+ * a virtio device, several in flight. chan_submit returns a tag at once (CHAN_MORE: more
+ * follow, the device is notified at the next submission without it or at chan_reap);
+ * chan_reap waits for one of the caller's operations (tag -1: any) and returns its response
+ * length, the response copied to the buffer given at submission. */
+#define CHAN_MORE 0x80
+int chan_open(const char *module);
+int chan_submit(int chan, unsigned op, unsigned flags, const void *req, unsigned len, void *resp, unsigned cap);
+int chan_reap(int chan, int tag, int *tag_out, int nonblock);
 
 /* Writes out what printf has buffered (the libc's fflush cannot reach the buffer). */
 void flush_output(void);
