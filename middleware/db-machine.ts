@@ -63,8 +63,10 @@ export interface DbMachine {
  * The user heap the server needs (the kernel's heap= key, KiB): the buffer pool, about 140 KiB
  * of connection state per client (docs/database.md), and room for the engine's own tables.
  */
-export function serverHeapKiB(poolPages: number, clients: number): number {
-  return poolPages * 4 + (clients + 1) * 160 + 2048;
+export function serverHeapKiB(poolPages: number, clients: number, transport: Transport = 'vmcall'): number {
+  // Over the module channel each client also has a task: a 32 KiB stack, a reply buffer and a backlog (inflight.c).
+  const task = transport === 'virtio' ? 64 : 0;
+  return poolPages * 4 + (clients + 1) * (160 + task) + 2048;
 }
 
 /** The default RAM, or more when the heap (KiB) and 16 MiB for the kernel and page tables need it. */
@@ -76,7 +78,7 @@ function memFor(heapKiB: number): number | undefined {
 export function dbMachine(cfg: DbMachineConfig): DbMachine {
   const guestEngine = cfg.placement === 'guest';
   const transport: Transport = cfg.engineTransport ?? 'vmcall';
-  const heap = serverHeapKiB(cfg.poolPages, cfg.clients);
+  const heap = serverHeapKiB(cfg.poolPages, cfg.clients, guestEngine ? 'vmcall' : transport);
   // The channel's device exists before the VM (it is in a slot), the registry after (it binds
   // to the VM's hypercall table): the endpoint looks the registry up at each call.
   let registryRef: ModuleRegistry | undefined;

@@ -21,11 +21,12 @@ int vamos_transport_submit(const void *req, unsigned len, void *resp, unsigned c
 
 int vamos_transport_reap(int tag, int *tag_out) {
     if (chan < 0) return -1;
-    return chan_reap(chan, tag, tag_out, 0);
+    return chan_reap(chan, tag, tag_out, CHAN_WAIT_BLOCK);
 }
 
 int vamos_transport_call(const void *req, unsigned len, void *resp, unsigned cap) {
     int tag = vamos_transport_submit(req, len, resp, cap, 0);
     if (tag < 0) return tag;
+    if (vamos_wait_reply) return vamos_wait_reply(tag);
     return vamos_transport_reap(tag, 0);
 }

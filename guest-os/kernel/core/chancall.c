@@ -12,6 +12,9 @@
 #define CHAN_MAX       65536u
 #define CHAN_PENDING   64
 #define CHAN_F_MORE    0x80u            /* SYS_CHAN_SUBMIT flag: more follow, do not kick yet */
+#define CHAN_WAIT_BLOCK 0u
+#define CHAN_WAIT_POLL  1u
+#define CHAN_WAIT_SOCK  2u
 
 struct pending {
     int in_use;
@@ -22,7 +25,7 @@ struct pending {
 };
 
 static struct pending pending[CHAN_PENDING];
-static struct waitq chan_wq;
+struct waitq io_wait;
 
 int sys_chan_open(uint32_t name, uint32_t b, uint32_t c, uint32_t d, uint32_t e) {
     char kname[65];
@@ -79,7 +82,7 @@ int sys_chan_submit(uint32_t chan_op, uint32_t req, uint32_t len, uint32_t resp,
     p->r.buf = buf;
     p->r.len = len;
     p->r.cap = cap;
-    p->r.wq = &chan_wq;
+    p->r.wq = &io_wait;
     rc = modchan_submit((int)chan, &p->r, (flags & CHAN_F_MORE) != 0);
     if (rc < 0) {
         free(buf);
@@ -102,18 +105,22 @@ static int find_done(int chan, int tag, int *mine) {
     return -1;
 }
 
-int sys_chan_reap(uint32_t chan, uint32_t tag, uint32_t tag_out, uint32_t nonblock, uint32_t e) {
-    int i, mine, status;
-    unsigned s;
+/* wait: CHAN_WAIT_BLOCK, CHAN_WAIT_POLL, or CHAN_WAIT_SOCK | sock << 8: block, but give up with
+ * -E_AGAIN as soon as a datagram waits on that socket (a server's one wait for both). */
+int sys_chan_reap(uint32_t chan, uint32_t tag, uint32_t tag_out, uint32_t wait, uint32_t e) {
+    int i, mine, status, sock = (int)(wait >> 8);
+    unsigned s, mode = wait & 0xff;
     struct pending *p;
     (void)e;
+    if (mode > CHAN_WAIT_SOCK) return -E_INVAL;
     if (tag_out != 0 && !user_range_ok((const void *)tag_out, 4, 1)) return -E_FAULT;
     modchan_flush((int)chan);            /* whatever MORE left unannounced must reach the device */
     s = irq_save();
     for (;;) {
         i = find_done((int)chan, (int)tag, &mine);
-        if (i >= 0 || !mine || nonblock) break;
-        sleep_on(&chan_wq);
+        if (i >= 0 || !mine || mode == CHAN_WAIT_POLL) break;
+        if (mode == CHAN_WAIT_SOCK && udp_pending(sock)) break;
+        sleep_on(&io_wait);
     }
     irq_restore(s);
     if (i < 0) return mine ? -E_AGAIN : -E_NOENT;

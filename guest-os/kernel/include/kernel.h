@@ -119,6 +119,9 @@ struct modchan_req {
 int modchan_find(const char *module);       /* channel index of the device bound to `module`, or -E_NOENT */
 int modchan_submit(int chan, struct modchan_req *r, int more);  /* more: do not kick yet */
 void modchan_flush(int chan);               /* kicks what `more` submissions left */
+/* Woken by every channel completion of SYS_CHAN_SUBMIT and every datagram delivered, so that a
+ * server can wait for either (SYS_CHAN_REAP's socket mode; core/chancall.c). */
+extern struct waitq io_wait;
 
 /* ---- drivers: the boot file system (drivers/bootfs.c) ------------------------------- */
 int bootfs_mount(void);                     /* finds the disk with a VBFS superblock */
@@ -147,6 +150,7 @@ void net_init(void);                        /* after drivers_init; a no-op witho
 int udp_bind(unsigned port);                /* socket index or -E_* */
 int udp_send(int sock, uint32_t ip, unsigned port, const void *buf, unsigned len);
 int udp_recv(int sock, uint32_t *ip, unsigned *port, void *buf, unsigned len);  /* blocks */
+int udp_pending(int sock);                  /* a datagram is waiting (interrupts off) */
 void udp_close_owned_by(struct proc *p);    /* when a process exits */
 
 #endif

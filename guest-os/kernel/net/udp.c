@@ -123,6 +123,13 @@ void udp_input(uint32_t src, uint32_t dst, const uint8_t *p, unsigned len) {
     s->queued++;
     netstack_stats.udp_delivered++;
     wake_all(&s->wq);
+    wake_all(&io_wait);     /* a process waiting on a module channel and this socket at once */
+}
+
+/* 1 when a datagram waits on the caller's socket (interrupts off). */
+int udp_pending(int sock) {
+    struct sock *s = mine(sock);
+    return s != NULL && s->head != NULL;
 }
 
 int udp_bind(unsigned port) {

@@ -86,8 +86,8 @@ int chan_submit(int chan, unsigned op, unsigned flags, const void *req, unsigned
     return __vamos_syscall(SYS_CHAN_SUBMIT, (flags << 24) | ((unsigned)chan << 16) | op, (unsigned)req, len, (unsigned)resp, cap);
 }
 
-int chan_reap(int chan, int tag, int *tag_out, int nonblock) {
-    return __vamos_syscall(SYS_CHAN_REAP, (unsigned)chan, (unsigned)tag, (unsigned)tag_out, (unsigned)nonblock, 0);
+int chan_reap(int chan, int tag, int *tag_out, unsigned wait) {
+    return __vamos_syscall(SYS_CHAN_REAP, (unsigned)chan, (unsigned)tag, (unsigned)tag_out, wait, 0);
 }
 
 /* vamos_module.h's calls for user programs: the kernel makes the hypercalls (hosted programs
