@@ -11,7 +11,7 @@ import type { CostProfile } from '../../vmm/profile.js';
 import type { ExitStats } from '../../vmm/stats.js';
 import { TraceRecorder } from '../../vmm/trace/recorder.js';
 import type { Placement, Transport } from '../build.js';
-import { dbMachine, SERVER_PORT, type IommuMode } from '../db-machine.js';
+import { dbMachine, SERVER_PORT, type DbMachine, type IommuMode } from '../db-machine.js';
 import { encodeCommand, type RespValue } from '../workload/resp.js';
 import { WorkloadDriver, CLIENT_PORT_BASE, type WorkloadResult, type WorkloadSpec } from '../workload/driver.js';
 
@@ -62,6 +62,11 @@ export interface PointResult {
   volume: { pageReadsPerOp: number; pageWritesPerOp: number; flushesPerOp: number };
   /** Virtual cycles at the start and end of the run phase (a trace's window). */
   runWindow: [number, number];
+  /**
+   * The module channel over the whole run (transport 'virtio'): operations, the most the device
+   * held at once, notifications and interrupts, and the host threads' busy and queueing cycles.
+   */
+  channel?: { calls: number; maxInFlight: number; notifications: number; interrupts: number; interruptsSuppressed: number; hostBusyCycles: number; hostQueuedCycles: number };
   console: string;
   stop: string;
 }
@@ -83,6 +88,14 @@ function snapshot(stats: ExitStats, instructions: number, volume: VolumeCounters
   const rows = new Map<string, { reason: ExitReason; device: string; count: number; cycles: number }>();
   for (const r of stats.allRows()) rows.set(`${r.reason}\0${r.device}`, { reason: r.reason, device: r.device, count: r.count, cycles: r.totalCycles });
   return { rows, instructions, volume: { ...volume }, at: 0 };
+}
+
+function channelStats(vm: DbMachine['machine']['vm'], ch: NonNullable<DbMachine['channel']>): NonNullable<PointResult['channel']> {
+  const t = vm.slots.find((s) => s.device === ch)!.transport.stats;
+  return {
+    calls: ch.stats.calls, maxInFlight: ch.stats.maxInFlight, notifications: t.notifications, interrupts: t.usedInterrupts,
+    interruptsSuppressed: t.interruptsSuppressed, hostBusyCycles: ch.threads.stats.busyCycles, hostQueuedCycles: ch.threads.stats.queuedCycles,
+  };
 }
 
 export function runPoint(cfg: PointConfig): PointResult {
@@ -153,6 +166,7 @@ export function runPoint(cfg: PointConfig): PointResult {
       flushesPerOp: (after!.volume.flushes - before!.volume.flushes) / ops,
     },
     runWindow: [before!.at, after!.at],
+    ...(db.channel ? { channel: channelStats(vm, db.channel) } : {}),
     console: r.console,
     stop: r.message,
   };
