@@ -4,7 +4,9 @@
  * batches and malformed chains gives the responses a Map gives, bad chains get the outcome the
  * docs promise (a status of -EINVAL/-EFAULT, or used length 0 when there is nowhere to put
  * one) and the device carries on. With a clock, completions arrive when the modelled host
- * thread finishes; with two threads two operations overlap; EVENT_IDX suppresses interrupts.
+ * thread finishes, to the cycle (checked by changing the copy charge: this test then fails, as
+ * tests/vamos/fairness.test.ts does); with two threads two operations overlap; EVENT_IDX
+ * suppresses interrupts.
  */
 import t from 'tap';
 import fc from 'fast-check';
@@ -201,7 +203,11 @@ t.test('host threads: completion when the thread finishes; two threads overlap; 
     const jobB = Math.ceil(2 / 4) + 1000 + 20 + Math.ceil(10 / 4);
     d.collect();
     t.equal(d.results.size, 0, `${threads} thread(s): nothing completes at the notification`);
-    clock.advance(jobA);
+    clock.advance(jobA - 1);
+    clock.runDue();
+    d.collect();
+    t.notOk(d.results.has(a), 'not one cycle before its job ends (the charge is exact)');
+    clock.advance(1);
     clock.runDue();
     d.collect();
     t.ok(d.results.has(a), 'the put completes when its job ends');
