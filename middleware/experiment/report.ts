@@ -65,10 +65,11 @@ interface PoolGroup {
   points: ComparedPoint[];
 }
 
+/** Short enough that three fit the legend's row (vmm/report/svg.ts lays them out in one line). */
 const SERIES_LABEL: Record<string, string> = {
   baseline: 'baseline (engine in the guest)',
-  vmcall: 'VAMOS over vmcall (engine in the hypervisor)',
-  virtio: 'VAMOS over the module channel (Virtio-SQL)',
+  vmcall: 'VAMOS-vmcall',
+  virtio: 'VAMOS-virtio (Virtio-SQL)',
 };
 
 function groupChart(kind: string, title: string, sub: string, yLabel: string, groups: PoolGroup[], value: (r: PointResult) => number): Chart {
