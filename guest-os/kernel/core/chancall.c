@@ -25,7 +25,6 @@ struct pending {
 };
 
 static struct pending pending[CHAN_PENDING];
-struct waitq io_wait;
 
 int sys_chan_open(uint32_t name, uint32_t b, uint32_t c, uint32_t d, uint32_t e) {
     char kname[65];

@@ -31,6 +31,9 @@ struct sock {
 };
 
 static struct sock socks[UDP_SOCKETS];
+/* kernel.h: woken by every datagram delivered and every module-channel completion. Defined
+ * here so that the network stack links without the channel (tests/os/net-harness.c). */
+struct waitq io_wait;
 static struct dgram pool[UDP_POOL];
 static struct dgram *free_list;
 static int ready;
