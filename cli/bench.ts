@@ -6,7 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FULL_SWEEP, QUICK_SWEEP, sweepTasks, tracePaths, volumeSectorsFor, type SweepConfig } from '../middleware/experiment/sweep.js';
+import { FULL_SWEEP, QUICK_SWEEP, sweepTasks, tracePaths, transportsOf, volumeSectorsFor, type SweepConfig } from '../middleware/experiment/sweep.js';
+import { TRANSPORTS, type Transport } from '../middleware/build.js';
 import { parseShard, progressLine, runSweepParallel } from '../middleware/experiment/parallel.js';
 import { mergeShards, shardFileName, shardJson } from '../middleware/experiment/shard-file.js';
 import { sensitivityMain, tablesMain } from './bench-extra.js';
@@ -26,6 +27,7 @@ const FLAGS = {
   out: { kind: 'string', value: 'DIR', help: 'where to write paper.json, the charts and the reports (default out/paper)' },
   profile: { kind: 'list', value: 'NAME', help: 'cost profile(s) (default: nehalem-2011, nehalem-2011-pagecache and modern)' },
   iommu: { kind: 'list', value: 'MODE', help: 'IOMMU mode(s): off, strict, deferred (default: all three)' },
+  transport: { kind: 'list', value: 'T', help: 'how VAMOS reaches the engine: vmcall, virtio (the module channel), comma-separated (default: both)' },
   pools: { kind: 'string', value: 'N,N,...', help: 'buffer-pool sizes in 4 KiB pages, the sweep of I/O intensity' },
   records: { kind: 'count', value: 'N', help: 'records in the database' },
   ops: { kind: 'count', value: 'N', help: 'measured operations per run' },
@@ -40,7 +42,7 @@ const FLAGS = {
 } satisfies Flags;
 
 export function benchUsage(): string {
-  return usage('vamos bench paper [options]', 'Runs the VAMOS experiment: the database with its storage engine in the guest (baseline) and at\nthe hypervisor level (VAMOS), over a sweep of I/O intensity, IOMMU modes and cost profiles.', FLAGS) +
+  return usage('vamos bench paper [options]', 'Runs the VAMOS experiment: the database with its storage engine in the guest (baseline) and at\nthe hypervisor level (VAMOS, over vmcall and the virtio module channel), over a sweep of I/O\nintensity, IOMMU modes and cost profiles.', FLAGS) +
     '\nAlso: vamos bench merge OUT SHARD.json...    join shard files into OUT/paper.json and the report\n' +
     '      vamos bench tables [--from FILE] [--write|--check DOC]   docs/paper.md\'s tables from a paper.json\n' +
     '      vamos bench sensitivity [options]        each cost figure varied, a tornado chart (--help)\n';
@@ -56,6 +58,11 @@ function configFrom(flags: ReturnType<typeof parseArgs<typeof FLAGS>>['flags']):
   if (flags.iommu) {
     for (const m of flags.iommu) if (m !== 'off' && m !== 'strict' && m !== 'deferred') throw new UsageError(`--iommu ${m}: expected off, strict or deferred`);
     c.iommuModes = flags.iommu as SweepConfig['iommuModes'];
+  }
+  if (flags.transport) {
+    const list = flags.transport.flatMap((x) => x.split(','));
+    for (const x of list) if (!TRANSPORTS.includes(x as Transport)) throw new UsageError(`--transport ${x}: expected vmcall or virtio`);
+    c.transports = [...new Set(list)] as Transport[];
   }
   if (flags.pools !== undefined) {
     const pools = flags.pools.split(',').map(Number);
@@ -137,18 +144,17 @@ function report(cfg: SweepConfig, points: ComparedPoint[], out: string, io: Io, 
   io.stdout(`VAMOS: mix ${cfg.mix}, ${cfg.distribution} keys, ${cfg.records} records, ${cfg.operations} operations, ${cfg.concurrency} clients (virtual time)\n\n`);
   io.stdout(sweepTable(points) + '\n');
   writeFileSync(join(out, 'paper.json'), JSON.stringify(sweepJson(cfg, points), null, 2) + '\n');
-  sweepCharts(points, true).forEach((c, k) => {
-    const p = points.filter((_, i) => i % cfg.pools.length === 0)[k]!;
-    writeFileSync(join(out, `throughput-${p.profile}-${p.iommu}.svg`), c.throughput);
-    writeFileSync(join(out, `exits-${p.profile}-${p.iommu}.svg`), c.exits);
-  });
+  for (const c of sweepCharts(points, true)) {
+    writeFileSync(join(out, `throughput-${c.profile}-${c.iommu}.svg`), c.throughput);
+    writeFileSync(join(out, `exits-${c.profile}-${c.iommu}.svg`), c.exits);
+  }
   if (traced) {
     // The exit-by-exit comparison of the most I/O-bound traced point, as `vamos report --diff` shows it.
-    const point = points.find((p) => p.profile === cfg.profiles[0] && p.iommu === cfg.iommuModes[0] && p.poolPages === Math.min(...cfg.pools))!;
+    const point = points.find((p) => p.profile === cfg.profiles[0] && p.iommu === cfg.iommuModes[0] && p.poolPages === Math.min(...cfg.pools) && p.transport === transportsOf(cfg)[0])!;
     const paths = tracePaths(out);
     const diff = diffRuns(runPhase(loadRun(paths.guest), point.baseline.runWindow), runPhase(loadRun(paths.vamos), point.vamos.runWindow), {},
       [cfg.operations, cfg.operations]);
-    io.stdout(`\nThe most I/O-bound point (pool ${point.poolPages}, ${point.profile}, iommu=${point.iommu}), run phase, baseline against VAMOS:\n`);
+    io.stdout(`\nThe most I/O-bound point (pool ${point.poolPages}, ${point.profile}, iommu=${point.iommu}), run phase, baseline against VAMOS over ${point.transport}:\n`);
     io.stdout(renderDiffText(diff));
     writeFileSync(join(out, 'diff.html'), renderDiffHtml(diff));
   }

@@ -12,16 +12,26 @@ import { projectFile } from '../vmm/paths.js';
 
 export type Placement = 'guest' | 'vamos';
 export const PLACEMENTS: readonly Placement[] = ['guest', 'vamos'];
+/**
+ * How the VAMOS stub reaches the engine: 'vmcall', one MODULE_CALL hypercall per operation (the
+ * vCPU stops for the call), or 'virtio', the module channel (devices/virtio/modchan), whose
+ * backend runs the engine on a host thread while the vCPU goes on (the prototype's Virtio-SQL).
+ */
+export type Transport = 'vmcall' | 'virtio';
+export const TRANSPORTS: readonly Transport[] = ['vmcall', 'virtio'];
 
 const mw = (...p: string[]): string => projectFile('middleware', ...p);
 
-export function dbServerImage(placement: Placement): Image {
-  const engineSide = placement === 'guest'
-    ? [mw('engine'), mw('osal', 'guest.c')]
-    : [mw('vamos', 'stub.c'), mw('vamos', 'transport_guest.c'), mw('engine', 'strerror.c')];
-  return buildUserImage(`dbserver-${placement}`, [mw('dbserver'), mw('server'), ...engineSide],
+export function dbServerImage(placement: Placement, transport: Transport = 'vmcall'): Image {
+  if (placement === 'guest') {
+    return buildUserImage('dbserver-guest', [mw('dbserver'), mw('server'), mw('engine'), mw('osal', 'guest.c')],
+      [mw('include'), mw('server'), mw('vamos')], ['PLACEMENT="guest"']);
+  }
+  const virtio = transport === 'virtio';
+  const engineSide = [mw('vamos', 'stub.c'), mw('vamos', virtio ? 'transport_virtio.c' : 'transport_guest.c'), mw('engine', 'strerror.c')];
+  return buildUserImage(virtio ? 'dbserver-vamos-virtio' : 'dbserver-vamos', [mw('dbserver'), mw('server'), ...engineSide],
     [mw('include'), mw('server'), mw('vamos')],
-    placement === 'guest' ? ['PLACEMENT="guest"'] : ['PLACEMENT="vamos"', 'VAMOS_STUB']);
+    virtio ? ['PLACEMENT="vamos-virtio"', 'VAMOS_STUB', 'VAMOS_CHANNEL'] : ['PLACEMENT="vamos"', 'VAMOS_STUB']);
 }
 
 export function engineModuleImage(): Image {

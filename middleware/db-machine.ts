@@ -11,7 +11,9 @@ import { osMachine, type OsMachine } from '../testing/os.js';
 import type { CostProfile } from '../vmm/profile.js';
 import { DEFAULT_MEM } from '../vmm/vm.js';
 import type { TraceRecorder } from '../vmm/trace/recorder.js';
-import { dbServerImage, engineModuleImage, type Placement } from './build.js';
+import { dbServerImage, engineModuleImage, type Placement, type Transport } from './build.js';
+import { VirtioModchan, type ModuleEndpoint } from '../devices/virtio/modchan/device.js';
+import { HostThreads } from '../devices/virtio/mmio/host-threads.js';
 import { ImageModule } from './host/image-module.js';
 import { ModuleRegistry } from './host/registry.js';
 
@@ -22,6 +24,10 @@ export const SERVER_PORT = 6379;
 
 export interface DbMachineConfig {
   placement: Placement;
+  /** How the VAMOS stub reaches the engine (ignored for the baseline); default 'vmcall'. */
+  engineTransport?: Transport;
+  /** Host threads running the engine behind the module channel (default 1). */
+  hostThreads?: number;
   iommu: IommuMode;
   profile: CostProfile;
   /** The engine's buffer pool, 4 KiB pages. */
@@ -45,6 +51,8 @@ export interface DbMachineConfig {
 export interface DbMachine {
   machine: OsMachine;
   registry: ModuleRegistry;
+  /** The module channel, with engineTransport 'virtio'. */
+  channel?: VirtioModchan;
   /** The volume's traffic so far (the same engine in both placements). */
   volumeCounters(): { bytesRead: number; bytesWritten: number; flushes: number };
   /** The kernel's and the server's functions, for a trace's symbol table. */
@@ -55,8 +63,10 @@ export interface DbMachine {
  * The user heap the server needs (the kernel's heap= key, KiB): the buffer pool, about 140 KiB
  * of connection state per client (docs/database.md), and room for the engine's own tables.
  */
-export function serverHeapKiB(poolPages: number, clients: number): number {
-  return poolPages * 4 + (clients + 1) * 160 + 2048;
+export function serverHeapKiB(poolPages: number, clients: number, transport: Transport = 'vmcall'): number {
+  // Over the module channel each client also has a task: a 32 KiB stack, a reply buffer and a backlog (inflight.c).
+  const task = transport === 'virtio' ? 64 : 0;
+  return poolPages * 4 + (clients + 1) * (160 + task) + 2048;
 }
 
 /** The default RAM, or more when the heap (KiB) and 16 MiB for the kernel and page tables need it. */
@@ -67,11 +77,25 @@ function memFor(heapKiB: number): number | undefined {
 
 export function dbMachine(cfg: DbMachineConfig): DbMachine {
   const guestEngine = cfg.placement === 'guest';
-  const heap = serverHeapKiB(cfg.poolPages, cfg.clients);
+  const transport: Transport = cfg.engineTransport ?? 'vmcall';
+  const heap = serverHeapKiB(cfg.poolPages, cfg.clients, guestEngine ? 'vmcall' : transport);
+  // The channel's device exists before the VM (it is in a slot), the registry after (it binds
+  // to the VM's hypercall table): the endpoint looks the registry up at each call.
+  let registryRef: ModuleRegistry | undefined;
+  const threads = new HostThreads(undefined, cfg.hostThreads ?? 1);
+  const endpoint: ModuleEndpoint = {
+    name: 'vamos-engine',
+    invoke: (op, request, cap) => {
+      const handle = registryRef!.handleOf('vamos-engine')!;
+      return registryRef!.invoke(handle, op, request, cap);
+    },
+  };
+  const channel = !guestEngine && transport === 'virtio' ? new VirtioModchan({ endpoint, threads }) : undefined;
   const machine = osMachine({
     trace: cfg.trace,
     programs: ['init'],
-    extraPrograms: { dbserver: dbServerImage(cfg.placement) },
+    extraPrograms: { dbserver: dbServerImage(cfg.placement, transport) },
+    devices: channel ? [channel] : [],
     cmdline: `iommu=${cfg.iommu} heap=${heap} run=dbserver:${cfg.poolPages}:${SERVER_PORT}${cfg.transport === 'gateway' ? ':gateway' : ''}`,
     dataDisks: guestEngine ? [{ backend: cfg.volume }] : [],
     iommu: cfg.iommu !== 'off',
@@ -83,6 +107,8 @@ export function dbMachine(cfg: DbMachineConfig): DbMachine {
   });
   const vm = machine.vm;
   const registry = new ModuleRegistry(vm, { onFailure: cfg.onModuleFailure });
+  registryRef = registry;
+  threads.attach(vm.clock);
   let volumeCounters: DbMachine['volumeCounters'];
   if (guestEngine) {
     const disk = vm.blk[1]!; // slot 0 is the boot disk
@@ -93,7 +119,7 @@ export function dbMachine(cfg: DbMachineConfig): DbMachine {
     volumeCounters = () => module.host.counters;
   }
   const symbols = (): { name: string; value: number; size: number }[] =>
-    [...buildKernel().symbols, ...dbServerImage(cfg.placement).symbols].filter((s) => s.kind !== 'label')
+    [...buildKernel().symbols, ...dbServerImage(cfg.placement, transport).symbols].filter((s) => s.kind !== 'label')
       .map(({ name, value, size }) => ({ name, value, size }));
-  return { machine, registry, volumeCounters, symbols };
+  return { machine, registry, channel, volumeCounters, symbols };
 }

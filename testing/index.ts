@@ -7,6 +7,7 @@ export { TestMemory, CountingDma, guestMemory, type TestMemoryOptions } from './
 export { MockQueue, type BufferSpec, type PlacedBuffer, type RawDescriptor, type UsedElem } from './mock-queue.js';
 export { MmioDriver, type DriverInitOptions } from './driver.js';
 export { BlkDriver, blkHeader, dwzSegments, type BlkResult } from './blk.js';
+export { ModchanDriver, modchanHeader, type ModchanResult } from './modchan.js';
 export {
   validChain, chainBuffers, malformedChain, writeMalformed, rawRing, writeRawRing, ADDR_DESC_TABLE, ADDR_INDIRECT_TABLE,
   type ValidChainSpec, type MalformedChainSpec, type RawRingSpec,

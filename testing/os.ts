@@ -48,6 +48,8 @@ export interface OsBootOptions {
   dataDisks?: readonly OsDataDisk[];
   iommu?: boolean;
   nets?: readonly NetBackend[];
+  /** Device models of the embedder's own, in the slots after the network devices (VmOptions.devices). */
+  devices?: VmOptions['devices'];
   memSize?: number;
   profile?: CostProfile;
   /** Serial input queued before boot. */
@@ -145,7 +147,7 @@ export function osMachine(opts: OsBootOptions = {}): OsMachine {
     firmware: bootRom(), cmdline: opts.cmdline ?? '', memSize: opts.memSize, profile: opts.profile,
     console: (b) => { out.push(b); opts.onConsole?.(b); }, input, maxInstructions: opts.maxInstructions ?? 2_000_000_000,
     disks: [{ backend: boot, readOnly: true }, ...disks.map((backend) => ({ backend }))],
-    nets: opts.nets, iommu: opts.iommu, trace: opts.trace, cpu: opts.cpu, onExit: opts.onExit,
+    nets: opts.nets, devices: opts.devices, iommu: opts.iommu, trace: opts.trace, cpu: opts.cpu, onExit: opts.onExit,
   });
   const finish = (r: RunResult): OsBootResult => ({
     console: Buffer.from(out).toString('utf8'), exitCode: r.exitCode, stop: r.stop, message: r.message,

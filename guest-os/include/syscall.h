@@ -27,7 +27,14 @@
 #define SYS_MODULE_CALL 21  /* (unsigned handle_op, const void *req, unsigned req_len, void *resp, unsigned cap)
                                -> response length: HC_MODULE_CALL with the kernel bouncing both buffers
                                (each at most 64 KiB) through physically contiguous kernel memory */
-#define SYS_COUNT       22
+#define SYS_CHAN_OPEN   22  /* (const char *module) -> channel: the virtio-modchan device bound to it */
+#define SYS_CHAN_SUBMIT 23  /* (unsigned flags << 24 | chan << 16 | op, const void *req, unsigned len, void *resp,
+                               unsigned cap) -> tag, at once; flag 0x80: more follow (no kick yet) */
+#define SYS_CHAN_REAP   24  /* (int chan, int tag or -1 for any, int *tag_out, unsigned wait) -> response length
+                               or negative; wait 0: until one of the caller's operations is done, 1: not at
+                               all (-E_AGAIN), 2 | sock << 8: also stop (-E_AGAIN) when a datagram waits on
+                               sock; -E_NOENT when the caller has none out */
+#define SYS_COUNT       25
 
 #define SYSCALL_VECTOR  0x80
 
@@ -37,6 +44,7 @@
 #define E_IO        5
 #define E_BADF      9
 #define E_CHILD     10
+#define E_AGAIN     11
 #define E_NOMEM     12
 #define E_FAULT     14
 #define E_BUSY      16

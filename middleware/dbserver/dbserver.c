@@ -6,6 +6,9 @@
  * engine's I/O goes through the kernel's virtio-blk driver) or with the VAMOS stub (the engine
  * runs at the hypervisor level and each operation is one hypercall). PLACEMENT names which.
  *
+ * With the module channel (VAMOS_CHANNEL, transport_virtio.c) plain datagrams are served by
+ * inflight.c instead, one engine operation in flight per waiting client.
+ *
  * Two transports: plain datagrams, one client per UDP address (the workload driver; SHUTDOWN,
  * the Redis command, closes the engine and exits), or the TCP gateway's connection framing
  * (gateway.c, docs/gateway.md; its SHUTDOWN datagram does the same).
@@ -57,7 +60,7 @@ static struct client *client_for(engine *db, const struct udp_addr *a) {
     return clients[victim].conn ? &clients[victim] : NULL;
 }
 
-static void send_all(int sock, const struct udp_addr *to, const unsigned char *p, unsigned n) {
+void send_all(int sock, const struct udp_addr *to, const unsigned char *p, unsigned n) {
     while (n > 0) {
         unsigned chunk = n < DGRAM_MAX ? n : DGRAM_MAX;
         udp_send(sock, to, p, chunk);
@@ -67,7 +70,7 @@ static void send_all(int sock, const struct udp_addr *to, const unsigned char *p
 }
 
 /* Redis's SHUTDOWN, recognised before the front end sees it: no reply, the server exits. */
-static int is_shutdown(const unsigned char *p, unsigned n) {
+int is_shutdown(const unsigned char *p, unsigned n) {
     static const char cmd[] = "*1\r\n$8\r\nSHUTDOWN\r\n";
     unsigned i;
     if (n != sizeof cmd - 1) return 0;
@@ -128,7 +131,12 @@ int main(int argc, char **argv) {
     printf("dbserver: %s engine, %u keys, pool %u pages, udp port %u%s\n", PLACEMENT, engine_count(db), pool, port,
            gateway ? ", gateway framing" : "");
     flush_output();
-    if ((gateway ? serve_gateway(db, sock, port) : serve_datagrams(db, sock)) == DB_FATAL) {
+#ifdef VAMOS_CHANNEL
+    rc = gateway ? serve_gateway(db, sock, port) : serve_inflight(db, sock);
+#else
+    rc = gateway ? serve_gateway(db, sock, port) : serve_datagrams(db, sock);
+#endif
+    if (rc == DB_FATAL) {
         printf("dbserver: the engine failed; stopping without acknowledging more\n");
         return 2;
     }

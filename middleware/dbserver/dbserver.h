@@ -16,4 +16,12 @@ int serve_datagrams(engine *db, int sock);
 /* The TCP gateway's framing (docs/gateway.md): a client is a gateway connection. gateway.c */
 int serve_gateway(engine *db, int sock, unsigned port);
 
+/* Over the module channel: one engine operation in flight per waiting client. inflight.c */
+int serve_inflight(engine *db, int sock);
+
+/* Shared by the transports (dbserver.c): a reply in datagram-sized chunks; Redis's SHUTDOWN. */
+struct udp_addr;
+void send_all(int sock, const struct udp_addr *to, const unsigned char *p, unsigned n);
+int is_shutdown(const unsigned char *p, unsigned n);
+
 #endif

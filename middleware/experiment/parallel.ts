@@ -60,7 +60,7 @@ export async function runTasks(c: SweepConfig, base: Uint8Array, tasks: SweepTas
     done++;
     const now = clock();
     const per = (now - tPoints) / done;
-    opts.onProgress?.({ done, total: tasks.length, label: `${p.profile} iommu=${p.iommu} pool=${p.poolPages}`, elapsedS: now - t0, leftS: per * (tasks.length - done) });
+    opts.onProgress?.({ done, total: tasks.length, label: `${p.profile} iommu=${p.iommu} pool=${p.poolPages} ${p.transport}`, elapsedS: now - t0, leftS: per * (tasks.length - done) });
   };
   const out: IndexedPoint[] = [];
   const jobs = Math.max(1, Math.min(opts.jobs, tasks.length));

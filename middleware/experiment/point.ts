@@ -10,8 +10,8 @@ import type { ExitReason } from '../../vmm/exits.js';
 import type { CostProfile } from '../../vmm/profile.js';
 import type { ExitStats } from '../../vmm/stats.js';
 import { TraceRecorder } from '../../vmm/trace/recorder.js';
-import type { Placement } from '../build.js';
-import { dbMachine, SERVER_PORT, type IommuMode } from '../db-machine.js';
+import type { Placement, Transport } from '../build.js';
+import { dbMachine, SERVER_PORT, type DbMachine, type IommuMode } from '../db-machine.js';
 import { encodeCommand, type RespValue } from '../workload/resp.js';
 import { WorkloadDriver, CLIENT_PORT_BASE, type WorkloadResult, type WorkloadSpec } from '../workload/driver.js';
 
@@ -19,6 +19,10 @@ export type { IommuMode } from '../db-machine.js';
 
 export interface PointConfig {
   placement: Placement;
+  /** How the VAMOS stub reaches the engine (default 'vmcall'); the baseline has no stub. */
+  transport?: Transport;
+  /** Host threads behind the module channel (default 1). */
+  hostThreads?: number;
   iommu: IommuMode;
   profile: CostProfile;
   /** The engine's buffer pool, 4 KiB pages. */
@@ -45,7 +49,7 @@ export interface ExitRow {
 }
 
 export interface PointResult {
-  config: { placement: Placement; iommu: IommuMode; profile: string; poolPages: number; records: number; operations: number; mix: string; distribution: string; concurrency: number; seed: number };
+  config: { placement: Placement; transport: Transport | 'none'; iommu: IommuMode; profile: string; poolPages: number; records: number; operations: number; mix: string; distribution: string; concurrency: number; seed: number };
   workload: WorkloadResult;
   /** Run-phase exits per operation, in all and by reason and device. */
   exitsPerOp: number;
@@ -58,6 +62,11 @@ export interface PointResult {
   volume: { pageReadsPerOp: number; pageWritesPerOp: number; flushesPerOp: number };
   /** Virtual cycles at the start and end of the run phase (a trace's window). */
   runWindow: [number, number];
+  /**
+   * The module channel over the whole run (transport 'virtio'): operations, the most the device
+   * held at once, notifications and interrupts, and the host threads' busy and queueing cycles.
+   */
+  channel?: { calls: number; maxInFlight: number; notifications: number; interrupts: number; interruptsSuppressed: number; hostBusyCycles: number; hostQueuedCycles: number };
   console: string;
   stop: string;
 }
@@ -81,13 +90,21 @@ function snapshot(stats: ExitStats, instructions: number, volume: VolumeCounters
   return { rows, instructions, volume: { ...volume }, at: 0 };
 }
 
+function channelStats(vm: DbMachine['machine']['vm'], ch: NonNullable<DbMachine['channel']>): NonNullable<PointResult['channel']> {
+  const t = vm.slots.find((s) => s.device === ch)!.transport.stats;
+  return {
+    calls: ch.stats.calls, maxInFlight: ch.stats.maxInFlight, notifications: t.notifications, interrupts: t.usedInterrupts,
+    interruptsSuppressed: t.interruptsSuppressed, hostBusyCycles: ch.threads.stats.busyCycles, hostQueuedCycles: ch.threads.stats.queuedCycles,
+  };
+}
+
 export function runPoint(cfg: PointConfig): PointResult {
   const host = new VirtualHost();
   const sectors = cfg.volumeSectors ?? (64 << 20) / 512;
   const volume = cfg.volume ?? new MemoryBackend(sectors);
   const trace = cfg.trace ? new TraceRecorder(cfg.trace.path, { ring: cfg.trace.ring, label: cfg.trace.label }) : undefined;
   const db = dbMachine({
-    placement: cfg.placement, iommu: cfg.iommu, profile: cfg.profile, poolPages: cfg.poolPages,
+    placement: cfg.placement, engineTransport: cfg.transport, hostThreads: cfg.hostThreads, iommu: cfg.iommu, profile: cfg.profile, poolPages: cfg.poolPages,
     clients: cfg.workload.concurrency, volume, net: host.guestSide, transport: 'udp', trace,
     maxInstructions: cfg.maxInstructions ?? 5_000_000_000,
   });
@@ -119,7 +136,7 @@ export function runPoint(cfg: PointConfig): PointResult {
   });
   if (driver.phase !== 'done') {
     const tail = r.console.trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${cfg.placement}/${cfg.iommu}: the workload did not finish (${driver.failure ?? `phase ${driver.phase}`}; VM: ${r.message}; console: ${tail})`);
+    throw new Error(`${cfg.placement}${cfg.placement === 'vamos' ? `-${cfg.transport ?? 'vmcall'}` : ''}/${cfg.iommu}: the workload did not finish (${driver.failure ?? `phase ${driver.phase}`}; VM: ${r.message}; console: ${tail})`);
   }
   const ops = cfg.workload.operations;
   const exits: ExitRow[] = [];
@@ -136,7 +153,7 @@ export function runPoint(cfg: PointConfig): PointResult {
   const hypercalls = exits.filter((e) => e.reason === 'vmcall').reduce((s, e) => s + e.count, 0);
   const w = cfg.workload;
   return {
-    config: { placement: cfg.placement, iommu: cfg.iommu, profile: cfg.profile.name, poolPages: cfg.poolPages, records: w.records, operations: ops, mix: w.mix, distribution: w.distribution, concurrency: w.concurrency, seed: w.seed },
+    config: { placement: cfg.placement, transport: cfg.placement === 'guest' ? 'none' : cfg.transport ?? 'vmcall', iommu: cfg.iommu, profile: cfg.profile.name, poolPages: cfg.poolPages, records: w.records, operations: ops, mix: w.mix, distribution: w.distribution, concurrency: w.concurrency, seed: w.seed },
     workload: driver.result(),
     exitsPerOp: total / ops,
     exits,
@@ -149,6 +166,7 @@ export function runPoint(cfg: PointConfig): PointResult {
       flushesPerOp: (after!.volume.flushes - before!.volume.flushes) / ops,
     },
     runWindow: [before!.at, after!.at],
+    ...(db.channel ? { channel: channelStats(vm, db.channel) } : {}),
     console: r.console,
     stop: r.message,
   };

@@ -6,6 +6,7 @@
 import { columns } from '../../vmm/report/columns.js';
 import { esc, legend, noData, PLOT, plotW, RUN_COLORS, shortNum, svgDocument, xAxisLine, yAxis, baseY, type Chart } from '../../vmm/report/svg.js';
 import type { ComparedPoint, SweepConfig } from './sweep.js';
+import type { PointResult } from './point.js';
 import { EXIT_REASONS, type ExitReason } from '../../vmm/exits.js';
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -16,14 +17,16 @@ export function readsPerOp(p: ComparedPoint): number {
   return p.baseline.volume.pageReadsPerOp;
 }
 
+/** Baseline, then VAMOS over each transport: one row per compared point. */
 export function sweepTable(points: ComparedPoint[]): string {
-  const header = ['profile', 'iommu', 'pool', 'reads/op', 'base ops/s', 'vamos ops/s', 'improvement', 'exits/op base', 'exits/op vamos', 'reduction', 'same replies'];
+  const header = ['profile', 'iommu', 'pool', 'transport', 'reads/op', 'base ops/s', 'vamos ops/s', 'improvement', 'exits/op base', 'exits/op vamos', 'reduction', 'p99 us base', 'p99 us vamos', 'same replies'];
   const rows = points.map((p) => [
-    p.profile, p.iommu, String(p.poolPages), readsPerOp(p).toFixed(2),
+    p.profile, p.iommu, String(p.poolPages), p.transport, readsPerOp(p).toFixed(2),
     fixed(p.baseline.workload.opsPerSecond, 0), fixed(p.vamos.workload.opsPerSecond, 0), pct(p.improvement),
-    fixed(p.baseline.exitsPerOp, 2), fixed(p.vamos.exitsPerOp, 2), `${fixed(p.exitReduction, 1)}x`, p.sameReplies ? 'yes' : 'no',
+    fixed(p.baseline.exitsPerOp, 2), fixed(p.vamos.exitsPerOp, 2), `${fixed(p.exitReduction, 1)}x`,
+    fixed(p.baseline.workload.latencyUs.p99, 0), fixed(p.vamos.workload.latencyUs.p99, 0), p.sameReplies ? 'yes' : 'no',
   ]);
-  return columns(header, rows, [0, 1]);
+  return columns(header, rows, [0, 1, 3]);
 }
 
 /** Exits per operation summed over devices, by reason, in a fixed order (EXIT_REASONS). */
@@ -40,8 +43,8 @@ export function sweepJson(cfg: SweepConfig, points: ComparedPoint[]): Record<str
   return {
     config: cfg,
     points: points.map((p) => ({
-      // The module channel; item 3 of issue 17 adds 'virtio' beside today's synchronous hypercall.
-      transport: 'vmcall', profile: p.profile, iommu: p.iommu, poolPages: p.poolPages, pageReadsPerOp: readsPerOp(p), baselineVolume: p.baseline.volume, vamosVolume: p.vamos.volume,
+      // 'vmcall': one synchronous hypercall per operation; 'virtio': the module channel (Virtio-SQL).
+      transport: p.transport, profile: p.profile, iommu: p.iommu, poolPages: p.poolPages, pageReadsPerOp: readsPerOp(p), baselineVolume: p.baseline.volume, vamosVolume: p.vamos.volume,
       baselineOpsPerSecond: p.baseline.workload.opsPerSecond, vamosOpsPerSecond: p.vamos.workload.opsPerSecond,
       improvement: p.improvement, exitReduction: p.exitReduction,
       baselineExitsPerOp: p.baseline.exitsPerOp, vamosExitsPerOp: p.vamos.exitsPerOp,
@@ -49,47 +52,75 @@ export function sweepJson(cfg: SweepConfig, points: ComparedPoint[]): Record<str
       baselineExits: p.baseline.exits, vamosExits: p.vamos.exits,
       baselineLatencyUs: p.baseline.workload.latencyUs, vamosLatencyUs: p.vamos.workload.latencyUs,
       hypercallsPerOp: p.vamos.hypercallsPerOp, sameReplies: p.sameReplies,
+      ...(p.vamos.channel ? { channel: p.vamos.channel } : {}),
       checksums: [p.baseline.workload.checksum, p.vamos.workload.checksum],
     })),
   };
 }
 
-/** Grouped bars: one group per pool size, baseline and VAMOS side by side. */
-function pairChart(kind: string, title: string, sub: string, yLabel: string, points: ComparedPoint[], value: (p: ComparedPoint, side: 'baseline' | 'vamos') => number): Chart {
-  if (points.length === 0) return { kind, title, subtitle: sub, body: noData('no points') };
-  const max = Math.max(...points.flatMap((p) => [value(p, 'baseline'), value(p, 'vamos')]));
+/** One group of bars per pool size: the baseline, then VAMOS over each transport. */
+interface PoolGroup {
+  poolPages: number;
+  /** The points of this pool, one per transport (each carries the same baseline). */
+  points: ComparedPoint[];
+}
+
+/** Short enough that three fit the legend's row (vmm/report/svg.ts lays them out in one line). */
+const SERIES_LABEL: Record<string, string> = {
+  baseline: 'baseline (engine in the guest)',
+  vmcall: 'VAMOS-vmcall',
+  virtio: 'VAMOS-virtio (Virtio-SQL)',
+};
+
+function groupChart(kind: string, title: string, sub: string, yLabel: string, groups: PoolGroup[], value: (r: PointResult) => number): Chart {
+  if (groups.length === 0) return { kind, title, subtitle: sub, body: noData('no points') };
+  const series = ['baseline', ...groups[0]!.points.map((p) => p.transport)];
+  const values = (g: PoolGroup): number[] => [value(g.points[0]!.baseline), ...g.points.map((p) => value(p.vamos))];
+  const max = Math.max(...groups.flatMap(values));
   const { svg: axis, y } = yAxis(max > 0 ? max : 1, yLabel);
-  const slot = plotW / points.length;
-  const barW = Math.min(48, slot * 0.35);
+  const slot = plotW / groups.length;
+  const barW = Math.min(40, (slot * 0.7) / series.length);
   let body = axis + '<g class="bars">\n';
-  points.forEach((p, i) => {
+  groups.forEach((g, i) => {
     const cx = PLOT.left + slot * (i + 0.5);
-    (['baseline', 'vamos'] as const).forEach((side, k) => {
-      const v = value(p, side);
-      const x = cx - barW + k * barW;
+    const vs = values(g);
+    vs.forEach((v, k) => {
+      const x = cx - (barW * series.length) / 2 + k * barW;
       const top = y(v);
-      body += `<rect class="bar" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(baseY - top).toFixed(1)}" fill="${RUN_COLORS[k]}"><title>${esc(`${side}, pool ${p.poolPages}: ${shortNum(v)}`)}</title></rect>\n`;
+      body += `<rect class="bar" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(baseY - top).toFixed(1)}" fill="${RUN_COLORS[k % RUN_COLORS.length]}"><title>${esc(`${series[k]}, pool ${g.poolPages}: ${shortNum(v)}`)}</title></rect>\n`;
+      if (kind === 'throughput' && k > 0) {
+        body += `<text x="${(x + barW / 2).toFixed(1)}" y="${(top - 6).toFixed(1)}" text-anchor="middle" font-size="10" fill="#333333">${esc(pct(g.points[k - 1]!.improvement))}</text>\n`;
+      }
     });
-    body += `<text x="${cx.toFixed(1)}" y="${baseY + 16}" text-anchor="middle">${p.poolPages}</text>\n`;
-    if (kind === 'throughput') {
-      body += `<text x="${cx.toFixed(1)}" y="${(y(Math.max(value(p, 'baseline'), value(p, 'vamos'))) - 6).toFixed(1)}" text-anchor="middle" fill="#333333">${esc(pct(p.improvement))}</text>\n`;
-    }
+    body += `<text x="${cx.toFixed(1)}" y="${baseY + 16}" text-anchor="middle">${g.poolPages}</text>\n`;
   });
   body += '</g>\n' + xAxisLine('buffer pool (4 KiB pages); smaller is more I/O-bound') +
-    legend([{ label: 'baseline (engine in the guest)', color: RUN_COLORS[0] }, { label: 'VAMOS (engine in the hypervisor)', color: RUN_COLORS[1] }]);
+    legend(series.map((s, k) => ({ label: SERIES_LABEL[s] ?? s, color: RUN_COLORS[k % RUN_COLORS.length] })));
   return { kind, title, subtitle: sub, body };
 }
 
-export function sweepCharts(points: ComparedPoint[], standalone: boolean): { throughput: string; exits: string }[] {
-  const groups = new Map<string, ComparedPoint[]>();
+/** The points grouped by profile and IOMMU mode (a chart each), then by pool size. */
+export function chartGroups(points: ComparedPoint[]): { profile: string; iommu: string; pools: PoolGroup[] }[] {
+  const out: { profile: string; iommu: string; pools: PoolGroup[] }[] = [];
   for (const p of points) {
-    const k = `${p.profile}, iommu=${p.iommu}`;
-    groups.set(k, [...(groups.get(k) ?? []), p]);
+    let g = out.find((x) => x.profile === p.profile && x.iommu === p.iommu);
+    if (g === undefined) out.push((g = { profile: p.profile, iommu: p.iommu, pools: [] }));
+    let pool = g.pools.find((x) => x.poolPages === p.poolPages);
+    if (pool === undefined) g.pools.push((pool = { poolPages: p.poolPages, points: [] }));
+    pool.points.push(p);
   }
-  return [...groups.entries()].map(([k, ps]) => ({
-    throughput: svgDocument(pairChart('throughput', 'Throughput', k, 'operations per virtual second', ps, (p, s) => p[s].workload.opsPerSecond), standalone),
-    exits: svgDocument(pairChart('exits', 'VM exits per operation', k, 'exits per operation', ps, (p, s) => p[s].exitsPerOp), standalone),
-  }));
+  return out;
+}
+
+export function sweepCharts(points: ComparedPoint[], standalone: boolean): { profile: string; iommu: string; throughput: string; exits: string }[] {
+  return chartGroups(points).map(({ profile, iommu, pools }) => {
+    const k = `${profile}, iommu=${iommu}`;
+    return {
+      profile, iommu,
+      throughput: svgDocument(groupChart('throughput', 'Throughput', k, 'operations per virtual second', pools, (r) => r.workload.opsPerSecond), standalone),
+      exits: svgDocument(groupChart('exits', 'VM exits per operation', k, 'exits per operation', pools, (r) => r.exitsPerOp), standalone),
+    };
+  });
 }
 
 export function sweepHtml(cfg: SweepConfig, points: ComparedPoint[], extra: { diffHref?: string } = {}): string {
@@ -101,12 +132,12 @@ export function sweepHtml(cfg: SweepConfig, points: ComparedPoint[], extra: { di
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>VAMOS: baseline against the engine at the hypervisor level</title>
+<title>VAMOS: baseline against the engine at the hypervisor level, over vmcall and the module channel</title>
 <style>body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1600px; } .charts { display: flex; flex-wrap: wrap; gap: 16px; } figure { margin: 0; border: 1px solid #ddd; } pre { font-size: 12px; }</style>
 </head>
 <body>
 <h1>VAMOS: the storage engine in the guest against the storage engine at the hypervisor level</h1>
-<p>${esc(`YCSB-like mix ${cfg.mix}, ${cfg.distribution} keys, ${cfg.records} records of ${cfg.valueSize} bytes, ${cfg.operations} operations, ${cfg.concurrency} clients, seed ${cfg.seed}. Virtual time: the numbers are the model's, reproducible bit for bit (docs/paper.md).`)}</p>
+<p>${esc(`Transports: ${(cfg.transports ?? ['vmcall']).join(', ')} (vmcall: one synchronous hypercall per operation; virtio: the module channel, the prototype's Virtio-SQL). YCSB-like mix ${cfg.mix}, ${cfg.distribution} keys, ${cfg.records} records of ${cfg.valueSize} bytes, ${cfg.operations} operations, ${cfg.concurrency} clients, seed ${cfg.seed}. Virtual time: the numbers are the model's, reproducible bit for bit (docs/paper.md).`)}</p>
 <div class="charts">
 ${charts}
 </div>

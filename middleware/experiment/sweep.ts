@@ -9,7 +9,7 @@
  */
 import { MemoryBackend } from '../../devices/virtio/blk/backend.js';
 import { loadProfile, type CostProfile } from '../../vmm/profile.js';
-import type { Placement } from '../build.js';
+import type { Placement, Transport } from '../build.js';
 import type { WorkloadSpec } from '../workload/driver.js';
 import { runPoint, type IommuMode, type PointResult } from './point.js';
 import { bulkLoad } from './bulk-load.js';
@@ -30,13 +30,19 @@ export interface SweepConfig {
   volumeSectors: number;
   /** How the records are loaded: through the guest (default) or by the engine on the host (bulk-load.ts). */
   load?: 'guest' | 'host';
+  /**
+   * How the VAMOS stub reaches the engine, one compared point per transport (default
+   * ['vmcall']): 'vmcall' stops the vCPU for each operation; 'virtio' is the module channel,
+   * the prototype's Virtio-SQL (docs/paper.md "Two channels").
+   */
+  transports?: Transport[];
 }
 
 export const FULL_SWEEP: SweepConfig = {
   records: 16000, operations: 2000, concurrency: 4, mix: 'B', distribution: 'zipfian', seed: 42, valueSize: 100,
   pools: [1024, 256, 64, 32, 16], iommuModes: ['off', 'strict', 'deferred'],
   profiles: ['nehalem-2011', 'nehalem-2011-pagecache', 'modern'],
-  volumeSectors: (64 << 20) / 512,
+  volumeSectors: (64 << 20) / 512, transports: ['vmcall', 'virtio'],
 };
 
 /** The demo of `npm start`: two points, one mode, one profile; a few seconds. */
@@ -46,6 +52,8 @@ export const QUICK_SWEEP: SweepConfig = {
 };
 
 export interface ComparedPoint {
+  /** How VAMOS reached the engine in this comparison (the baseline has no stub). */
+  transport: Transport;
   poolPages: number;
   iommu: IommuMode;
   profile: string;
@@ -105,40 +113,61 @@ export interface SweepTask {
   profile: CostProfile;
   iommu: IommuMode;
   poolPages: number;
+  /** The VAMOS side's transport (default 'vmcall'). */
+  transport?: Transport;
   /** Trace both placements into this folder (tracePaths). */
   traceDir?: string;
 }
 
-/** The sweep's points in order (profile, then IOMMU mode, then pool, largest first). */
+/** The sweep's transports, in order. */
+export function transportsOf(c: SweepConfig): Transport[] {
+  return c.transports ?? ['vmcall'];
+}
+
+/** The sweep's points in order (profile, then IOMMU mode, then pool, largest first, then transport). */
 export function sweepTasks(c: SweepConfig, traceDir?: string): SweepTask[] {
   const profiles = c.profiles.map((name) => loadProfile(name)); // a bad name fails before any run
-  const traced = { profile: c.profiles[0], iommu: c.iommuModes[0], pool: Math.min(...c.pools) };
+  const transports = transportsOf(c);
+  const traced = { profile: c.profiles[0], iommu: c.iommuModes[0], pool: Math.min(...c.pools), transport: transports[0] };
   const tasks: SweepTask[] = [];
   for (const profile of profiles) {
     for (const iommu of c.iommuModes) {
       for (const poolPages of c.pools) {
-        const trace = traceDir !== undefined && profile.name === traced.profile && iommu === traced.iommu && poolPages === traced.pool;
-        tasks.push({ index: tasks.length, profile, iommu, poolPages, traceDir: trace ? traceDir : undefined });
+        for (const transport of transports) {
+          const trace = traceDir !== undefined && profile.name === traced.profile && iommu === traced.iommu && poolPages === traced.pool && transport === traced.transport;
+          tasks.push({ index: tasks.length, profile, iommu, poolPages, transport, traceDir: trace ? traceDir : undefined });
+        }
       }
     }
   }
   return tasks;
 }
 
+/**
+ * The last baseline run, reused by the next task of the same point with another transport
+ * (the sweep puts them side by side): a run is a pure function of its inputs, so reusing it
+ * changes no number, only halves the baseline's share of the sweep's time on one thread.
+ */
+let lastBaseline: { key: string; base: Uint8Array; result: PointResult } | undefined;
+
 /** Runs one task in both placements from a copy of the loaded volume `base`. */
 export function comparePoint(c: SweepConfig, base: Uint8Array, task: SweepTask): ComparedPoint {
   const { profile, iommu, poolPages } = task;
+  const transport = task.transport ?? 'vmcall';
   const run = (placement: Placement): PointResult => {
     const volume = new MemoryBackend(c.volumeSectors, false, base);
     const trace = task.traceDir !== undefined
-      ? { path: tracePaths(task.traceDir)[placement], label: `${placement === 'guest' ? 'baseline' : 'VAMOS'} pool=${poolPages} iommu=${iommu}` }
+      ? { path: tracePaths(task.traceDir)[placement], label: `${placement === 'guest' ? 'baseline' : `VAMOS (${transport})`} pool=${poolPages} iommu=${iommu}` }
       : undefined;
-    return runPoint({ placement, iommu, profile, poolPages, workload: { ...spec(c, c.operations), skipLoad: true }, volume, trace });
+    return runPoint({ placement, transport, iommu, profile, poolPages, workload: { ...spec(c, c.operations), skipLoad: true }, volume, trace });
   };
-  const baseline = run('guest');
+  const key = JSON.stringify([c, profile, iommu, poolPages]);
+  const reuse = task.traceDir === undefined && lastBaseline !== undefined && lastBaseline.key === key && lastBaseline.base === base;
+  const baseline = reuse ? lastBaseline!.result : run('guest');
+  lastBaseline = { key, base, result: baseline };
   const vamos = run('vamos');
   return {
-    poolPages, iommu, profile: profile.name, baseline, vamos,
+    transport, poolPages, iommu, profile: profile.name, baseline, vamos,
     improvement: vamos.workload.opsPerSecond / baseline.workload.opsPerSecond - 1,
     exitReduction: vamos.exitsPerOp > 0 ? baseline.exitsPerOp / vamos.exitsPerOp : Infinity,
     sameReplies: baseline.workload.checksum === vamos.workload.checksum,
@@ -155,7 +184,7 @@ export function runSweep(c: SweepConfig, opts: SweepOptions = {}): ComparedPoint
   tick(`loaded ${c.records} records`);
   return tasks.map((task) => {
     const p = comparePoint(c, base, task);
-    tick(`${p.profile} iommu=${p.iommu} pool=${p.poolPages}`);
+    tick(`${p.profile} iommu=${p.iommu} pool=${p.poolPages} ${p.transport}`);
     return p;
   });
 }

@@ -8,6 +8,8 @@ import { EXIT_REASONS, type ExitReason } from '../../vmm/exits.js';
 
 interface ExitRowJson { reason: ExitReason; device: string; count: number; perOp: number }
 interface PointJson {
+  /** Absent in results from before the module channel: 'vmcall'. */
+  transport?: string;
   profile: string; iommu: string; poolPages: number; pageReadsPerOp: number;
   baselineOpsPerSecond: number; vamosOpsPerSecond: number; improvement: number; exitReduction: number | null;
   baselineExitsPerOp: number; vamosExitsPerOp: number; baselineExits: ExitRowJson[]; vamosExits: ExitRowJson[];
@@ -26,14 +28,22 @@ function ioBound(j: PaperJson): PointJson[] {
   return j.points.filter((p) => p.poolPages === pool);
 }
 
-/** The most I/O-bound point of every profile and IOMMU mode. */
+const transportOf = (p: PointJson): string => p.transport ?? 'vmcall';
+
+/** The transports in the results, in order; a single one (older results) adds no column. */
+function transports(j: PaperJson): string[] {
+  return [...new Set(j.points.map(transportOf))];
+}
+
+/** The most I/O-bound point of every profile and IOMMU mode (and transport, when there are several). */
 function ioBoundTable(j: PaperJson): string {
+  const multi = transports(j).length > 1;
   const lines = [
-    row(['profile', 'IOMMU', 'reads/op', 'baseline ops/s', 'VAMOS ops/s', 'improvement', 'exits/op baseline', 'exits/op VAMOS', 'exit reduction']),
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    row(['profile', 'IOMMU', ...(multi ? ['transport'] : []), 'reads/op', 'baseline ops/s', 'VAMOS ops/s', 'improvement', 'exits/op baseline', 'exits/op VAMOS', 'exit reduction']),
+    `|---|---|${multi ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|`,
   ];
   for (const p of ioBound(j)) {
-    lines.push(row([p.profile, p.iommu, p.pageReadsPerOp.toFixed(2), grouped(p.baselineOpsPerSecond), grouped(p.vamosOpsPerSecond), pct(p.improvement),
+    lines.push(row([p.profile, p.iommu, ...(multi ? [transportOf(p)] : []), p.pageReadsPerOp.toFixed(2), grouped(p.baselineOpsPerSecond), grouped(p.vamosOpsPerSecond), pct(p.improvement),
       p.baselineExitsPerOp.toFixed(2), p.vamosExitsPerOp.toFixed(2), p.exitReduction === null ? 'inf' : `${p.exitReduction.toFixed(1)}×`]));
   }
   return lines.join('\n');
@@ -42,28 +52,37 @@ function ioBoundTable(j: PaperJson): string {
 /** The improvement along the sweep, one row per profile and mode, with the reads per operation. */
 function sweepTable(j: PaperJson): string {
   const pools = j.config.pools;
-  const lines = [row(['profile', 'IOMMU', ...pools.map((n) => `pool ${grouped(n)}`)]), `|---|---|${pools.map(() => '---:').join('|')}|`];
-  const keys = [...new Set(j.points.map((p) => `${p.profile}\0${p.iommu}`))];
+  const multi = transports(j).length > 1;
+  const lines = [
+    row(['profile', 'IOMMU', ...(multi ? ['transport'] : []), ...pools.map((n) => `pool ${grouped(n)}`)]),
+    `|---|---|${multi ? '---|' : ''}${pools.map(() => '---:').join('|')}|`,
+  ];
+  const keyOf = (p: PointJson): string => `${p.profile}\0${p.iommu}\0${transportOf(p)}`;
+  const keys = [...new Set(j.points.map(keyOf))];
   const first = keys[0];
   for (const k of keys) {
-    const ps = pools.map((n) => j.points.find((p) => `${p.profile}\0${p.iommu}` === k && p.poolPages === n));
-    const [profile, iommu] = k.split('\0');
-    lines.push(row([profile!, iommu!, ...ps.map((p) => (p === undefined ? '' : pct(p.improvement)))]));
-    if (k === first) lines.push(row(['(page reads/op)', '', ...ps.map((p) => (p === undefined ? '' : p.pageReadsPerOp.toFixed(2)))]));
+    const ps = pools.map((n) => j.points.find((p) => keyOf(p) === k && p.poolPages === n));
+    const [profile, iommu, transport] = k.split('\0');
+    lines.push(row([profile!, iommu!, ...(multi ? [transport!] : []), ...ps.map((p) => (p === undefined ? '' : pct(p.improvement)))]));
+    if (k === first) lines.push(row(['(page reads/op)', '', ...(multi ? [''] : []), ...ps.map((p) => (p === undefined ? '' : p.pageReadsPerOp.toFixed(2)))]));
   }
   return lines.join('\n');
 }
 
 /** The exits of one operation at the I/O-bound end of the first profile and mode, by reason. */
 function exitsTable(j: PaperJson): string {
-  const p = ioBound(j)[0]!;
+  const first = ioBound(j)[0]!;
+  // The same profile, mode and pool over each transport: baseline, then VAMOS per transport.
+  const ps = ioBound(j).filter((p) => p.profile === first.profile && p.iommu === first.iommu);
+  const multi = ps.length > 1;
   const per = (rows: ExitRowJson[], r: ExitReason): number => rows.filter((x) => x.reason === r).reduce((s, x) => s + x.count, 0) / j.config.operations;
-  const lines = [`Exits of one operation at pool ${p.poolPages}, \`${p.profile}\`, IOMMU ${p.iommu}:`, '', row(['exit', 'baseline per op', 'VAMOS per op']), '|---|---:|---:|'];
+  const heads = multi ? ps.map((p) => `VAMOS-${transportOf(p)} per op`) : ['VAMOS per op'];
+  const lines = [`Exits of one operation at pool ${first.poolPages}, \`${first.profile}\`, IOMMU ${first.iommu}:`, '', row(['exit', 'baseline per op', ...heads]), `|---|---:|${ps.map(() => '---:').join('|')}|`];
   for (const r of EXIT_REASONS) {
-    const b = per(p.baselineExits, r), v = per(p.vamosExits, r);
-    if (b > 0 || v > 0) lines.push(row([r, b.toFixed(2), v.toFixed(2)]));
+    const b = per(first.baselineExits, r), vs = ps.map((p) => per(p.vamosExits, r));
+    if (b > 0 || vs.some((v) => v > 0)) lines.push(row([r, b.toFixed(2), ...vs.map((v) => v.toFixed(2))]));
   }
-  lines.push(row(['all', p.baselineExitsPerOp.toFixed(2), p.vamosExitsPerOp.toFixed(2)]));
+  lines.push(row(['all', first.baselineExitsPerOp.toFixed(2), ...ps.map((p) => p.vamosExitsPerOp.toFixed(2))]));
   return lines.join('\n');
 }
 

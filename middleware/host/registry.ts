@@ -131,54 +131,84 @@ export class ModuleRegistry {
     const handle = handleOp >>> 16, op = handleOp & 0xffff;
     const slot = this.modules[handle];
     if (slot === undefined) return { value: HC_ERR.EINVAL };
-    if (this.closed) return { value: HC_ERR.EIO, device: slot.device };
-    const { module, device } = slot;
-    const st = this.stats.get(module.name)!;
-    st.calls++;
+    const device = slot.device;
+    if (this.closed) return { value: HC_ERR.EIO, device };
     const mem = this.host.mem;
     const bad = checkGuestRange(mem.ramSize, reqGpa, reqLen) || checkGuestRange(mem.ramSize, respGpa, respCap);
     if (bad !== 0) {
+      const st = this.stats.get(slot.module.name)!;
+      st.calls++;
       st.errors++;
       return { value: bad, device };
+    }
+    const r = this.invoke(handle, op, mem.ram.subarray(reqGpa, reqGpa + reqLen), respCap);
+    if (r.status > 0) mem.ram.set(r.response.subarray(0, r.status), respGpa);
+    return { value: r.status, cycles: r.cycles, device };
+  }
+
+  /** The handle of a registered module, or undefined. */
+  handleOf(name: string): number | undefined {
+    return this.byName.get(name);
+  }
+
+  /**
+   * One operation of module `handle` with the request already out of the guest: MODULE_CALL
+   * without the guest-memory part, for the module channel (devices/virtio/modchan) as well.
+   * The same checks, failure policy and statistics; `cycles` is the copies in and out (a
+   * word-at-a-time loop at the guest's rate) plus the module's own work. `response` is the
+   * slot's scratch, valid until the next call.
+   */
+  invoke(handle: number, op: number, requestBytes: Uint8Array, respCap: number): { status: number; cycles: number; response: Uint8Array } {
+    const slot = this.modules[handle];
+    const none = new Uint8Array(0);
+    if (slot === undefined) return { status: HC_ERR.EINVAL, cycles: 0, response: none };
+    if (this.closed) return { status: HC_ERR.EIO, cycles: 0, response: none };
+    const { module, device } = slot;
+    const st = this.stats.get(module.name)!;
+    st.calls++;
+    const reqLen = requestBytes.length;
+    if (reqLen > HC_MAX_BUFFER || respCap > HC_MAX_BUFFER) {
+      st.errors++;
+      return { status: HC_ERR.EINVAL, cycles: 0, response: none };
     }
     const copyIn = this.copyCycles(reqLen);
     st.requestBytes += reqLen;
     if (slot.failed !== undefined) {
       st.failures++;
       st.cycles += copyIn;
-      return { value: HC_ERR.EIO, cycles: copyIn, device };
+      return { status: HC_ERR.EIO, cycles: copyIn, response: none };
     }
     slot.request ??= new Uint8Array(HC_MAX_BUFFER);
     slot.response ??= new Uint8Array(HC_MAX_BUFFER);
-    slot.request.set(mem.ram.subarray(reqGpa, reqGpa + reqLen));
+    slot.request.set(requestBytes);
     if (slot.used > reqLen) slot.request.fill(0, reqLen, slot.used);
     slot.used = reqLen;
     const request = slot.request.subarray(0, reqLen);
     const response = slot.response.subarray(0, respCap);
     response.fill(0);
+    const failed = (why: string, cycles: number) => ({ status: this.fail(slot, st, why, cycles, device).value, cycles, response: none });
     let status: unknown, cycles: unknown;
     try {
       ({ status, cycles } = module.call(op, request, response));
     } catch (e) {
-      return this.fail(slot, st, `call failed: ${errorLine(e)}`, copyIn, device);
+      return failed(`call failed: ${errorLine(e)}`, copyIn);
     }
     if (typeof cycles !== 'number' || !(cycles >= 0 && cycles <= MODULE_MAX_CALL_CYCLES)) {
-      return this.fail(slot, st, `call returned a cost of ${String(cycles)} cycles (a call is synchronous and costs 0..2^40 cycles)`, copyIn, device);
+      return failed(`call returned a cost of ${String(cycles)} cycles (a call is synchronous and costs 0..2^40 cycles)`, copyIn);
     }
     if (typeof status !== 'number' || !Number.isInteger(status) || status < MODULE_MIN_STATUS || status > respCap) {
-      return this.fail(slot, st, `call returned status ${String(status)} (expected ${MODULE_MIN_STATUS}..${respCap}: an error code or the bytes of a ${respCap}-byte response)`, copyIn + cycles, device);
+      return failed(`call returned status ${String(status)} (expected ${MODULE_MIN_STATUS}..${respCap}: an error code or the bytes of a ${respCap}-byte response)`, copyIn + cycles);
     }
     if (status < 0) st.errors++;
     if (module.kind === 'image' && status === HC_ERR.EIO) {
       const why = (module as { failure?: string }).failure;
-      if (why !== undefined) return this.fail(slot, st, why, copyIn + cycles, device);
+      if (why !== undefined) return failed(why, copyIn + cycles);
     }
     const out = Math.max(0, status);
-    if (out > 0) mem.ram.set(response.subarray(0, out), respGpa);
     const total = copyIn + this.copyCycles(out) + cycles;
     st.responseBytes += out;
     st.cycles += total;
-    return { value: status, cycles: total, device };
+    return { status, cycles: total, response };
   }
 
   /**

@@ -33,4 +33,9 @@ int server_handle(struct server_conn *c, const void *in, unsigned len, void *out
  * same after sending the reply. A datagram transport without connections may go on. */
 int server_conn_closing(const struct server_conn *c);
 
+/* Set by a server that runs several connections at once (dbserver's inflight.c): called with 1
+ * before a command that reaches the engine more than once and with 0 after it, so that such a
+ * command is atomic. Unset (the default), connections run one at a time anyway. */
+extern void (*server_exclusive)(int begin);
+
 #endif

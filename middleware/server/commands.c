@@ -242,3 +242,13 @@ int cmd_execute(engine *db, const struct req *r, struct writer *w, unsigned cap)
     if (w->over) return CMD_NO_ROOM;
     return rc;
 }
+
+/* GET key and SET key value (no options) reach the engine once: [get] or [put + the batch's
+ * commit]. Every other command may reach it more than once (INCR and SET NX/XX/GET read, then
+ * write; MGET, DEL and EXISTS go key by key) or not at all, and must not interleave with
+ * another connection's when several are in flight (server.c's exclusive section). */
+int cmd_single_op(const struct req *r) {
+    if (r->argc == 2 && lower_eq(r->argv[0], r->len[0], "get")) return 1;
+    if (r->argc == 3 && lower_eq(r->argv[0], r->len[0], "set")) return 1;
+    return 0;
+}

@@ -13,4 +13,7 @@
  * a command whose reply cannot fit even in an empty buffer gets an error reply instead. */
 int cmd_execute(engine *db, const struct req *r, struct writer *w, unsigned cap);
 
+/* 1 for a command that reaches the engine in one call (plain GET and SET). */
+int cmd_single_op(const struct req *r);
+
 #endif

@@ -16,6 +16,8 @@ struct server_conn {
     unsigned char scratch[SERVER_INBUF];  /* unescaped inline arguments */
 };
 
+void (*server_exclusive)(int begin) = 0;
+
 struct server_conn *server_conn_new(engine *db) {
     struct server_conn *c = (struct server_conn *)malloc(sizeof(struct server_conn));
     if (!c) return 0;
@@ -64,7 +66,15 @@ int server_handle(struct server_conn *c, const void *in, unsigned len, void *out
             break;
         }
         if (c->req.argc > 0) {
-            int rc = cmd_execute(c->db, &c->req, &w, cap);
+            int excl = server_exclusive != 0 && !cmd_single_op(&c->req), rc;
+            if (excl) {
+                /* This connection's own buffered writes go first, then nobody else's meanwhile. */
+                if (writes && engine_commit(c->db) < 0) { c->dead = 1; return SERVER_EFATAL; }
+                writes = 0;
+                server_exclusive(1);
+            }
+            rc = cmd_execute(c->db, &c->req, &w, cap);
+            if (excl) server_exclusive(0);
             if (rc == CMD_NO_ROOM) { w.used = start; w.over = 0; break; }
             if (rc == CMD_FATAL) { c->dead = 1; return SERVER_EFATAL; }
             if (rc == CMD_WROTE) writes = 1;

@@ -46,6 +46,16 @@
 int vamos_transport_open(void);
 int vamos_transport_call(const void *req, unsigned len, void *resp, unsigned cap);
 
+/* A server that keeps several operations in flight (dbserver's inflight.c, over the module
+ * channel) sets these two hooks; unset (the default), every call blocks. vamos_wait_turn runs
+ * before any engine call touches the stub's shared batch (it returns once the caller may);
+ * vamos_wait_reply runs after a submission and returns the response length when it is back,
+ * the other connections running meanwhile. transport_virtio.c calls vamos_wait_reply. */
+extern void (*vamos_wait_turn)(void);
+extern int (*vamos_wait_reply)(int tag);
+int vamos_transport_submit(const void *req, unsigned len, void *resp, unsigned cap, int more);
+int vamos_transport_reap(int tag, int *tag_out);
+
 /* The hypervisor side's entry points (module.c), also callable directly in native tests. */
 int vamos_module_init(void);
 int vamos_module_call(unsigned op, const unsigned char *req, unsigned len, unsigned char *resp, unsigned cap);

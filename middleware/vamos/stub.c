@@ -15,6 +15,15 @@ struct engine {
 
 static struct engine the_engine;
 
+void (*vamos_wait_turn)(void) = 0;
+int (*vamos_wait_reply)(int tag) = 0;
+
+/* Every engine call starts here: with several connections in flight, one that is in the middle
+ * of a read-modify-write command (the server's exclusive section) keeps the others out. */
+static void turn(void) {
+    if (vamos_wait_turn) vamos_wait_turn();
+}
+
 static unsigned get32(const unsigned char *p) {
     return (unsigned)p[0] | ((unsigned)p[1] << 8) | ((unsigned)p[2] << 16) | ((unsigned)p[3] << 24);
 }
@@ -26,10 +35,12 @@ static void addbytes(engine *e, const void *p, unsigned n) { memcpy(e->batch + e
 
 /* Sends the batch; the response header's rc, and aux in *aux. */
 static int send_batch(engine *e, unsigned *aux, unsigned *payload) {
+    unsigned len = e->used;
     int n;
-    if (e->failed) { e->used = 0; return ENGINE_EIO; }
-    n = vamos_transport_call(e->batch, e->used, e->resp, sizeof e->resp);
+    /* Emptied before the call: another connection may run while this one's batch is out. */
     e->used = 0;
+    if (e->failed) return ENGINE_EIO;
+    n = vamos_transport_call(e->batch, len, e->resp, sizeof e->resp);
     if (n < VP_HEADER) { e->failed = 1; return ENGINE_EIO; }
     if (aux) *aux = get32(e->resp + 4);
     if (payload) *payload = (unsigned)n - VP_HEADER;
@@ -59,12 +70,14 @@ int engine_open(engine **out, unsigned pool_pages) {
 }
 
 int engine_close(engine *e) {
+    turn();
     add8(e, VP_CLOSE);
     return send_batch(e, 0, 0);
 }
 
 int engine_put(engine *e, const void *key, unsigned klen, const void *val, unsigned vlen) {
     int rc;
+    turn();
     if (bad_key(klen) || vlen > ENGINE_VALUE_MAX) return ENGINE_EINVAL;
     rc = reserve(e, 1 + 2 + klen + 2 + vlen + 64);
     if (rc < 0) return rc;
@@ -75,6 +88,7 @@ int engine_put(engine *e, const void *key, unsigned klen, const void *val, unsig
 int engine_get(engine *e, const void *key, unsigned klen, void *val, unsigned cap, unsigned *vlen) {
     unsigned aux = 0, payload = 0;
     int rc;
+    turn();
     if (bad_key(klen)) return ENGINE_EINVAL;
     if ((rc = reserve(e, 1 + 2 + klen + 4)) < 0) return rc;
     add8(e, VP_GET); add16(e, klen); addbytes(e, key, klen); add32(e, cap);
@@ -86,6 +100,7 @@ int engine_get(engine *e, const void *key, unsigned klen, void *val, unsigned ca
 
 int engine_delete(engine *e, const void *key, unsigned klen) {
     int rc;
+    turn();
     if (bad_key(klen)) return ENGINE_EINVAL;
     if ((rc = reserve(e, 1 + 2 + klen)) < 0) return rc;
     add8(e, VP_DELETE); add16(e, klen); addbytes(e, key, klen);
@@ -93,12 +108,14 @@ int engine_delete(engine *e, const void *key, unsigned klen) {
 }
 
 int engine_commit(engine *e) {
+    turn();
     add8(e, VP_COMMIT);
     return send_batch(e, 0, 0);
 }
 
 unsigned engine_count(engine *e) {
     unsigned aux = 0;
+    turn();
     add8(e, VP_COUNT);
     return send_batch(e, &aux, 0) < 0 ? 0 : aux;
 }
@@ -107,6 +124,7 @@ int engine_scan_buf(engine *e, const void *start, unsigned slen, const void *end
                     unsigned limit, void *buf, unsigned cap, unsigned *used) {
     unsigned aux = 0, payload = 0;
     int rc;
+    turn();
     if (slen > ENGINE_KEY_MAX || elen > ENGINE_KEY_MAX) return ENGINE_EINVAL;
     if ((rc = reserve(e, 1 + 2 + slen + 2 + elen + 8)) < 0) return rc;
     add8(e, VP_SCAN); add16(e, slen); addbytes(e, start, slen);
@@ -139,6 +157,7 @@ int engine_scan(engine *e, const void *start, unsigned slen, const void *end, un
 
 void engine_get_stats(engine *e, struct engine_stats *out) {
     unsigned payload = 0;
+    turn();
     add8(e, VP_STATS);
     if (send_batch(e, 0, &payload) == ENGINE_OK && payload >= sizeof *out) memcpy(out, e->resp + VP_HEADER, sizeof *out);
     else memset(out, 0, sizeof *out);

@@ -44,3 +44,23 @@ t.test('bench tables --check fails on a changed figure, --write repairs it', asy
   t.equal(await main(['bench', 'tables', '--from', jsonPath, '--write', doc], io), 1);
   t.match(io.err, /no markers for table 'io-bound'/);
 });
+
+t.test('with two transports every table says which: a transport column, and VAMOS per transport in the exits table', async (t) => {
+  // The committed results, each point doubled as a module-channel point with its own figures.
+  const two: PaperJson = {
+    ...json,
+    points: json.points.flatMap((p) => [
+      { ...p, transport: 'vmcall' },
+      { ...p, transport: 'virtio', improvement: p.improvement - 0.5, vamosExitsPerOp: p.vamosExitsPerOp + 3, vamosExits: [...p.vamosExits, { reason: 'external-interrupt' as const, device: 'virtio-modchan0', count: 7 * json.config.operations, perOp: 7 }] },
+    ]),
+  };
+  const tables = renderTables(two);
+  const p = two.points.find((x) => x.poolPages === Math.min(...json.config.pools) && x.transport === 'virtio')!;
+  t.ok(tables['io-bound']!.includes(`| ${p.profile} | ${p.iommu} | virtio | ${p.pageReadsPerOp.toFixed(2)} |`), 'the I/O-bound table has a virtio row');
+  t.ok(tables['io-bound']!.includes(`| ${(p.improvement * 100).toFixed(1)}% |`), 'with the channel\'s own improvement');
+  t.match(tables.sweep!, /\| profile \| IOMMU \| transport \| pool/, 'the sweep table has a transport column');
+  t.match(tables.exits!, /\| exit \| baseline per op \| VAMOS-vmcall per op \| VAMOS-virtio per op \|/);
+  t.match(tables.exits!, /\| external-interrupt \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/, 'one column per transport');
+  // One transport: the tables are the committed ones, column for column.
+  t.notMatch(renderTables(json).sweep!, /transport/);
+});

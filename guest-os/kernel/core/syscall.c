@@ -259,7 +259,8 @@ static const syscall_fn syscalls[SYS_COUNT] = {
     [SYS_BLK_WRITE] = sys_blk_write, [SYS_BLK_FLUSH] = sys_blk_flush, [SYS_UDP_BIND] = sys_udp_bind,
     [SYS_UDP_SEND] = sys_udp_send, [SYS_UDP_RECV] = sys_udp_recv, [SYS_HYPERCALL] = sys_hypercall,
     [SYS_GETPID] = sys_getpid, [SYS_YIELD] = sys_yield, [SYS_MODULE_OPEN] = sys_module_open,
-    [SYS_MODULE_CALL] = sys_module_call,
+    [SYS_MODULE_CALL] = sys_module_call, [SYS_CHAN_OPEN] = sys_chan_open, [SYS_CHAN_SUBMIT] = sys_chan_submit,
+    [SYS_CHAN_REAP] = sys_chan_reap,
 };
 
 #ifdef KSTACK_SELFTEST

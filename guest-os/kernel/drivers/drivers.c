@@ -14,6 +14,7 @@ void drivers_init(void) {
         switch (bd->kind & 0xffff) {
         case VIRTIO_ID_BLOCK: virtio_blk_probe(bd, slot); break;
         case VIRTIO_ID_NET: virtio_net_probe(bd, slot); break;
+        case VIRTIO_ID_MODCHAN: virtio_modchan_probe(bd, slot); break;
         default: printf("virtio slot %u: device id %u has no driver; skipped\n", slot, bd->kind & 0xffff); break;
         }
     }

@@ -44,6 +44,7 @@
 
 #define VIRTIO_ID_NET    1
 #define VIRTIO_ID_BLOCK  2
+#define VIRTIO_ID_MODCHAN 0x564d   /* vendor: the module channel */
 
 /* Feature bits (§6), as bit numbers. */
 #define VIRTIO_F_INDIRECT_DESC   28
@@ -146,6 +147,7 @@ unsigned vq_in_flight(struct vq *q);
 /* The device drivers' probes (drivers.c calls them for each boot_info device). */
 void virtio_blk_probe(const struct boot_device *bd, unsigned slot);
 void virtio_net_probe(const struct boot_device *bd, unsigned slot);
+void virtio_modchan_probe(const struct boot_device *bd, unsigned slot);
 void blk_stats(struct blkdev *b, unsigned *submitted, unsigned *completed, unsigned *max_in_flight,
                unsigned *kicks, unsigned *suppressed);
 int blk_index(struct blkdev *b);

@@ -127,4 +127,9 @@ void syscall(struct trapframe *tf);
 int sys_module_open(uint32_t name, uint32_t b, uint32_t c, uint32_t d, uint32_t e);
 int sys_module_call(uint32_t handle_op, uint32_t req, uint32_t req_len, uint32_t resp, uint32_t cap);
 
+/* core/chancall.c */
+int sys_chan_open(uint32_t name, uint32_t b, uint32_t c, uint32_t d, uint32_t e);
+int sys_chan_submit(uint32_t chan_op, uint32_t req, uint32_t len, uint32_t resp, uint32_t cap);
+int sys_chan_reap(uint32_t chan, uint32_t tag, uint32_t tag_out, uint32_t nonblock, uint32_t e);
+
 #endif

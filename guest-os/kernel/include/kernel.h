@@ -108,6 +108,24 @@ int blk_read(struct blkdev *dev, uint32_t sector, void *buf, unsigned count);
 int blk_write(struct blkdev *dev, uint32_t sector, const void *buf, unsigned count);
 int blk_flush(struct blkdev *dev);
 
+/* ---- drivers: module channels (drivers/virtio_modchan.c, docs/virtio.md) ------------- */
+#define MODCHAN_HDR  8u      /* [u32 op][u32 flags] before a request, [i32 status][u32 0] before a response */
+struct modchan_req {
+    unsigned op;
+    uint8_t *buf;            /* kernel memory: MODCHAN_HDR + len, then MODCHAN_HDR + cap */
+    unsigned len, cap;
+    volatile int done;       /* set by the interrupt handler */
+    int status;              /* the module's: response length or negative; -E_IO if the device failed */
+    struct waitq *wq;        /* woken at completion (may be NULL) */
+    uint32_t out_bus, in_bus;
+};
+int modchan_find(const char *module);       /* channel index of the device bound to `module`, or -E_NOENT */
+int modchan_submit(int chan, struct modchan_req *r, int more);  /* more: do not kick yet */
+void modchan_flush(int chan);               /* kicks what `more` submissions left */
+/* Woken by every channel completion of SYS_CHAN_SUBMIT and every datagram delivered, so that a
+ * server can wait for either (SYS_CHAN_REAP's socket mode; core/chancall.c). */
+extern struct waitq io_wait;
+
 /* ---- drivers: the boot file system (drivers/bootfs.c) ------------------------------- */
 int bootfs_mount(void);                     /* finds the disk with a VBFS superblock */
 const struct bootfs_entry *bootfs_find(const char *name);
@@ -135,6 +153,7 @@ void net_init(void);                        /* after drivers_init; a no-op witho
 int udp_bind(unsigned port);                /* socket index or -E_* */
 int udp_send(int sock, uint32_t ip, unsigned port, const void *buf, unsigned len);
 int udp_recv(int sock, uint32_t *ip, unsigned *port, void *buf, unsigned len);  /* blocks */
+int udp_pending(int sock);                  /* a datagram is waiting (interrupts off) */
 void udp_close_owned_by(struct proc *p);    /* when a process exits */
 
 #endif

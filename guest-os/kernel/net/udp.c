@@ -31,6 +31,9 @@ struct sock {
 };
 
 static struct sock socks[UDP_SOCKETS];
+/* kernel.h: woken by every datagram delivered and every module-channel completion. Defined
+ * here so that the network stack links without the channel (tests/os/net-harness.c). */
+struct waitq io_wait;
 static struct dgram pool[UDP_POOL];
 static struct dgram *free_list;
 static int ready;
@@ -124,6 +127,13 @@ void udp_input(uint32_t src, uint32_t dst, const uint8_t *p, unsigned len) {
     s->queued++;
     netstack_stats.udp_delivered++;
     wake_all(&s->wq);
+    wake_all(&io_wait);     /* a process waiting on a module channel and this socket at once */
+}
+
+/* 1 when a datagram waits on the caller's socket (interrupts off). */
+int udp_pending(int sock) {
+    struct sock *s = mine(sock);
+    return s != NULL && s->head != NULL;
 }
 
 int udp_bind(unsigned port) {

@@ -36,6 +36,20 @@ int yield(void);
  * response buffer (each at most 64 KiB) -> the response length. */
 int module_open(const char *name);
 int module_call(unsigned handle_op, const void *req, unsigned req_len, void *resp, unsigned cap);
+/* Module channels (docs/guest-os.md, docs/virtio.md "virtio-modchan"): the same operations over
+ * a virtio device, several in flight. chan_submit returns a tag at once (CHAN_MORE: more
+ * follow, the device is notified at the next submission without it or at chan_reap);
+ * chan_reap waits for one of the caller's operations (tag -1: any) and returns its response
+ * length, the response copied to the buffer given at submission. wait: CHAN_WAIT_BLOCK,
+ * CHAN_WAIT_POLL (-E_AGAIN at once if none is done) or CHAN_WAIT_SOCK(sock) (also -E_AGAIN when
+ * a datagram waits on sock: a server's single wait for both). */
+#define CHAN_MORE 0x80
+#define CHAN_WAIT_BLOCK 0u
+#define CHAN_WAIT_POLL  1u
+#define CHAN_WAIT_SOCK(sock) (2u | ((unsigned)(sock) << 8))
+int chan_open(const char *module);
+int chan_submit(int chan, unsigned op, unsigned flags, const void *req, unsigned len, void *resp, unsigned cap);
+int chan_reap(int chan, int tag, int *tag_out, unsigned wait);
 
 /* Writes out what printf has buffered (the libc's fflush cannot reach the buffer). */
 void flush_output(void);

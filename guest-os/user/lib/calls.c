@@ -79,6 +79,17 @@ int module_call(unsigned handle_op, const void *req, unsigned req_len, void *res
     return __vamos_syscall(SYS_MODULE_CALL, handle_op, (unsigned)req, req_len, (unsigned)resp, cap);
 }
 
+int chan_open(const char *module) { return __vamos_syscall(SYS_CHAN_OPEN, (unsigned)module, 0, 0, 0, 0); }
+
+int chan_submit(int chan, unsigned op, unsigned flags, const void *req, unsigned len, void *resp, unsigned cap) {
+    if (chan < 0 || chan > 0xff || op > 0xffff || flags > 0xff) return -E_INVAL;
+    return __vamos_syscall(SYS_CHAN_SUBMIT, (flags << 24) | ((unsigned)chan << 16) | op, (unsigned)req, len, (unsigned)resp, cap);
+}
+
+int chan_reap(int chan, int tag, int *tag_out, unsigned wait) {
+    return __vamos_syscall(SYS_CHAN_REAP, (unsigned)chan, (unsigned)tag, (unsigned)tag_out, wait, 0);
+}
+
 /* vamos_module.h's calls for user programs: the kernel makes the hypercalls (hosted programs
  * get the libc's vmod_hosted.c instead). The kernel's error codes are the same numbers. */
 int vmod_open(const char *name) { return module_open(name); }
@@ -97,6 +108,7 @@ const char *vamos_strerror(int err) {
     case E_IO: return "I/O error";
     case E_BADF: return "bad file descriptor";
     case E_CHILD: return "no such child";
+    case E_AGAIN: return "not yet";
     case E_NOMEM: return "out of memory";
     case E_FAULT: return "bad address";
     case E_BUSY: return "busy";
