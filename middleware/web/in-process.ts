@@ -16,7 +16,6 @@ export interface InProcessClient {
   got: Buffer[];
   /** The server closed the connection. */
   ended: boolean;
-  onData?: (b: Uint8Array) => void;
 }
 
 export interface InProcessWeb {
@@ -34,12 +33,26 @@ export interface InProcessWeb {
   onReady(fn: () => void): void;
 }
 
-export function inProcessWeb(opts: { placement: Placement; site: Uint8Array; cachePages: number; profile: CostProfile; iommu?: IommuMode; maxInstructions?: number }): InProcessWeb {
+export interface InProcessOptions {
+  placement: Placement;
+  site: Uint8Array;
+  cachePages: number;
+  profile: CostProfile;
+  iommu?: IommuMode;
+  maxInstructions?: number;
+  /** Every byte the server sends, as it arrives; when given, clients keep nothing in `got`. */
+  onData?: (conn: number, bytes: Uint8Array) => void;
+}
+
+export function inProcessWeb(opts: InProcessOptions): InProcessWeb {
   const clients = new Map<number, InProcessClient>();
   const client = (c: number): InProcessClient => clients.get(c) ?? clients.set(c, { got: [], ended: false }).get(c)!;
   const gw = new GatewayBackend(undefined, 0, WEB_PORT, {
     clients: {
-      write: (c, b) => { const x = client(c); x.got.push(Buffer.from(b)); x.onData?.(b); },
+      write: (c, b) => {
+        if (opts.onData) { opts.onData(c, b); return; }
+        client(c).got.push(Buffer.from(b));
+      },
       end: (c) => { client(c).ended = true; },
       pause: () => {},
       resume: () => {},
