@@ -35,6 +35,9 @@ export interface WebPointResult {
   /** Site-volume bytes read per request (page-cache misses, the same layer in both placements). */
   volumeBytesPerRequest: number;
   guestInstructionsPerRequest: number;
+  /** Virtual cycles per request: all of them (clients overlap, so this is 1 / throughput), and those charged to exits. */
+  cyclesPerRequest: number;
+  exitCyclesPerRequest: number;
 }
 
 export function runWebPoint(cfg: WebPointConfig): WebPointResult {
@@ -50,12 +53,14 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
     for (const r of vm.stats.allRows()) m.set(r.reason, (m.get(r.reason) ?? 0) + r.count);
     return m;
   };
+  const exitCycles = (): number => vm.stats.allRows().reduce((s, r) => s + r.totalCycles, 0);
+  let cyc0 = 0, cyc1 = 0, ex0 = 0, ex1 = 0;
   let before = new Map<ExitReason, number>(), after = new Map<ExitReason, number>();
   let instr0 = 0, instr1 = 0, vol0 = 0, vol1 = 0;
   driver.onPhase = (p) => {
-    if (p === 'run') { before = counts(); instr0 = vm.cpu.retired; vol0 = w.web.volumeCounters().bytesRead; }
+    if (p === 'run') { before = counts(); instr0 = vm.cpu.retired; vol0 = w.web.volumeCounters().bytesRead; cyc0 = vm.clock.now; ex0 = exitCycles(); }
     if (p === 'done' || p === 'failed') {
-      after = counts(); instr1 = vm.cpu.retired; vol1 = w.web.volumeCounters().bytesRead;
+      after = counts(); instr1 = vm.cpu.retired; vol1 = w.web.volumeCounters().bytesRead; cyc1 = vm.clock.now; ex1 = exitCycles();
       w.gw.shutdown();
     }
   };
@@ -79,5 +84,7 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
     hypercallsPerRequest: (byReason.vmcall ?? 0),
     volumeBytesPerRequest: (vol1 - vol0) / n,
     guestInstructionsPerRequest: (instr1 - instr0) / n,
+    cyclesPerRequest: (cyc1 - cyc0) / n,
+    exitCyclesPerRequest: (ex1 - ex0) / n,
   };
 }

@@ -73,16 +73,18 @@ export function runWebSweep(cfg: WebSweepConfig, progress: (line: string) => voi
   return { points, siteBytes };
 }
 
+const pct0 = (x: number): string => `${(x * 100).toFixed(0)}%`;
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
 export function webSweepTable(points: readonly WebComparedPoint[]): string {
-  const head = 'profile        iommu   cache  cache/site  req/s guest  req/s vamos  improvement  exits/req guest  vamos  reduction  p99 ms guest  vamos  volume KiB/req';
+  const head = 'profile        iommu   cache  cache/site  req/s guest  req/s vamos  improvement  exits/req guest  vamos  reduction  p99 ms guest  vamos  volume KiB/req  exit share guest  vamos';
   const rows = points.map((p) => [
     p.profile.padEnd(14), p.iommu.padEnd(7), String(p.cachePages).padStart(5), p.cacheOverSite.toFixed(2).padStart(10),
     p.baseline.workload.requestsPerSecond.toFixed(0).padStart(12), p.vamos.workload.requestsPerSecond.toFixed(0).padStart(12), pct(p.improvement).padStart(12),
     p.baseline.exitsPerRequest.toFixed(1).padStart(16), p.vamos.exitsPerRequest.toFixed(1).padStart(6), `${p.exitReduction.toFixed(2)}x`.padStart(10),
     (p.baseline.workload.latencyUs.p99 / 1000).toFixed(2).padStart(13), (p.vamos.workload.latencyUs.p99 / 1000).toFixed(2).padStart(6),
     (p.baseline.volumeBytesPerRequest / 1024).toFixed(1).padStart(15),
+    pct0(p.baseline.exitCyclesPerRequest / p.baseline.cyclesPerRequest).padStart(17), pct0(p.vamos.exitCyclesPerRequest / p.vamos.cyclesPerRequest).padStart(6),
   ].join(' '));
   return [head, ...rows].join('\n') + '\n';
 }
@@ -92,6 +94,7 @@ export function webSweepJson(cfg: WebSweepConfig, siteBytes: number, points: rea
     requestsPerSecond: r.workload.requestsPerSecond, latencyUs: r.workload.latencyUs, exitsPerRequest: r.exitsPerRequest,
     exitsPerRequestByReason: r.exitsPerRequestByReason as Partial<Record<ExitReason, number>>, hypercallsPerRequest: r.hypercallsPerRequest,
     volumeBytesPerRequest: r.volumeBytesPerRequest, guestInstructionsPerRequest: r.guestInstructionsPerRequest,
+    cyclesPerRequest: r.cyclesPerRequest, exitCyclesPerRequest: r.exitCyclesPerRequest, exitShare: r.exitCyclesPerRequest / r.cyclesPerRequest,
   });
   return {
     config: cfg, siteBytes,
