@@ -173,6 +173,11 @@ done:
     return 0;
 }
 
+/* What the reply will read from the start of the file: only a plain GET reads it at once. */
+static unsigned will_read(const struct http_request *r) {
+    return r->method == METHOD_GET && !r->has_inm && !r->has_range ? FIRST_READ : 0;
+}
+
 static unsigned dir_reply(const struct http_request *r, struct files_stat *st, char *out, struct body *b, char **listing, int *close) {
     char index[SITE_PATH_MAX + 16];
     struct files_stat ix;
@@ -190,7 +195,7 @@ static unsigned dir_reply(const struct http_request *r, struct files_stat *st, c
         return error_reply(r, 301, out, *close, loc);
     }
     snprintf(index, sizeof index, "%sindex.html", r->path);
-    if (files_stat(index, (unsigned)strlen(index), &ix) == 0 && ix.kind == FILES_KIND_FILE)
+    if (files_stat(index, (unsigned)strlen(index), &ix, will_read(r)) == 0 && ix.kind == FILES_KIND_FILE)
         return file_reply(r, &ix, index, out, b, *close);
     if (*listing == 0) *listing = malloc(LISTING_MAX);
     if (*listing == 0 || build_listing(st, r->path, *listing, &len) < 0) { *close = 1; return error_reply(r, 500, out, 1, ""); }
@@ -209,7 +214,7 @@ unsigned http_respond(const struct http_request *r, char *out, struct body *b, c
     if (r->error) { *close = 1; return error_reply(r, r->error, out, 1, ""); }
     if (r->method == METHOD_OTHER) return error_reply(r, 405, out, *close, "Allow: GET, HEAD\r\n");
     if (r->path_too_long) return error_reply(r, 404, out, *close, "");
-    rc = files_stat(r->path, r->path_len, &st);
+    rc = files_stat(r->path, r->path_len, &st, will_read(r));
     if (rc == FILES_ENOENT) return error_reply(r, 404, out, *close, "");
     if (rc < 0) { *close = 1; return error_reply(r, 500, out, 1, ""); }
     if (st.kind == FILES_KIND_DIR) return dir_reply(r, &st, out, b, listing, close);

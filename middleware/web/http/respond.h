@@ -9,6 +9,7 @@
 #define BODY_MEM  2     /* `left` bytes of the connection's listing buffer from `off` */
 
 #define LISTING_MAX 32768   /* bytes of a directory listing page; longer ones are cut short */
+#define FIRST_READ  32768   /* what a GET of a whole file reads first (files_stat's will_read) */
 
 struct body {
     int kind;

@@ -33,8 +33,12 @@ struct files_counters {
 /* Mounts the site volume with a page cache of `cache_pages` 4 KiB pages (at least 1). */
 int files_mount(unsigned cache_pages);
 
-/* The entry at `path` (len bytes, starts with '/'; a trailing '/' is allowed for a directory). */
-int files_stat(const char *path, unsigned len, struct files_stat *out);
+/* The entry at `path` (len bytes, starts with '/'; a trailing '/' is allowed for a directory).
+ * `will_read`: how many bytes from offset 0 the caller reads next if it is a file (a GET's
+ * first piece; 0 for HEAD, a conditional or a range). The local layer reads through its cache
+ * anyway and ignores it; the stub fetches those bytes in the same hypercall as the stat, so a
+ * small file's GET is one crossing, not two. */
+int files_stat(const char *path, unsigned len, struct files_stat *out, unsigned will_read);
 
 /* Up to `len` bytes of file `id` from byte `off` -> bytes read (0 at or past the end). */
 int files_read(unsigned id, unsigned off, void *buf, unsigned len);

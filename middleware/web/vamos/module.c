@@ -40,11 +40,21 @@ int module_call(unsigned op, const unsigned char *req, unsigned len, unsigned ch
         rc = files_mount(get32(req));
         mounted = rc == 0;
         return answer(resp, rc, 0);
-    case WF_STAT:
-        rc = files_stat((const char *)req, len, &st);
+    case WF_STAT: {
+        unsigned ahead, got = 0;
+        if (len < 4) return answer(resp, FILES_EINVAL, 0);
+        ahead = get32(req);
+        rc = files_stat((const char *)req + 4, len - 4, &st, ahead);
         if (rc < 0) return answer(resp, rc, 0);
         put32(resp + 4, st.id); put32(resp + 8, st.kind); put32(resp + 12, st.size); put32(resp + 16, st.etag);
-        return answer(resp, 0, 16);
+        if (ahead > room - 16) ahead = room - 16;
+        if (st.kind == FILES_KIND_FILE && ahead > 0) {
+            rc = files_read(st.id, 0, resp + 20, ahead);
+            if (rc < 0) return answer(resp, rc, 0);
+            got = (unsigned)rc;
+        }
+        return answer(resp, 0, 16 + got);
+    }
     case WF_READ:
         if (len != 12) return answer(resp, FILES_EINVAL, 0);
         rc = files_read(get32(req), get32(req + 4), resp + WF_HEADER, get32(req + 8) < room ? get32(req + 8) : room);

@@ -3,7 +3,8 @@
  * (module.c), one MODULE_CALL hypercall per operation. The op is the MODULE_CALL op; fields
  * are u32 little-endian; every response starts with an i32 rc (a FILES_* code or a count).
  *   WF_MOUNT    req: cache_pages               resp: rc
- *   WF_STAT     req: the path's bytes          resp: rc, id, kind, size, etag
+ *   WF_STAT     req: will_read, the path       resp: rc, id, kind, size, etag, the file's first
+ *                                              min(will_read, size) bytes (files.h)
  *   WF_READ     req: id, off, len              resp: rc (bytes), the bytes
  *   WF_LIST     req: id, start, cap            resp: rc (names), used, the names
  *   WF_COUNTERS req: -                         resp: 0, hits, misses, pages, bytes (u64) */
