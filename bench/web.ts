@@ -80,10 +80,11 @@ async function measure(target: (typeof TARGETS)[number], dir: string, urls: { pa
   }
 }
 
-export async function webBench(log: (line: string) => void = () => {}): Promise<Record<string, unknown>> {
+/** `sweep: false` measures only the load generator's figures (no virtual-time sweep). */
+export async function webBench(log: (line: string) => void = () => {}, opts: { sweep?: boolean } = {}): Promise<Record<string, unknown>> {
   const cfg = WEB_SWEEP;
-  const sweep = runWebSweep(cfg, log);
-  log('\n' + webSweepTable(sweep.points));
+  const sweep = opts.sweep === false ? { points: [], siteBytes: 0 } : runWebSweep(cfg, log);
+  if (sweep.points.length > 0) log('\n' + webSweepTable(sweep.points));
   const loadgen: Record<string, unknown> = { tool: 'ab (ApacheBench, apache2-utils), keep-alive' };
   const config = { requests: 2000, clients: 8, nativeRequestsFactor: 10, rounds: ROUNDS };
   if (!existsSync(AB)) return { ...webSweepJson(cfg, sweep.siteBytes, sweep.points), loadgen: { ...loadgen, skipped: 'ab is not installed (Debian: apache2-utils)' } };
@@ -112,5 +113,7 @@ export async function webBench(log: (line: string) => void = () => {}): Promise<
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  console.log(`wrote ${writeResult('web', await webBench((l) => console.log(l)))}`);
+  // --loadgen: only ab against the three servers, printed (bench/results/web.json is not written).
+  if (process.argv.includes('--loadgen')) console.log(JSON.stringify((await webBench((l) => console.log(l), { sweep: false })).loadgen, null, 2));
+  else console.log(`wrote ${writeResult('web', await webBench((l) => console.log(l)))}`);
 }

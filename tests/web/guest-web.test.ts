@@ -72,11 +72,11 @@ t.test('a point of the experiment', async (t) => {
   const files = e.filter((x) => x.kind === 'file').map((x) => x.data);
   const vol = buildSite(e);
   const point = (placement: 'guest' | 'vamos') => runWebPoint({
-    placement, iommu: 'strict', profile, cachePages: 16, site: vol, files, workload: { clients: 4, warmup: 20, requests: 60, seed: 5 },
+    placement, iommu: 'strict', profile, cachePages: 16, site: vol, files, workload: { clients: 4, warmup: 10, requests: 40, seed: 5 },
   });
   const g = point('guest');
   const v = point('vamos');
-  t.equal(g.workload.requests, 60);
+  t.equal(g.workload.requests, 40);
   t.equal(v.volumeBytesPerRequest, g.volumeBytesPerRequest, 'the same file layer and cache: the same volume reads');
   t.ok(g.volumeBytesPerRequest > 0, 'a cache smaller than the site misses');
   t.equal(g.hypercallsPerRequest, 0);
