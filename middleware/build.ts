@@ -19,7 +19,7 @@ export function dbServerImage(placement: Placement): Image {
   const engineSide = placement === 'guest'
     ? [mw('engine'), mw('osal', 'guest.c')]
     : [mw('vamos', 'stub.c'), mw('vamos', 'transport_guest.c'), mw('engine', 'strerror.c')];
-  return buildUserImage(`dbserver-${placement}`, [mw('dbserver'), mw('server'), ...engineSide],
+  return buildUserImage(`dbserver-${placement}`, [mw('dbserver'), mw('server'), mw('netserve'), ...engineSide],
     [mw('include'), mw('server'), mw('vamos')],
     placement === 'guest' ? ['PLACEMENT="guest"'] : ['PLACEMENT="vamos"', 'VAMOS_STUB']);
 }

@@ -20,6 +20,9 @@ struct gw_app {
     void (*release)(void *conn);
     /* What a client turned away reads before its connection closes. */
     const char *busy;
+    /* What a client reads before its connection closes because a datagram of it was lost
+     * (its stream is broken); NULL: nothing, only the close. */
+    const char *lost;
     /* The application's output buffer, at least 2 KiB. */
     unsigned char *out;
     unsigned cap;

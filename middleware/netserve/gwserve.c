@@ -84,6 +84,7 @@ static int on_data(const struct gw_app *app, int sock, const struct udp_addr *fr
                    const unsigned char *p, unsigned n) {
     int m, sent = 0;
     if (seq != c->consumed) {       /* a lost datagram: the stream is broken, so is the connection */
+        if (app->lost) send_data(sock, from, c->id, seq + 1, (const unsigned char *)app->lost, (unsigned)strlen(app->lost));
         send_gw(sock, from, GW_CLOSE, c->id, seq + 1, NULL, 0);
         release(app, c);
         return 0;

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
     printf("webserver: %s file layer, cache %u pages, udp port %u\n", PLACEMENT, pages, port);
     flush_output();
     app.ctx = 0; app.open = open_conn; app.handle = handle; app.closing = closing; app.release = release;
-    app.busy = busy; app.out = out; app.cap = OUT_CAP;
+    app.busy = busy; app.lost = 0; app.out = out; app.cap = OUT_CAP;
     rc = gw_serve(&app, sock, port);
     files_get_counters(&k);
     printf("webserver: shut down; page cache %u hits, %u misses\n", k.hits, k.misses);
