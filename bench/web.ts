@@ -86,7 +86,7 @@ export async function webBench(log: (line: string) => void = () => {}, opts: { s
   const sweep = opts.sweep === false ? { points: [], siteBytes: 0 } : runWebSweep(cfg, log);
   if (sweep.points.length > 0) log('\n' + webSweepTable(sweep.points));
   const loadgen: Record<string, unknown> = { tool: 'ab (ApacheBench, apache2-utils), keep-alive' };
-  const config = { requests: 2000, clients: 8, nativeRequestsFactor: 10, rounds: ROUNDS };
+  const config = { requests: 500, clients: 8, nativeRequestsFactor: 10, rounds: ROUNDS };
   if (!existsSync(AB)) return { ...webSweepJson(cfg, sweep.siteBytes, sweep.points), loadgen: { ...loadgen, skipped: 'ab is not installed (Debian: apache2-utils)' } };
   const entries = benchSite(cfg.files, cfg.seed);
   const dir = mkdtempSync(join(tmpdir(), 'vamos-web-bench-'));

@@ -59,6 +59,9 @@ t.test('statuses', { skip: noGcc }, async (t) => {
     t.equal(r.closed, closes, `${JSON.stringify(req.slice(0, 40))}: ${closes ? 'closes' : 'stays open'}`);
     if (status >= 400) t.match(r.body.toString(), new RegExp(`<h1>${status} `), 'an error has an HTML body');
   }
+  const ka = one('GET /index.html HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n');
+  t.same([ka.headers.get('connection'), ka.closed], ['keep-alive', false], 'HTTP/1.0 with keep-alive: the reply says so and the connection stays (ab -k relies on it)');
+  t.equal(one(get('/big.bin')).headers.get('connection'), undefined, 'HTTP/1.1: keep-alive by default, no header');
   t.equal(one(get('/big.bin')).body.equals(big), true, 'a body of several pages');
   t.equal(one(get('/')).body.toString(), '<p>home</p>\n', '/ serves index.html');
   const head = one('HEAD /big.bin HTTP/1.1\r\nHost: h\r\n\r\n');

@@ -32,8 +32,9 @@ export interface WebPointResult {
   exitsPerRequest: number;
   exitsPerRequestByReason: Partial<Record<ExitReason, number>>;
   hypercallsPerRequest: number;
-  /** Site-volume bytes read per request (page-cache misses, the same layer in both placements). */
+  /** Site-volume bytes read per measured request (page-cache misses), and over the whole run. */
   volumeBytesPerRequest: number;
+  volumeBytesRun: number;
   guestInstructionsPerRequest: number;
   /** Virtual cycles per request: all of them (clients overlap, so this is 1 / throughput), and those charged to exits. */
   cyclesPerRequest: number;
@@ -83,6 +84,7 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
     exitsPerRequestByReason: byReason,
     hypercallsPerRequest: (byReason.vmcall ?? 0),
     volumeBytesPerRequest: (vol1 - vol0) / n,
+    volumeBytesRun: vol1,
     guestInstructionsPerRequest: (instr1 - instr0) / n,
     cyclesPerRequest: (cyc1 - cyc0) / n,
     exitCyclesPerRequest: (ex1 - ex0) / n,

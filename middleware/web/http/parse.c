@@ -167,5 +167,6 @@ int http_parse(const char *buf, unsigned len, struct http_request *r) {
     if (!bad && r->content_length > HTTP_BODY_MAX) bad = 413;
     r->error = bad;
     r->keep_alive = !bad && !conn_close && (minor == 1 || conn_keep);
+    r->http10 = minor == 0;
     return (int)end;
 }

@@ -15,6 +15,7 @@ struct http_request {
     unsigned error;                  /* 0, or the status to answer with (400, 413) */
     int method;
     int keep_alive;
+    int http10;                      /* an HTTP/1.0 request: keep-alive must be said in the reply */
     char path[SITE_PATH_MAX + 2];    /* percent-decoded, without the query; NUL-terminated */
     unsigned path_len;
     int path_too_long;               /* no file has such a path: 404 */

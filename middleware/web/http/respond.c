@@ -41,12 +41,19 @@ static const char *content_type(const char *path) {
     return "application/octet-stream";
 }
 
+/* The Connection header: close when closing; keep-alive to an HTTP/1.0 client that stays
+ * (it assumes a close otherwise, RFC 9112 §9.3); none for HTTP/1.1, where keep-alive is the default. */
+static const char *connection(const struct http_request *r, int close) {
+    if (close) return "Connection: close\r\n";
+    return r->http10 ? "Connection: keep-alive\r\n" : "";
+}
+
 /* A status with a small HTML body (none for HEAD). */
 static unsigned error_reply(const struct http_request *r, unsigned status, char *out, int close, const char *extra) {
     char body[128];
     unsigned n = (unsigned)snprintf(body, sizeof body, "<!DOCTYPE html>\n<html><body><h1>%u %s</h1></body></html>\n", status, reason(status));
     unsigned h = (unsigned)sprintf(out, "HTTP/1.1 %u %s\r\nServer: vamos-web\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %u\r\n%s%s\r\n",
-                                   status, reason(status), n, extra, close ? "Connection: close\r\n" : "");
+                                   status, reason(status), n, extra, connection(r, close));
     if (r->method != METHOD_HEAD) { memcpy(out + h, body, n); h += n; }
     return h;
 }
@@ -97,7 +104,7 @@ static unsigned file_reply(const struct http_request *r, const struct files_stat
     int range = 0;
     etag_of(st, tag);
     if (r->has_inm && none_match(r->inm, tag))
-        return (unsigned)sprintf(out, "HTTP/1.1 304 Not Modified\r\nServer: vamos-web\r\nETag: %s\r\n%s\r\n", tag, close ? "Connection: close\r\n" : "");
+        return (unsigned)sprintf(out, "HTTP/1.1 304 Not Modified\r\nServer: vamos-web\r\nETag: %s\r\n%s\r\n", tag, connection(r, close));
     if (r->has_range && !r->has_if_range) range = parse_range(r->range, st->size, &from, &to);
     if (range < 0) {
         sprintf(extra, "Content-Range: bytes */%u\r\n", st->size);
@@ -110,7 +117,7 @@ static unsigned file_reply(const struct http_request *r, const struct files_stat
         sprintf(extra, "Content-Range: bytes %u-%u/%u\r\n", from, to, st->size);
     }
     h = (unsigned)sprintf(out, "HTTP/1.1 %u %s\r\nServer: vamos-web\r\nContent-Type: %s\r\nContent-Length: %u\r\nETag: %s\r\nAccept-Ranges: bytes\r\n%s%s\r\n",
-                          status, reason(status), content_type(path), len, tag, extra, close ? "Connection: close\r\n" : "");
+                          status, reason(status), content_type(path), len, tag, extra, connection(r, close));
     if (r->method == METHOD_GET && len > 0) {
         b->kind = BODY_FILE;
         b->id = st->id;
@@ -200,7 +207,7 @@ static unsigned dir_reply(const struct http_request *r, struct files_stat *st, c
     if (*listing == 0) *listing = malloc(LISTING_MAX);
     if (*listing == 0 || build_listing(st, r->path, *listing, &len) < 0) { *close = 1; return error_reply(r, 500, out, 1, ""); }
     h = (unsigned)sprintf(out, "HTTP/1.1 200 OK\r\nServer: vamos-web\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %u\r\n%s\r\n",
-                          len, *close ? "Connection: close\r\n" : "");
+                          len, connection(r, *close));
     if (r->method == METHOD_GET) { b->kind = BODY_MEM; b->off = 0; b->left = len; }
     return h;
 }
