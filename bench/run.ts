@@ -11,6 +11,7 @@ import { ccBench } from './cc.js';
 import { guestBench } from './guest.js';
 import { paperBench } from './paper.js';
 import { redisBench } from './redis.js';
+import { webBench } from './web.js';
 
 const cpu = cpuBench();
 const file = writeResult('cpu', cpu);
@@ -76,3 +77,10 @@ for (const [target, rows] of Object.entries(redis.targets)) {
   console.log(`redis-benchmark ${target.padEnd(7)} ${rows.map((r) => `${r.test} ${Math.round(r.rps)} req/s (p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms)`).join(', ')}`);
 }
 console.log(`wrote ${redisFile}`);
+
+const web = await webBench((line) => process.stderr.write(`web ${line}\n`));
+const webFile = writeResult('web', web);
+const lg = web.loadgen as { rps?: Record<string, { bytes: number; rps: number; p99Ms: number }[]>; skipped?: string };
+if (lg.rps) for (const [target, rows] of Object.entries(lg.rps)) console.log(`ab ${target.padEnd(7)} ${rows.map((r) => `${r.bytes} B ${Math.round(r.rps)} req/s (p99 ${r.p99Ms} ms)`).join(', ')}`);
+else console.log(`ab: skipped (${lg.skipped})`);
+console.log(`wrote ${webFile}`);

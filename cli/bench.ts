@@ -11,6 +11,7 @@ import { TRANSPORTS, type Transport } from '../middleware/build.js';
 import { parseShard, progressLine, runSweepParallel } from '../middleware/experiment/parallel.js';
 import { mergeShards, shardFileName, shardJson } from '../middleware/experiment/shard-file.js';
 import { sensitivityMain, tablesMain } from './bench-extra.js';
+import { benchWebMain } from './bench-web.js';
 import { sweepCharts, sweepHtml, sweepJson, sweepTable } from '../middleware/experiment/report.js';
 import type { ComparedPoint } from '../middleware/experiment/sweep.js';
 import { loadRun, type Run } from '../vmm/report/load.js';
@@ -45,7 +46,8 @@ export function benchUsage(): string {
   return usage('vamos bench paper [options]', 'Runs the VAMOS experiment: the database with its storage engine in the guest (baseline) and at\nthe hypervisor level (VAMOS, over vmcall and the virtio module channel), over a sweep of I/O\nintensity, IOMMU modes and cost profiles.', FLAGS) +
     '\nAlso: vamos bench merge OUT SHARD.json...    join shard files into OUT/paper.json and the report\n' +
     '      vamos bench tables [--from FILE] [--write|--check DOC]   docs/paper.md\'s tables from a paper.json\n' +
-    '      vamos bench sensitivity [options]        each cost figure varied, a tornado chart (--help)\n';
+    '      vamos bench sensitivity [options]        each cost figure varied, a tornado chart (--help)\n' +
+    '      vamos bench web [options]                the web server\'s experiment, docs/web.md (--help)\n';
 }
 
 function configFrom(flags: ReturnType<typeof parseArgs<typeof FLAGS>>['flags']): SweepConfig {
@@ -102,6 +104,7 @@ export function benchMain(argv: string[], io: Io): number | Promise<number> {
   if (what === 'merge') return mergeMain(rest, io);
   if (what === 'tables') return tablesMain(rest, io);
   if (what === 'sensitivity') return sensitivityMain(rest, io);
+  if (what === 'web') return benchWebMain(rest, io);
   if (what !== 'paper') throw new UsageError(what === undefined ? 'which benchmark? (paper, sensitivity, merge, tables)' : `unknown benchmark '${what}' (known: paper, sensitivity, merge, tables)`);
   const { flags, positional } = parseArgs(rest, FLAGS);
   applyCpuFlag(flags.cpu);

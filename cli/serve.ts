@@ -10,21 +10,24 @@ import { MemoryBackend, type BlockBackend } from '../devices/virtio/blk/backend.
 import { FileBackend } from '../devices/virtio/blk/file-backend.js';
 import { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
 import { GW_MAX_CONNS } from '../devices/virtio/net/gateway/proto.js';
-import { dbMachine, SERVER_PORT, type IommuMode } from '../middleware/db-machine.js';
-import { PLACEMENTS, type Placement } from '../middleware/build.js';
-import { formatPerfKvmStat } from '../vmm/stats.js';
+import { dbMachine, SERVER_PORT } from '../middleware/db-machine.js';
 import { TraceRecorder } from '../vmm/trace/recorder.js';
 import { parseArgs, usage, UsageError, type Flags, CPU_FLAG, applyCpuFlag } from './args.js';
-import { deviceSummary, loadProfileFlag, summaryLine } from './boot.js';
+import { loadProfileFlag } from './boot.js';
 import { ConsoleStream, type Io } from './io.js';
-import { closeModules, loadModules, MODULE_FLAG, moduleSummary, parseModuleFlags } from './modules.js';
+import { closeModules, loadModules, MODULE_FLAG } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
 import type { Vm } from '../vmm/vm.js';
+import { commonOptions, moduleOptions, runServed } from './serve-run.js';
+import { serveWeb } from './serve-web.js';
 
-const FLAGS = {
+export const FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
-  placement: { kind: 'string', value: 'guest|vamos', help: 'where the storage engine runs: in the guest (default) or at the hypervisor level' },
-  port: { kind: 'count', value: 'N', help: 'the TCP port on 127.0.0.1 clients connect to (default 6380; 0: any free port)' },
+  app: { kind: 'string', value: 'redis|http', help: 'the server: the database for Redis clients (default) or the web server (docs/web.md)' },
+  site: { kind: 'string', value: 'DIR|FILE', help: 'with --app http: the folder to serve, or a volume from vamos mksite (required)' },
+  cache: { kind: 'count', value: 'PAGES', help: 'with --app http: the file layer\'s page cache in 4 KiB pages (default 1024)' },
+  placement: { kind: 'string', value: 'guest|vamos', help: 'where the storage engine (or the file layer) runs: in the guest (default) or at the hypervisor level' },
+  port: { kind: 'count', value: 'N', help: 'the TCP port on 127.0.0.1 clients connect to (default 6380, http 8080; 0: any free port)' },
   volume: { kind: 'string', value: 'FILE', help: 'keep the database in this host file (created if missing); default: in memory, gone at exit' },
   'volume-size': { kind: 'size', value: 'SIZE', help: 'the size of a new volume (default 64M)' },
   iommu: { kind: 'string', value: 'MODE', help: 'off (default), strict or deferred' },
@@ -41,12 +44,10 @@ const DEFAULT_VOLUME = 64 << 20;
 /** The engine counts the volume's sectors in 32 bits (osal_vol_sectors): at most 2047 GiB. */
 const MAX_VOLUME = 2047 * 1024 ** 3;
 const MIN_VOLUME = 1 << 20;
-/** How long Ctrl-C waits for the server to flush and exit before giving up. */
-const SHUTDOWN_GRACE_MS = 30_000;
 
 export function serveUsage(): string {
   return usage('vamos serve [options]',
-    'Boots the database guest (docs/vamos.md) with a TCP gateway on 127.0.0.1 for Redis clients\n(docs/gateway.md): redis-cli -p PORT. Ctrl-C flushes the database, stops and prints the exit table.',
+    'Boots the database guest (docs/vamos.md) with a TCP gateway on 127.0.0.1 for Redis clients\n(docs/gateway.md): redis-cli -p PORT. Ctrl-C flushes the database, stops and prints the exit table.\nWith --app http --site DIR it boots the web server instead (docs/web.md): curl http://127.0.0.1:PORT/.',
     FLAGS);
 }
 
@@ -116,21 +117,16 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
   applyCpuFlag(flags.cpu);
   if (flags.help) { io.stdout(serveUsage()); return 0; }
   if (positional.length > 0) throw new UsageError(`serve takes no positional arguments, got '${positional[0]}'`);
-  const placement = (flags.placement ?? 'guest') as Placement;
-  if (!PLACEMENTS.includes(placement)) throw new UsageError(`--placement ${flags.placement}: expected guest or vamos`);
-  const iommu = (flags.iommu ?? 'off') as IommuMode;
-  if (!['off', 'strict', 'deferred'].includes(iommu)) throw new UsageError(`--iommu ${flags.iommu}: expected off, strict or deferred`);
-  const port = flags.port ?? DEFAULT_PORT;
-  if (port > 65535) throw new UsageError(`--port ${port}: expected 0..65535`);
+  const app = flags.app ?? 'redis';
+  if (app !== 'redis' && app !== 'http') throw new UsageError(`--app ${app}: expected redis or http`);
+  if (app === 'http') return serveWeb(flags, io);
+  if (flags.site !== undefined || flags.cache !== undefined) throw new UsageError(`--${flags.site !== undefined ? 'site' : 'cache'} is for --app http`);
+  const { placement, iommu, port } = commonOptions(flags, DEFAULT_PORT);
   const poolPages = flags.pool ?? 1024;
   if (poolPages < 16 || poolPages > 65536) throw new UsageError(`--pool ${poolPages}: expected 16..65536 pages`);
   const size = flags['volume-size'] ?? DEFAULT_VOLUME;
   if (size < MIN_VOLUME || size > MAX_VOLUME || size % 4096 !== 0) throw new UsageError(`--volume-size: ${size} bytes is not a multiple of 4 KiB from 1M to 2047G`);
-  if (flags['trace-ring'] !== undefined && flags.trace === undefined) throw new UsageError('--trace-ring needs --trace FILE');
-  const moduleSpecs = parseModuleFlags(flags.module);
-  if (placement === 'vamos' && moduleSpecs.some((m) => m.name === 'vamos-engine')) {
-    throw new UsageError('--module vamos-engine: the name is taken by the database engine in the vamos placement');
-  }
+  const moduleSpecs = moduleOptions(flags, placement, 'vamos-engine', 'the database engine');
   const profile = loadProfileFlag(flags.profile);
   let vmRef: Vm | undefined;
   const modules = await loadModules(moduleSpecs, { profile, io, now: () => vmRef?.clock.now ?? 0 });
@@ -168,51 +164,13 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
     closeUserModules();
     throw e;
   }
-  const vm = db.machine.vm;
-  vmRef = vm;
-  const say = (line: string): void => io.stderr(`vamos serve: ${line}\n`);
-  say(`the database in the ${placement} placement, profile ${profile.name}, iommu ${iommu}, pool ${poolPages} pages; volume ${where}`);
-  let stopping = false;
-  gateway.onReady = () => {
-    if (!stopping) say(`ready: 127.0.0.1:${gateway.hostPort} (redis-cli -p ${gateway.hostPort}); Ctrl-C stops`);
-  };
-  let graceTimer: NodeJS.Timeout | undefined;
-  const onSigint = (): void => {
-    if (stopping) {
-      say('stopped at once (second Ctrl-C): the volume is as the last commit left it; the log replays at the next start');
-      process.exit(130);
-    }
-    stopping = true;
-    say('stopping: closing the connections and flushing the database (Ctrl-C again to stop at once)');
-    gateway.shutdown();
-    graceTimer = setTimeout(() => {
-      say(`the server did not stop within ${SHUTDOWN_GRACE_MS / 1000} s; stopping at once`);
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    graceTimer.unref();
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  const hostStart = performance.now();
-  const r = await db.machine.runAsync({ clock: 'wall' }).finally(() => {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    if (graceTimer) clearTimeout(graceTimer);
-    gateway.close();
-    volume.close?.();
-    closeUserModules();
+  vmRef = db.machine.vm;
+  return runServed({
+    machine: db.machine, registry: db.registry, gateway, profile, io, trace, symbols: db.symbols, console: guestConsole,
+    about: `the database in the ${placement} placement, profile ${profile.name}, iommu ${iommu}, pool ${poolPages} pages; volume ${where}`,
+    ready: (port) => `redis-cli -p ${port}`,
+    stopping: 'closing the connections and flushing the database',
+    stoppedAtOnce: 'the volume is as the last commit left it; the log replays at the next start',
+    cleanup: () => { volume.close?.(); closeUserModules(); },
   });
-  guestConsole.flush();
-  trace?.close({ profile: profile.name, cpuHz: profile.cpuHz, stop: r.message, symbols: db.symbols() });
-  const hostSeconds = (performance.now() - hostStart) / 1e3;
-  io.stdout('\n' + summaryLine(vm, r) + `\nwall-clock mode: ${(r.cycles / profile.cpuHz).toFixed(3)} s of virtual time in ${hostSeconds.toFixed(3)} s on the host\n` + deviceSummary(vm) + gatewaySummary(gateway) + moduleSummary(db.registry, profile.cpuHz) + '\n' + formatPerfKvmStat(vm.stats, profile.cpuHz));
-  if (r.stop === 'poweroff' && r.exitCode === 0) return 0;
-  say(`the guest stopped: ${r.message}`);
-  return 1;
-}
-
-function gatewaySummary(g: GatewayBackend): string {
-  const s = g.stats;
-  return `gateway (127.0.0.1:${g.hostPort}): ${s.connectionsOpened} connections, ${s.bytesFromClients} bytes in, ${s.bytesToClients} bytes out, ` +
-    `${s.datagramsToGuest} datagrams to the guest, ${s.datagramsFromGuest} back, ${s.windowStalls} window stalls\n`;
 }

@@ -12,6 +12,7 @@ import { runMain, runUsage } from './run.js';
 import { benchMain, benchUsage } from './bench.js';
 import { serveMain, serveUsage } from './serve.js';
 import { mkdiskMain, mkdiskUsage } from './mkdisk.js';
+import { mksiteMain, mksiteUsage } from './mksite.js';
 import { UsageError } from './args.js';
 import { processIo, type Io } from './io.js';
 import { moduleStillLoading } from './modules.js';
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   cc: { about: 'compile and link C and assembly into an image', main: ccMain, usage: ccUsage },
   run: { about: 'run a hosted program (an image or C sources); exits with its status', main: runMain, usage: runUsage },
   mkdisk: { about: 'build a boot disk from a kernel image and user programs', main: mkdiskMain, usage: mkdiskUsage },
+  mksite: { about: 'build a site volume for the web server from a host folder', main: mksiteMain, usage: mksiteUsage },
   bench: { about: 'run the VAMOS experiment (bench paper): both placements over a sweep of I/O intensity', main: benchMain, usage: benchUsage },
   serve: { about: 'serve the guest database to Redis clients over a TCP gateway (redis-cli -p 6380)', main: serveMain, usage: serveUsage },
   report: { about: 'exit tables (perf kvm stat columns), diffs and charts from a --trace file', main: reportMain, usage: reportUsage },

@@ -24,12 +24,12 @@ const mw = (...p: string[]): string => projectFile('middleware', ...p);
 
 export function dbServerImage(placement: Placement, transport: Transport = 'vmcall'): Image {
   if (placement === 'guest') {
-    return buildUserImage('dbserver-guest', [mw('dbserver'), mw('server'), mw('engine'), mw('osal', 'guest.c')],
+    return buildUserImage('dbserver-guest', [mw('dbserver'), mw('server'), mw('netserve'), mw('engine'), mw('osal', 'guest.c')],
       [mw('include'), mw('server'), mw('vamos')], ['PLACEMENT="guest"']);
   }
   const virtio = transport === 'virtio';
   const engineSide = [mw('vamos', 'stub.c'), mw('vamos', virtio ? 'transport_virtio.c' : 'transport_guest.c'), mw('engine', 'strerror.c')];
-  return buildUserImage(virtio ? 'dbserver-vamos-virtio' : 'dbserver-vamos', [mw('dbserver'), mw('server'), ...engineSide],
+  return buildUserImage(virtio ? 'dbserver-vamos-virtio' : 'dbserver-vamos', [mw('dbserver'), mw('server'), mw('netserve'), ...engineSide],
     [mw('include'), mw('server'), mw('vamos')],
     virtio ? ['PLACEMENT="vamos-virtio"', 'VAMOS_STUB', 'VAMOS_CHANNEL'] : ['PLACEMENT="vamos"', 'VAMOS_STUB']);
 }

@@ -70,7 +70,7 @@ export function serverHeapKiB(poolPages: number, clients: number, transport: Tra
 }
 
 /** The default RAM, or more when the heap (KiB) and 16 MiB for the kernel and page tables need it. */
-function memFor(heapKiB: number): number | undefined {
+export function memFor(heapKiB: number): number | undefined {
   const need = Math.ceil((heapKiB * 1024 + (16 << 20)) / (1 << 20)) << 20;
   return need > DEFAULT_MEM ? need : undefined;
 }

@@ -1,167 +1,31 @@
-/* gateway.c: the database server behind the VMM's TCP gateway (docs/gateway.md). Each TCP
- * connection a Redis client makes arrives as a gateway connection: OPEN, then DATA datagrams
- * carrying its byte stream in order, then CLOSE. Every datagram consumed is acknowledged by at
- * least one datagram back (the replies carry the acknowledgement; an ACK when there is none),
- * which is what lets the gateway keep its window below the kernel's socket queue. */
-#include <stdio.h>
-#include <string.h>
-#include "vamos.h"
+/* gateway.c: the database server behind the VMM's TCP gateway (docs/gateway.md). The
+ * connections, sequence numbers and acknowledgements are the shared gateway loop's
+ * (middleware/netserve/gwserve.c, which the web server uses too); here each gateway connection
+ * is a RESP connection of the front end, turned away or closed with Redis's error replies. */
 #include "server.h"
-#include "gateway.h"
+#include "gwserve.h"
 #include "dbserver.h"
-#include "platform.h"
 
 #define OUT_CAP   16384
 
-struct gw_conn {
-    unsigned id;                    /* 0: a free slot */
-    unsigned consumed;              /* datagrams taken from the gateway, OPEN included */
-    struct server_conn *conn;
-};
-
-static struct gw_conn conns[GW_MAX_CONNS];
-static unsigned char rx[DGRAM_MAX];
-static unsigned char tx[GW_HDR + GW_MAX_PAYLOAD];
 static unsigned char replies[OUT_CAP];
-/* What the gateway sent that was not well formed; kept for a debugger, never acted on. */
-static unsigned malformed;
 
-static unsigned get32(const unsigned char *p) {
-    return ((unsigned)p[0] << 24) | ((unsigned)p[1] << 16) | ((unsigned)p[2] << 8) | p[3];
+static void *open_conn(void *db) { return server_conn_new((engine *)db); }
+
+static int handle(void *c, const unsigned char *in, unsigned n, unsigned char *out, unsigned cap) {
+    int m = server_handle(c, in, n, out, cap);
+    return m == SERVER_EFATAL ? GWS_FATAL : m;
 }
 
-static void put32(unsigned char *p, unsigned v) {
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static void send_gw(int sock, const struct udp_addr *to, unsigned type, unsigned conn, unsigned ack,
-                    const unsigned char *p, unsigned n) {
-    tx[0] = GW_MAGIC0;
-    tx[1] = GW_MAGIC1;
-    tx[2] = GW_VERSION;
-    tx[3] = (unsigned char)type;
-    put32(tx + GW_OFF_CONN, conn);
-    put32(tx + GW_OFF_SEQ, ack);
-    if (n) memcpy(tx + GW_HDR, p, n);
-    udp_send(sock, to, tx, GW_HDR + n);
-}
-
-/* The connection's bytes as DATA datagrams, each carrying the acknowledgement. */
-static void send_data(int sock, const struct udp_addr *to, const struct gw_conn *c, const unsigned char *p, unsigned n) {
-    while (n > 0) {
-        unsigned chunk = n < GW_MAX_PAYLOAD ? n : GW_MAX_PAYLOAD;
-        send_gw(sock, to, GW_DATA, c->id, c->consumed, p, chunk);
-        p += chunk;
-        n -= chunk;
-    }
-}
-
-static struct gw_conn *find(unsigned id) {
-    unsigned i;
-    for (i = 0; i < GW_MAX_CONNS; i++)
-        if (conns[i].id == id) return &conns[i];
-    return NULL;
-}
-
-static void release(struct gw_conn *c) {
-    server_conn_free(c->conn);
-    c->conn = NULL;
-    c->id = 0;
-}
-
-/* An error reply, then CLOSE: how Redis turns a client away. */
-static void refuse(int sock, const struct udp_addr *to, const struct gw_conn *c, const char *reply) {
-    send_data(sock, to, c, (const unsigned char *)reply, (unsigned)strlen(reply));
-    send_gw(sock, to, GW_CLOSE, c->id, c->consumed, NULL, 0);
-}
-
-static void on_open(engine *db, int sock, const struct udp_addr *from, unsigned id) {
-    struct gw_conn *c = find(id);
-    struct gw_conn turned_away;
-    if (c != NULL) release(c);      /* a second OPEN: the gateway lost track; start over */
-    else c = find(0);               /* a free slot (id 0) */
-    if (c != NULL) c->conn = server_conn_new(db);
-    if (c == NULL || c->conn == NULL) {   /* the slot, if any, stays free */
-        turned_away.id = id;
-        turned_away.consumed = 1;
-        refuse(sock, from, &turned_away, "-ERR max number of clients reached\r\n");
-        return;
-    }
-    c->id = id;
-    c->consumed = 1;
-    send_gw(sock, from, GW_ACK, id, c->consumed, NULL, 0);
-}
-
-/* DATA for a live connection: run what is complete, send the replies, close after a protocol
- * error as Redis does. 0, or -1 when the engine failed. */
-static int on_data(int sock, const struct udp_addr *from, struct gw_conn *c, unsigned seq,
-                   const unsigned char *p, unsigned n) {
-    int m, sent = 0;
-    if (seq != c->consumed) {
-        c->consumed = seq + 1;
-        refuse(sock, from, c, "-ERR gateway: lost datagram\r\n");
-        release(c);
-        return 0;
-    }
-    c->consumed++;
-    m = server_handle(c->conn, p, n, replies, sizeof replies);
-    while (m > 0) {
-        send_data(sock, from, c, replies, (unsigned)m);
-        sent = 1;
-        m = server_handle(c->conn, NULL, 0, replies, sizeof replies);
-    }
-    if (m == SERVER_EFATAL) return -1;
-    if (server_conn_closing(c->conn)) {
-        send_gw(sock, from, GW_CLOSE, c->id, c->consumed, NULL, 0);
-        release(c);
-    } else if (!sent) {
-        send_gw(sock, from, GW_ACK, c->id, c->consumed, NULL, 0);
-    }
-    return 0;
-}
+/* Redis closes the connection after a protocol error's reply: so does the gateway. */
+static int closing(void *c) { return server_conn_closing(c); }
+static void release(void *c) { server_conn_free(c); }
 
 int serve_gateway(engine *db, int sock, unsigned port) {
-    struct udp_addr gateway;
-    gateway.ip = NET_GATEWAY_IP;
-    gateway.port = port;
-    send_gw(sock, &gateway, GW_HELLO, 0, 0, NULL, 0);
-    for (;;) {
-        struct udp_addr from;
-        struct gw_conn *c;
-        unsigned type, id, seq;
-        int n = udp_recv(sock, &from, rx, sizeof rx);
-        if (n < GW_HDR || rx[0] != GW_MAGIC0 || rx[1] != GW_MAGIC1 || rx[2] != GW_VERSION) {
-            malformed++;
-            continue;
-        }
-        type = rx[GW_OFF_TYPE];
-        id = get32(rx + GW_OFF_CONN);
-        seq = get32(rx + GW_OFF_SEQ);
-        if (type == GW_SHUTDOWN) return DB_SHUTDOWN;
-        if (id == 0) {
-            malformed++;
-            continue;
-        }
-        c = find(id);
-        switch (type) {
-        case GW_OPEN:
-            on_open(db, sock, &from, id);
-            break;
-        case GW_DATA:
-            if (c == NULL) send_gw(sock, &from, GW_CLOSE, id, seq + 1, NULL, 0);
-            else if (on_data(sock, &from, c, seq, rx + GW_HDR, (unsigned)n - GW_HDR) < 0) return DB_FATAL;
-            break;
-        case GW_CLOSE:
-            if (c != NULL) release(c);
-            send_gw(sock, &from, GW_ACK, id, seq + 1, NULL, 0);
-            break;
-        default:                    /* keep the window draining even so */
-            malformed++;
-            send_gw(sock, &from, GW_ACK, id, seq + 1, NULL, 0);
-            break;
-        }
-    }
+    struct gw_app app;
+    app.ctx = db; app.open = open_conn; app.handle = handle; app.closing = closing; app.release = release;
+    app.busy = "-ERR max number of clients reached\r\n";
+    app.lost = "-ERR gateway: lost datagram\r\n";
+    app.out = replies; app.cap = OUT_CAP;
+    return gw_serve(&app, sock, port) == GWS_FATAL ? DB_FATAL : DB_SHUTDOWN;
 }
