@@ -1,14 +1,14 @@
 /**
  * Compiled region modules shared by every vCPU of the process, keyed by their bytes. A region's
- * bytes depend only on the guest code, the mode, its addresses and the RAM size, so the next VM
- * booting the same guest (a benchmark sweep, the paper's experiment, the test suite) instantiates
+ * bytes depend only on the guest code, the mode, its virtual addresses and the RAM size (the
+ * physical page is an imported global), so the next VM booting the same guest (a benchmark sweep, the paper's experiment, the test suite) instantiates
  * the module it needs instead of compiling it again, and keeps the code V8's optimizing tier made
  * for it. Only V8's work is shared: each vCPU instantiates with its own memory and table, and what
  * a region does is fixed by its bytes, so sharing cannot change any guest-visible result.
  */
 
 /** Bound on the Wasm bytes of the modules kept (least recently used dropped first). */
-export const MODULE_CACHE_LIMIT_BYTES = 32 << 20;
+export const MODULE_CACHE_LIMIT_BYTES = 16 << 20;
 
 const modules = new Map<string, { module: WebAssembly.Module; bytes: number }>();
 let heldBytes = 0;

@@ -31,6 +31,8 @@ import { lowering, loadTop, push, type DInsn, type Lowering, PLAIN_LOWER } from 
 import { Code, I32, I64, Op, moduleBytes, type FuncDef } from './wasm-encoder.js';
 
 export const MAX_BLOCKS = 16;
+/** The imported global holding the physical base of the region's page (wasm-encoder.ts). */
+const PAGE_PA_GLOBAL = 0;
 export const MAX_INSNS = 192;
 const MAX_BLOCK_INSNS = 64;
 
@@ -219,8 +221,8 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
     },
     helper('cf'),
     helper('of'),
-    leaveFunction(state, entryVa & ~4095, entryPa & ~4095),
-    outFunction(mode, entryVa & ~4095, entryPa & ~4095),
+    leaveFunction(state, entryVa & ~4095),
+    outFunction(mode, entryVa & ~4095),
   ]);
 
   const words = new Map<number, number>();
@@ -243,7 +245,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
  * region's code page when it retired an instruction (n ≠ nEntry): that page is the one the
  * interpreter would have cached last.
  */
-function leaveFunction(state: number, pageVa: number, pagePa: number): FuncDef {
+function leaveFunction(state: number, pageVa: number): FuncDef {
   const leave = new Code();
   for (let r = 0; r < 8; r++) leave.i32(0).get(r).mem(Op.i32_store, 2, state + S_REGS + 4 * r);
   FLAG_FIELDS.forEach((_, k) => { leave.i32(0).get(8 + k).mem(Op.i32_store, 2, state + S_FLAGS + 4 * k); });
@@ -251,7 +253,7 @@ function leaveFunction(state: number, pageVa: number, pagePa: number): FuncDef {
   leave.i32(0).get(16).mem(Op.i32_store, 2, state + S_SLOW);
   leave.get(17).get(18).op(Op.i32_ne).op(Op.if).byte(0x40);
   leave.i32(0).i32(pageVa).mem(Op.i32_store, 2, state + S_PAGE_VA);
-  leave.i32(0).i32(pagePa).mem(Op.i32_store, 2, state + S_PAGE_PA);
+  leave.i32(0).op(Op.global_get).u32(PAGE_PA_GLOBAL).mem(Op.i32_store, 2, state + S_PAGE_PA);
   leave.op(Op.end).get(17);
   return { params: new Array(19).fill(I32), results: [I32], locals: [], body: leave };
 }
@@ -265,7 +267,7 @@ function leaveFunction(state: number, pageVa: number, pagePa: number): FuncDef {
  * the interpreter, which walks). Otherwise returns n to the dispatcher. The state is in memory
  * already (`leave`); the next region loads it.
  */
-function outFunction(mode: Mode, pageVa: number, pagePa: number): FuncDef {
+function outFunction(mode: Mode, pageVa: number): FuncDef {
   const state = mode.ramSize;
   const tlb = state + (mode.cpl === 0 ? S_TLB_KERNEL : S_TLB_USER);
   const modeKey = !mode.paging ? 0 : mode.cpl === 0 ? 1 : 2;
@@ -278,7 +280,7 @@ function outFunction(mode: Mode, pageVa: number, pagePa: number): FuncDef {
   if (mode.paging) {
     c.get(EIP).i32(pageVa).op(Op.i32_xor).i32(12).op(Op.i32_shr_u).op(Op.i32_eqz);
     c.op(Op.if).byte(0x40);
-    c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4).i32(pagePa).op(Op.i32_ne);
+    c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4).op(Op.global_get).u32(PAGE_PA_GLOBAL).op(Op.i32_ne);
     fail();
     c.op(Op.else);
     c.get(EIP).i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).set(S);

@@ -181,7 +181,7 @@ export class Jit {
     if (code !== null) {
       if (this.freeSlots.length === 0) this.evict();
       try {
-        inst = new WebAssembly.Instance(moduleFor(code.bytes), { e: { m: this.wasmMemory, t: this.table } });
+        inst = new WebAssembly.Instance(moduleFor(code.bytes), { e: { m: this.wasmMemory, t: this.table, p: pa & ~4095 } });
       } catch {
         // A module V8 refuses is a compiler bug: the code stays interpreted (exact, slower),
         // and the count shows up in the stats (the lockstep tests require it to be zero).
