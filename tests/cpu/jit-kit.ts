@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { VmExit } from '../../vmm/exits.js';
+import { setDefaultHotThreshold } from '../../vmm/cpu/jit.js';
 import { Machine } from './harness.js';
+
+// The lockstep guests are short: compile after 50 branch executions (the default is higher).
+// The threshold decides only when code compiles, never what it does.
+setDefaultHotThreshold(50);
 
 export type Setup = (m: Machine) => void;
 

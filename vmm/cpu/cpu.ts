@@ -74,6 +74,8 @@ export class Vcpu extends Mmu {
   readonly cpuMode: CpuMode;
   /** Set by the JIT variant of the interpreter when it stopped at a hot branch target. */
   hotStop = false;
+  /** The JIT's hotness threshold (read by the JIT variant of the interpreter at each call). */
+  get hotThreshold(): number { return this.jit?.threshold ?? 0; }
   /** Hotness counters the JIT variant of the interpreter updates (the JIT's). */
   readonly hot: Int32Array | null;
   /** The state area as i32 words (lazy flags, region exit eip and slow flag). */

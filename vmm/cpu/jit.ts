@@ -24,6 +24,13 @@ let defaultMode: CpuMode = 'jit';
 export function setDefaultCpuMode(m: CpuMode): void { defaultMode = m; }
 export function defaultCpuMode(): CpuMode { return defaultMode; }
 
+let defaultThreshold = HOT_THRESHOLD;
+/**
+ * The hotness threshold of vCPUs created afterwards (tests of the compiler lower it so that short
+ * loops compile). When code compiles never changes a result, only the speed.
+ */
+export function setDefaultHotThreshold(n: number): void { defaultThreshold = n; }
+
 /** run(budget, block, retired before) → retired after (docs/jit.md). */
 export type RegionFn = (budget: number, block: number, n: number) => number;
 
@@ -88,6 +95,8 @@ export class Jit {
   readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0, compileErrors: 0, chains: 0 };
   /** Optional host timer (benchmarks only: nothing in the simulation reads the wall clock). */
   timer: (() => number) | undefined;
+  /** Branch executions before a target compiles (read by the interpreter through the vCPU). */
+  threshold = defaultThreshold;
   /** The cache's bound (tests lower it to exercise eviction). */
   limitBytes = CACHE_LIMIT_BYTES;
   compileMs = 0;
@@ -124,11 +133,11 @@ export class Jit {
   /** The entry for (mode, pa, va), compiling a region when the address is hot; null: interpret. */
   lookup(mode: number, pa: number, va: number): Entry | null {
     const h = (va >>> 2) & HOT_MASK;
-    if (this.entryCount[h] === 0 && this.hot[h] <= HOT_THRESHOLD) return null;
+    if (this.entryCount[h] === 0 && this.hot[h] <= this.threshold) return null;
     let e = this.maps[mode].get(pa) ?? null;
     while (e !== null && e.va !== va) e = e.next;
     if (e === null) {
-      if (this.hot[(va >>> 2) & HOT_MASK] <= HOT_THRESHOLD) return null;
+      if (this.hot[(va >>> 2) & HOT_MASK] <= this.threshold) return null;
       e = this.compile(mode, pa, va);
     }
     const r = e.region;
