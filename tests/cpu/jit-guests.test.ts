@@ -18,10 +18,14 @@ import { runPoint } from '../../middleware/experiment/point.js';
 import { loadVolume, QUICK_SWEEP, type SweepConfig } from '../../middleware/experiment/sweep.js';
 import { build } from '../../toolchain/cc/driver.js';
 import { osBootDisk, osMachine } from '../../testing/os.js';
-import { setDefaultCpuMode, type CpuMode } from '../../vmm/cpu/jit.js';
+import { setDefaultCpuMode, setDefaultHotThreshold, type CpuMode } from '../../vmm/cpu/jit.js';
 import { guestMac, NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP } from '../../vmm/platform.js';
 import { loadProfile } from '../../vmm/profile.js';
 import { Vm, type VmOptions } from '../../vmm/vm.js';
+
+// Compile after 50 branch executions, so that these short runs put much of their code in regions
+// (the default threshold is higher); when code compiles never changes what it does.
+setDefaultHotThreshold(50);
 
 interface Outcome {
   console: string;

@@ -6,69 +6,12 @@
  * Random budgets cut regions at arbitrary instructions, which checks budget exactness.
  */
 import t from 'tap';
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { ISA, type InsnDef } from '../../vmm/isa/table.js';
 import { encode, wordsToBytes, type Operand } from '../../vmm/isa/encoding.js';
-import type { VmExit } from '../../vmm/exits.js';
 import { lowering, loweringTable, PLAIN_LOWER } from '../../vmm/cpu/jit-lower.js';
-import { CODE, DATA, Machine, PTE } from './harness.js';
-
-type Setup = (m: Machine) => void;
-
-/** A pair of machines, interpreter and compiler, set up identically. */
-function pair(setup: Setup): [Machine, Machine] {
-  const a = new Machine(1 << 20, 'interp');
-  const b = new Machine(1 << 20, 'jit');
-  setup(a);
-  setup(b);
-  return [a, b];
-}
-
-function state(m: Machine, x: VmExit): string {
-  const c = m.cpu;
-  return JSON.stringify({ x, s: c.snapshot(), retired: c.retired, tlb: c.tlbMisses, exitEip: c.exitEip, ok: c.interruptible });
-}
-
-const ramHash = (m: Machine): string => createHash('sha256').update(m.mem.ram).digest('hex');
-
-/**
- * Runs both machines with the same budgets (from `budgets`) and answers every exit the same way;
- * returns a description of the first difference, or null. `between` may change both machines
- * between two runs (a host write to guest memory, for example).
- */
-function lockstep(a: Machine, b: Machine, budgets: () => number, rounds: number,
-  between?: (m: Machine, round: number) => void): string | null {
-  for (let k = 0; k < rounds; k++) {
-    const budget = budgets();
-    const xa = a.run(budget), xb = b.run(budget);
-    const sa = state(a, xa), sb = state(b, xb);
-    if (sa !== sb) return `round ${k} (budget ${budget}):\n interp ${sa}\n jit    ${sb}`;
-    if (xa.reason === 'shutdown') break;
-    for (const m of [a, b]) {
-      if (xa.reason === 'io' && !xa.write) m.cpu.completeIo(k * 7919);
-      if (xa.reason === 'mmio' && !xa.write) m.cpu.completeMmioRead(k * 104729);
-      if ((xa.reason === 'hlt' || xa.reason === 'preemption') && m.cpu.interruptible && k % 3 === 0) m.cpu.injectInterrupt(32 + (k % 16));
-      // A window request left over from an earlier exit (vm.ts keeps it when the PIC's request
-      // went away): the window exit must come at the same instruction in both tiers.
-      if (xa.reason === 'interrupt-window') m.cpu.wantInterruptWindow = false;
-      else if (k % 4 === 1) m.cpu.wantInterruptWindow = true;
-      between?.(m, k);
-    }
-  }
-  if (ramHash(a) !== ramHash(b)) return 'RAM differs at the end';
-  return null;
-}
-
-/** A deterministic budget sequence: mostly large (regions run long), sometimes tiny. */
-function budgetsFrom(seed: number): () => number {
-  let x = seed | 1;
-  return () => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    const r = x >>> 0;
-    return r % 4 === 0 ? 1 + (r >>> 8) % 7 : 1 + (r >>> 8) % 5000;
-  };
-}
+import { CODE, DATA, PTE, type Machine } from './harness.js';
+import { budgetsFrom, lockstep, pair, type Setup } from './jit-kit.js';
 
 // ---- random straight-line code in hot loops -----------------------------------------------
 

@@ -9,11 +9,11 @@ import type { AccessSize, VmExit } from '../exits.js';
 import { RESET_VECTOR, type GuestMemory } from '../memory.js';
 import { BY_OPCODE } from '../isa/table.js';
 import { lengthOf } from '../isa/encoding.js';
-import { interpreter } from './codegen.js';
+import { HOT_MASK, interpreter } from './codegen.js';
 import { EFLAGS, WRITABLE_EFLAGS } from './flags.js';
 import { CR0_PG, CR0_WP, ExitSignal, GuestFault, Mmu, ShutdownSignal, VEC } from './mmu.js';
 import { Jit, defaultCpuMode, type CpuMode } from './jit.js';
-import { S_EIP, S_FLAGS, S_SLOW } from './jit-state.js';
+import { S_EIP, S_FLAGS, S_PAGE_PA, S_PAGE_VA, S_SLOW } from './jit-state.js';
 
 /** IDT gate flag bits (docs/isa.md): present, DPL for `int n`, trap gate (keeps IF). */
 const GATE_PRESENT = 1, GATE_DPL_SHIFT = 1, GATE_TRAP = 8;
@@ -74,6 +74,8 @@ export class Vcpu extends Mmu {
   readonly cpuMode: CpuMode;
   /** Set by the JIT variant of the interpreter when it stopped at a hot branch target. */
   hotStop = false;
+  /** The JIT's hotness threshold (read by the JIT variant of the interpreter at each call). */
+  get hotThreshold(): number { return this.jit?.threshold ?? 0; }
   /** Hotness counters the JIT variant of the interpreter updates (the JIT's). */
   readonly hot: Int32Array | null;
   /** The state area as i32 words (lazy flags, region exit eip and slow flag). */
@@ -394,7 +396,7 @@ export class Vcpu extends Mmu {
     if (this.shutdownCause !== undefined) return { reason: 'shutdown', cause: this.shutdownCause };
     if (this.pendingIn >= 0) throw new Error('run: the io read of the last exit was not completed');
     this.runStartRetired = this.retired;
-    if (this.jit !== null) this.jit.gen++;
+    if (this.jit !== null) this.jit.newRun();
     let left = budget;
     try {
       // A restarted MMIO instruction, or the instruction in the sti shadow, runs alone first.
@@ -511,14 +513,26 @@ export class Vcpu extends Mmu {
         this.fbase = base >>> 2;
       }
       const e = jit.lookup(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip);
-      if (e === null) break;
+      if (e === null) {
+        // A region left to code without one: count the target as the interpreter counts branch
+        // targets (it never sees the branches that compiled code took), so it compiles when hot.
+        if (done > 0) jit.hot[(eip >>> 2) & HOT_MASK]++;
+        break;
+      }
       if (!inState) {
         st[f] = this.fop; st[f + 1] = this.fa; st[f + 2] = this.fb; st[f + 3] = this.fres;
         st[f + 4] = this.fcf; st[f + 5] = this.fof; st[f + 6] = this.fbits;
         inState = true;
       }
-      const n = e.region.fn!(Math.min(budget - done, 0x3fffffff), e.block);
+      const n = e.region.fn!(Math.min(budget - done, 0x3fffffff), e.block, 0);
       this.eip = st[S_EIP >> 2] >>> 0;
+      if (n > 0) {
+        // Regions may have chained across pages: the interpreter's cached code page is the page
+        // of the last instruction retired, as it would be had the interpreter run them.
+        this.cpage = st[S_PAGE_VA >> 2];
+        this.fmem = this.ram32;
+        this.fbase = st[S_PAGE_PA >> 2] >>> 2;
+      }
       done += n;
       jit.stats.entries++;
       jit.stats.regionInsns += n;

@@ -8,22 +8,24 @@ import { CODE_LINE_SHIFT, S_CODEMAP, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_RE
 import { UNKNOWN, type FlagLocals } from './jit-flags.js';
 import { Code, Op } from './wasm-encoder.js';
 
-/** Function index of the helper that stores the state at an exit (jit-region.ts). */
+/** Function indices in every region module (jit-region.ts): the helper that stores the state at an exit, and the chaining helper. */
 export const FN_LEAVE = 3;
+export const FN_OUT = 4;
 
 /**
- * Local indices. Locals 0 and 1 are the parameters: the instruction budget and the block to
- * start at (every block start is an entry: the vCPU enters at any of them).
+ * Local indices. Locals 0-2 are the parameters: the instruction budget, the block to start at
+ * (every block start is an entry) and the instructions already retired by the regions chained
+ * before this one (the count goes on across a chain; the budget is the chain's).
  */
 export const L = {
-  budget: 0, blk: 1,
-  reg0: 2, // eight registers: 2..9
-  fop: 10, fa: 11, fb: 12, fres: 13, fcf: 14, fof: 15, fbits: 16,
-  n: 17, ea: 18, pa: 19, t0: 20, t1: 21, t2: 22, eipOut: 23, slow: 24, tgt: 25,
+  budget: 0, blk: 1, n: 2,
+  reg0: 3, // eight registers: 3..10
+  fop: 11, fa: 12, fb: 13, fres: 14, fcf: 15, fof: 16, fbits: 17,
+  ea: 18, pa: 19, t0: 20, t1: 21, t2: 22, eipOut: 23, slow: 24, tgt: 25, nEntry: 26,
   // i64
-  q0: 26, q1: 27,
+  q0: 27, q1: 28,
 } as const;
-export const I32_LOCALS = 24; // locals 2..25 are i32
+export const I32_LOCALS = 24; // locals 3..26 are i32
 export const I64_LOCALS = 2;
 
 export const FLAGS: FlagLocals = { fop: L.fop, fa: L.fa, fb: L.fb, fres: L.fres, fcf: L.fcf, fof: L.fof, fbits: L.fbits };
@@ -74,17 +76,28 @@ export class Emitter {
    */
   exit(eip: number, slow: boolean, unretired: number): void {
     this.leave(() => { this.c.i32(eip); }, slow, unretired);
+    this.c.op(Op.return);
   }
 
+  /**
+   * Leaves the region after a completed block for `eip` (a branch out of the region): the state
+   * goes to memory as for any exit, then the chaining helper tail-calls the region that has an
+   * entry there if the entry cache has one valid now, or returns to the dispatcher.
+   */
+  exitTo(eip: number): void {
+    this.leave(() => { this.c.i32(eip); }, false, 0);
+    this.c.get(L.budget).i32(eip).op(Op.return_call).u32(FN_OUT);
+  }
+
+  /** Leaves (the state stored, the retired count on the stack). */
   private leave(eip: () => void, slow: boolean, unretired: number): void {
     const c = this.c;
     for (let r = 0; r < 8; r++) c.get(L.reg0 + r);
     for (let k = 0; k < 7; k++) c.get(L.fop + k);
     eip();
-    c.i32(slow ? 1 : 0).op(Op.call).u32(FN_LEAVE);
-    c.get(L.n);
+    c.i32(slow ? 1 : 0).get(L.n);
     if (unretired > 0) c.i32(unretired).op(Op.i32_sub);
-    c.op(Op.return);
+    c.get(L.nEntry).op(Op.call).u32(FN_LEAVE);
   }
 
   /** Leaves at the current instruction, which the interpreter then runs (fault, miss, MMIO...). */
@@ -92,10 +105,15 @@ export class Emitter {
     this.exit(this.insnAddr, true, this.remaining);
   }
 
-  /** Leaves after the current instruction, to an address computed at run time (on the stack). */
+  /**
+   * Leaves after the current instruction, the block's last, to an address computed at run time
+   * (on the stack), chaining like `exitTo`.
+   */
   exitDynamic(): void {
+    if (this.remaining !== 1) throw new Error('exitDynamic: not the last instruction of its block');
     this.c.set(L.eipOut);
-    this.leave(() => { this.c.get(L.eipOut); }, false, this.remaining - 1);
+    this.leave(() => { this.c.get(L.eipOut); }, false, 0);
+    this.c.get(L.budget).get(L.eipOut).op(Op.return_call).u32(FN_OUT);
   }
 
   /**

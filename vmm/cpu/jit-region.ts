@@ -21,13 +21,18 @@
  * instruction), so a region never runs past its budget.
  */
 import { decode } from '../isa/encoding.js';
-import { CODE_LINE_SHIFT, FLAG_FIELDS, S_EIP, S_FLAGS, S_REGS, S_SLOW } from './jit-state.js';
+import {
+  CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, FLAG_FIELDS, S_CHAINS, S_EIP, S_ENTRY_CACHE, S_FLAGS, S_GEN, S_PAGE_PA, S_PAGE_VA,
+  S_REGS, S_SLOT_GEN, S_SLOW, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_READ,
+} from './jit-state.js';
 import { Emitter, FLAGS, I32_LOCALS, I64_LOCALS, L, type Mode } from './jit-emit.js';
 import { UNKNOWN, emitCond, helperBody } from './jit-flags.js';
 import { lowering, loadTop, push, type DInsn, type Lowering, PLAIN_LOWER } from './jit-lower.js';
-import { Code, I32, I64, Op, moduleBytes } from './wasm-encoder.js';
+import { Code, I32, I64, Op, moduleBytes, type FuncDef } from './wasm-encoder.js';
 
 export const MAX_BLOCKS = 16;
+/** The imported global holding the physical base of the region's page (wasm-encoder.ts). */
+const PAGE_PA_GLOBAL = 0;
 export const MAX_INSNS = 192;
 const MAX_BLOCK_INSNS = 64;
 
@@ -125,6 +130,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   const e = new Emitter(mode);
   const c = e.c;
   const state = mode.ramSize;
+  c.get(L.n).set(L.nEntry);
   for (let r = 0; r < 8; r++) c.i32(0).mem(Op.i32_load, 2, state + S_REGS + 4 * r).set(L.reg0 + r);
   FLAG_FIELDS.forEach((_, k) => { c.i32(0).mem(Op.i32_load, 2, state + S_FLAGS + 4 * k).set(L.fop + k); });
   const K = blocks.length;
@@ -138,7 +144,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   const target = (t: number): void => {
     const j = index.get(t);
     if (j !== undefined) e.goto(j);
-    else e.exit(t, false, 0);
+    else e.exitTo(t);
   };
   /** Continues at the run-time address in local tgt: a predicted block, else leave. */
   const dynamic = (predict: readonly number[]): void => {
@@ -202,13 +208,6 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   // Every block ends in a branch or an exit (which returns): the end is unreachable.
   c.op(Op.end).op(Op.end).op(Op.unreachable);
 
-  // leave(regs[8], flags[7], eip, slow): stores the state for the vCPU.
-  const leave = new Code();
-  for (let r = 0; r < 8; r++) leave.i32(0).get(r).mem(Op.i32_store, 2, state + S_REGS + 4 * r);
-  FLAG_FIELDS.forEach((_, k) => { leave.i32(0).get(8 + k).mem(Op.i32_store, 2, state + S_FLAGS + 4 * k); });
-  leave.i32(0).get(15).mem(Op.i32_store, 2, state + S_EIP);
-  leave.i32(0).get(16).mem(Op.i32_store, 2, state + S_SLOW);
-
   const helper = (which: 'cf' | 'of') => {
     const body = new Code();
     helperBody(body, which);
@@ -216,13 +215,14 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   };
   const bytes = moduleBytes([
     {
-      params: [I32, I32], results: [I32],
+      params: [I32, I32, I32], results: [I32],
       locals: [...new Array(I32_LOCALS).fill(I32), ...new Array(I64_LOCALS).fill(I64)],
       body: c, export: 'run',
     },
     helper('cf'),
     helper('of'),
-    { params: new Array(17).fill(I32), results: [], locals: [], body: leave },
+    leaveFunction(state, entryVa & ~4095),
+    outFunction(mode, entryVa & ~4095),
   ]);
 
   const words = new Map<number, number>();
@@ -238,4 +238,64 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   const wordVal = Int32Array.from(words.values());
   const lines = [...new Set([...words.keys()].map((w) => w >>> (CODE_LINE_SHIFT - 2)))];
   return { bytes, wordIdx, wordVal, lines, insns, blocks: K, starts: blocks.map((b) => b.start) };
+}
+
+/**
+ * leave(regs[8], flags[7], eip, slow, n, nEntry) → n: stores the state for the vCPU, and the
+ * region's code page when it retired an instruction (n ≠ nEntry): that page is the one the
+ * interpreter would have cached last.
+ */
+function leaveFunction(state: number, pageVa: number): FuncDef {
+  const leave = new Code();
+  for (let r = 0; r < 8; r++) leave.i32(0).get(r).mem(Op.i32_store, 2, state + S_REGS + 4 * r);
+  FLAG_FIELDS.forEach((_, k) => { leave.i32(0).get(8 + k).mem(Op.i32_store, 2, state + S_FLAGS + 4 * k); });
+  leave.i32(0).get(15).mem(Op.i32_store, 2, state + S_EIP);
+  leave.i32(0).get(16).mem(Op.i32_store, 2, state + S_SLOW);
+  leave.get(17).get(18).op(Op.i32_ne).op(Op.if).byte(0x40);
+  leave.i32(0).i32(pageVa).mem(Op.i32_store, 2, state + S_PAGE_VA);
+  leave.i32(0).op(Op.global_get).u32(PAGE_PA_GLOBAL).mem(Op.i32_store, 2, state + S_PAGE_PA);
+  leave.op(Op.end).get(17);
+  return { params: new Array(19).fill(I32), results: [I32], locals: [], body: leave };
+}
+
+/**
+ * out(n, budget, eip) → n: after a completed block, continue at eip in another region without
+ * returning to the dispatcher, when the entry cache has a record for (eip, mode) whose region
+ * the dispatcher has checked in this run, and eip's page maps where the record says by the rules
+ * of instruction fetch: the page being executed (the interpreter's cached page) is taken as it
+ * is; another page must hit the TLB with the record's frame (a miss goes to the dispatcher and
+ * the interpreter, which walks). Otherwise returns n to the dispatcher. The state is in memory
+ * already (`leave`); the next region loads it.
+ */
+function outFunction(mode: Mode, pageVa: number): FuncDef {
+  const state = mode.ramSize;
+  const tlb = state + (mode.cpl === 0 ? S_TLB_KERNEL : S_TLB_USER);
+  const modeKey = !mode.paging ? 0 : mode.cpl === 0 ? 1 : 2;
+  const N = 0, BUDGET = 1, EIP = 2, REC = 3, S = 4;
+  const c = new Code();
+  const fail = (): void => { c.op(Op.if).byte(0x40).get(N).op(Op.return).op(Op.end); };
+  c.get(EIP).i32(2).op(Op.i32_shr_u).i32(ENTRY_CACHE_SIZE - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).set(REC);
+  c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE).get(EIP).i32(modeKey).op(Op.i32_or).op(Op.i32_ne);
+  fail();
+  if (mode.paging) {
+    c.get(EIP).i32(pageVa).op(Op.i32_xor).i32(12).op(Op.i32_shr_u).op(Op.i32_eqz);
+    c.op(Op.if).byte(0x40);
+    c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4).op(Op.global_get).u32(PAGE_PA_GLOBAL).op(Op.i32_ne);
+    fail();
+    c.op(Op.else);
+    c.get(EIP).i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).set(S);
+    c.get(S).mem(Op.i32_load, 2, tlb + TLB_READ).get(EIP).i32(12).op(Op.i32_shr_u).op(Op.i32_ne);
+    c.get(S).mem(Op.i32_load, 2, tlb + TLB_FRAME).get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4).op(Op.i32_ne);
+    c.op(Op.i32_or);
+    fail();
+    c.op(Op.end);
+  }
+  // slot in S
+  c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 8).set(S);
+  c.get(S).i32(2).op(Op.i32_shl).mem(Op.i32_load, 2, state + S_SLOT_GEN).i32(0).mem(Op.i32_load, 2, state + S_GEN).op(Op.i32_ne);
+  fail();
+  c.i32(0).i32(0).mem(Op.i32_load, 2, state + S_CHAINS).i32(1).op(Op.i32_add).mem(Op.i32_store, 2, state + S_CHAINS);
+  c.get(BUDGET).get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 12).get(N).get(S);
+  c.op(Op.return_call_indirect).u32(0).u32(0);
+  return { params: [I32, I32, I32], results: [I32], locals: [I32, I32], body: c };
 }

@@ -12,8 +12,9 @@
  *   remember to notify the JIT.
  */
 import { HOT_MASK, HOT_THRESHOLD } from './codegen.js';
-import { CODE_LINE_SHIFT } from './jit-state.js';
+import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, S_GEN, S_SLOT_GEN } from './jit-state.js';
 import { buildRegion } from './jit-region.js';
+import { moduleFor } from './jit-modules.js';
 import type { Mode } from './jit-emit.js';
 
 export type CpuMode = 'interp' | 'jit';
@@ -23,7 +24,15 @@ let defaultMode: CpuMode = 'jit';
 export function setDefaultCpuMode(m: CpuMode): void { defaultMode = m; }
 export function defaultCpuMode(): CpuMode { return defaultMode; }
 
-export type RegionFn = (budget: number, block: number) => number;
+let defaultThreshold = HOT_THRESHOLD;
+/**
+ * The hotness threshold of vCPUs created afterwards (tests of the compiler lower it so that short
+ * loops compile). When code compiles never changes a result, only the speed.
+ */
+export function setDefaultHotThreshold(n: number): void { defaultThreshold = n; }
+
+/** run(budget, block, retired before) → retired after (docs/jit.md). */
+export type RegionFn = (budget: number, block: number, n: number) => number;
 
 export class Region {
   lastUse = 0;
@@ -31,8 +40,10 @@ export class Region {
   checked: number;
   /** The entries registered for this region (one per block start). */
   readonly entries: Entry[] = [];
+  /** Entry-cache records written for this region's entries (cleared when it is dropped). */
+  readonly cached = new Set<number>();
   constructor(
-    readonly mode: number, readonly fn: RegionFn | null, readonly bytes: number,
+    readonly mode: number, readonly fn: RegionFn | null, readonly slot: number, readonly bytes: number,
     readonly wordIdx: Int32Array, readonly wordVal: Int32Array, readonly lines: readonly number[],
     gen: number,
   ) { this.checked = gen; }
@@ -61,6 +72,8 @@ export interface JitStats {
   slowExits: number;
   /** Modules V8 refused (a compiler bug; the code stays interpreted). */
   compileErrors: number;
+  /** Regions entered from another region directly (without the dispatcher). */
+  chains: number;
 }
 
 /** Modes: 0 paging off, 1 paging on at ring 0, 2 paging on at ring 3. */
@@ -79,16 +92,36 @@ export class Jit {
   /** Incremented by every run(): regions are re-checked once per run (see above). */
   gen = 0;
   private clock = 0;
-  readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0, compileErrors: 0 };
+  readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0, compileErrors: 0, chains: 0 };
   /** Optional host timer (benchmarks only: nothing in the simulation reads the wall clock). */
   timer: (() => number) | undefined;
+  /** Branch executions before a target compiles (read by the interpreter through the vCPU). */
+  threshold = defaultThreshold;
   /** The cache's bound (tests lower it to exercise eviction). */
   limitBytes = CACHE_LIMIT_BYTES;
   compileMs = 0;
 
+  /** The functions of the live regions, one slot each: chained regions call through it. */
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_SLOTS });
+  private readonly freeSlots: number[] = [];
+  /** The state area as i32 words (entry cache, slot generations, run generation). */
+  private readonly st: Int32Array;
+
   constructor(private readonly ram32: Int32Array, private readonly codeMap: Uint8Array,
     private readonly ramSize: number, private readonly wasmMemory: WebAssembly.Memory) {
     for (let m = 0; m < MODES; m++) this.maps.push(new Map());
+    for (let k = MAX_SLOTS - 1; k >= 0; k--) this.freeSlots.push(k);
+    this.st = new Int32Array(wasmMemory.buffer, ramSize, (S_SLOT_GEN >> 2) + MAX_SLOTS);
+    for (let k = 0; k < ENTRY_CACHE_SIZE; k++) this.st[(S_ENTRY_CACHE >> 2) + 4 * k] = -1;
+    this.st.fill(-1, S_SLOT_GEN >> 2, (S_SLOT_GEN >> 2) + MAX_SLOTS);
+    this.st[S_GEN >> 2] = 0;
+    this.st[S_CHAINS >> 2] = 0;
+  }
+
+  /** A new run(): regions must be checked again before another region may chain to them. */
+  newRun(): void {
+    this.gen++;
+    this.st[S_GEN >> 2] = this.gen | 0;
   }
 
   /**
@@ -100,11 +133,11 @@ export class Jit {
   /** The entry for (mode, pa, va), compiling a region when the address is hot; null: interpret. */
   lookup(mode: number, pa: number, va: number): Entry | null {
     const h = (va >>> 2) & HOT_MASK;
-    if (this.entryCount[h] === 0 && this.hot[h] <= HOT_THRESHOLD) return null;
+    if (this.entryCount[h] === 0 && this.hot[h] <= this.threshold) return null;
     let e = this.maps[mode].get(pa) ?? null;
     while (e !== null && e.va !== va) e = e.next;
     if (e === null) {
-      if (this.hot[(va >>> 2) & HOT_MASK] <= HOT_THRESHOLD) return null;
+      if (this.hot[(va >>> 2) & HOT_MASK] <= this.threshold) return null;
       e = this.compile(mode, pa, va);
     }
     const r = e.region;
@@ -115,9 +148,20 @@ export class Jit {
         return null;
       }
       r.checked = this.gen;
+      this.st[(S_SLOT_GEN >> 2) + r.slot] = this.gen | 0;
     }
     r.lastUse = ++this.clock;
+    this.remember(e, mode, pa);
     return e;
+  }
+
+  /** Writes the entry-cache record for e, so that regions leaving to its address chain to it. */
+  private remember(e: Entry, mode: number, pa: number): void {
+    const k = (e.va >>> 2) & (ENTRY_CACHE_SIZE - 1), st = this.st, w = (S_ENTRY_CACHE >> 2) + 4 * k;
+    const key = e.va | mode, slot = e.region.slot;
+    if (st[w] === key && st[w + 2] === slot && st[w + 3] === e.block) return;
+    st[w] = key; st[w + 1] = pa & ~4095; st[w + 2] = slot; st[w + 3] = e.block;
+    e.region.cached.add(k);
   }
 
   private verify(r: Region): boolean {
@@ -144,8 +188,9 @@ export class Jit {
     const code = tooOften ? null : buildRegion(this.ram32, m, va, pa);
     let inst: WebAssembly.Instance | null = null;
     if (code !== null) {
+      if (this.freeSlots.length === 0) this.evict();
       try {
-        inst = new WebAssembly.Instance(new WebAssembly.Module(code.bytes as Uint8Array<ArrayBuffer>), { e: { m: this.wasmMemory } });
+        inst = new WebAssembly.Instance(moduleFor(code.bytes), { e: { m: this.wasmMemory, t: this.table, p: pa & ~4095 } });
       } catch {
         // A module V8 refuses is a compiler bug: the code stays interpreted (exact, slower),
         // and the count shows up in the stats (the lockstep tests require it to be zero).
@@ -155,12 +200,16 @@ export class Jit {
     let entry: Entry;
     if (code === null || inst === null) {
       // Remember that this entry stays interpreted, and stop the interpreter stopping there.
-      const r = new Region(mode, null, 0, new Int32Array(0), new Int32Array(0), [], this.gen);
+      const r = new Region(mode, null, -1, 0, new Int32Array(0), new Int32Array(0), [], this.gen);
       entry = this.addEntry(r, pa, va, 0);
       this.hot[(va >>> 2) & HOT_MASK] = -0x40000000;
       this.stats.uncompilable++;
     } else {
-      const r = new Region(mode, inst.exports.run as RegionFn, code.bytes.length, code.wordIdx, code.wordVal, code.lines, this.gen);
+      const slot = this.freeSlots.pop()!;
+      const run = inst.exports.run as RegionFn;
+      this.table.set(slot, run);
+      const r = new Region(mode, run, slot, code.bytes.length, code.wordIdx, code.wordVal, code.lines, this.gen);
+      this.st[(S_SLOT_GEN >> 2) + slot] = this.gen | 0;
       r.lastUse = ++this.clock; // the newest: never the one evicted below
       entry = this.addEntry(r, pa, va, 0);
       // Every other block start becomes an entry too, unless some region already has it.
@@ -217,6 +266,15 @@ export class Jit {
     if (r.fn !== null) {
       this.stats.regions--;
       this.stats.codeBytes -= r.bytes;
+      // No region may chain to it any more: clear its entry-cache records and free its slot.
+      const st = this.st;
+      for (const k of r.cached) {
+        const w = (S_ENTRY_CACHE >> 2) + 4 * k;
+        if (st[w + 2] === r.slot) st[w] = -1;
+      }
+      st[(S_SLOT_GEN >> 2) + r.slot] = -1;
+      this.table.set(r.slot, null);
+      this.freeSlots.push(r.slot);
     }
     if (invalidated) {
       this.invalidations.set(key, (this.invalidations.get(key) ?? 0) + 1);
@@ -239,6 +297,6 @@ export class Jit {
 
   /** Cache figures; cacheBytes estimates V8's code and metadata at 4x the Wasm size. */
   report(): JitStats {
-    return { ...this.stats, cacheBytes: this.stats.codeBytes * 4 };
+    return { ...this.stats, cacheBytes: this.stats.codeBytes * 4, chains: this.st[S_CHAINS >> 2] >>> 0 };
   }
 }

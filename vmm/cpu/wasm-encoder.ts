@@ -11,8 +11,10 @@ export const I32 = 0x7f, I64 = 0x7e, VOID = 0x40;
 /** Opcodes used by the compiler (WebAssembly core spec, binary format §5.4). */
 export const Op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c,
-  br_if: 0x0d, br_table: 0x0e, return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
-  local_get: 0x20, local_set: 0x21, local_tee: 0x22,
+  br_if: 0x0d, br_table: 0x0e, return: 0x0f, call: 0x10,
+  // tail calls (WebAssembly 3.0; on by default since V8 11.2, Node 20)
+  return_call: 0x12, return_call_indirect: 0x13, drop: 0x1a, select: 0x1b,
+  local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23,
   i32_load: 0x28, i32_load8_u: 0x2d, i32_load16_u: 0x2f, i32_store: 0x36, i32_store8: 0x3a, i32_store16: 0x3b,
   i32_const: 0x41, i64_const: 0x42,
   i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a,
@@ -110,7 +112,11 @@ export interface FuncDef {
   export?: string;
 }
 
-/** A module importing memory `e.m` and defining `funcs` (each gets its own type). */
+/**
+ * A module importing memory `e.m`, a funcref table `e.t` (shared by all regions of a vCPU, for
+ * chaining) and an immutable i32 global `e.p` (global 0: the physical page the region was made
+ * from, so that the bytes do not depend on it), and defining `funcs` (function k has type k).
+ */
 export function moduleBytes(funcs: FuncDef[]): Uint8Array {
   const out = new Bytes();
   out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
@@ -122,10 +128,14 @@ export function moduleBytes(funcs: FuncDef[]): Uint8Array {
   }
   section(1, types);
 
-  const imports = new Bytes().u32(1);
+  const imports = new Bytes().u32(3);
   const name = (s: string): void => { imports.u32(s.length).bytes([...s].map((c) => c.charCodeAt(0))); };
   name('e'); name('m');
   imports.byte(0x02).byte(0x00).u32(0); // memory, limits: min 0, no max (matches any memory)
+  name('e'); name('t');
+  imports.byte(0x01).byte(0x70).byte(0x00).u32(0); // table of funcref, min 0, no max
+  name('e'); name('p');
+  imports.byte(0x03).byte(I32).byte(0x00); // global i32, immutable
   section(2, imports);
 
   const fns = new Bytes().u32(funcs.length);
