@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { loadVolume, comparePoint, sweepTasks, type ComparedPoint, type SweepConfig, type SweepTask } from './sweep.js';
+import { defaultCpuMode } from '../../vmm/cpu/jit.js';
 
 export interface Shard {
   /** 1-based, as array-job indices usually are. */
@@ -78,7 +79,7 @@ export async function runTasks(c: SweepConfig, base: Uint8Array, tasks: SweepTas
   new Uint8Array(shared).set(base);
   const queue = [...tasks];
   await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(WORKER, { workerData: { c, base: shared } });
+    const w = new Worker(WORKER, { workerData: { c, base: shared, cpu: defaultCpuMode() } });
     const next = (): void => {
       const task = queue.shift();
       if (task === undefined) { void w.terminate().then(() => resolve()); return; }

@@ -5,8 +5,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { comparePoint, type SweepConfig, type SweepTask } from './sweep.js';
+import { setDefaultCpuMode, type CpuMode } from '../../vmm/cpu/jit.js';
 
-const { c, base } = workerData as { c: SweepConfig; base: SharedArrayBuffer };
+// The execution tier is process-wide (--cpu sets it in the main thread): a worker is a new
+// module instance, so it gets the main thread's tier passed in.
+const { c, base, cpu } = workerData as { c: SweepConfig; base: SharedArrayBuffer; cpu: CpuMode };
+setDefaultCpuMode(cpu);
 const volume = new Uint8Array(base);
 
 parentPort!.on('message', (task: SweepTask) => {
