@@ -32,7 +32,8 @@ options:
   -I DIR               add DIR to the #include search (repeatable; also -IDIR)
   -D NAME[=VALUE]      define a macro (repeatable; also -DNAME)
   -U NAME              undefine a macro
-  -O0 -O1 -O2          optimization level (default -O0; -O is -O1, -O3 and -Os are -O2)
+  -O0 -O1 -O2          optimization level (default -O2, as 'vamos run' builds; -O0 for
+                       debugging; -O is -O1, -O3 and -Os are -O2)
   --text-base N        address of .text (default 0x100000)
   --data-base N        address of .data (default: after .text, rounded to 4096)
   --bss-base N         address of .bss (default: after .data, rounded to 4096)

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readHostFile } from '../vmm/host-file.js';
 import { bootRom } from '../firmware/build.js';
-import { build, inputKind } from '../toolchain/cc/driver.js';
+import { build, GUEST_OPT_LEVEL, inputKind } from '../toolchain/cc/driver.js';
 import { CcError } from '../toolchain/cc/errors.js';
 import { PpError } from '../toolchain/cc/preprocess.js';
 import { LinkError } from '../toolchain/ld/link.js';
@@ -114,7 +114,7 @@ function loadProgram(paths: string[], io: Io): Image | undefined {
     if (nul >= 0) throw new Error(`${s.path}: cannot read: not a text file (a NUL byte at offset ${Buffer.byteLength(s.text.slice(0, nul))})`);
   }
   try {
-    return build(sources).image;
+    return build(sources, { opt: GUEST_OPT_LEVEL }).image;
   } catch (e) {
     if (e instanceof PpError || e instanceof CcError || e instanceof LinkError) {
       io.stderr(`${e.message}\n`);

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { cachedBuild } from '../guest-os/os-build.js';
 import { assemble } from '../toolchain/as/assemble.js';
-import { build } from '../toolchain/cc/driver.js';
+import { build, GUEST_OPT_LEVEL } from '../toolchain/cc/driver.js';
 import type { Image, Segment } from '../toolchain/image/format.js';
 import { checkImage } from '../toolchain/image/read.js';
 import { RESET_VECTOR, ROM_BASE, ROM_SIZE } from '../vmm/memory.js';
@@ -67,7 +67,7 @@ function link(): Image {
   });
   inputs.splice(inputs.length - 1, 0, { path: 'firmware/crc-tables.s', text: crcTablesSource() });
   const options = {
-    runtime: false, libc: false, optimize: true, textBase: ROM_BASE, bssBase: FW_BSS_BASE, entry: '_start',
+    runtime: false, libc: false, opt: GUEST_OPT_LEVEL, textBase: ROM_BASE, bssBase: FW_BSS_BASE, entry: '_start',
     includeDirs: [projectFile('firmware'), projectFile('guest-os', 'include')],
   };
   return cachedBuild('firmware', inputs, options, () => build(inputs, options).image);

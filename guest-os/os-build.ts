@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { readOrUndefined } from '../toolchain/cc/preprocess-env.js';
 import { cachedBytes, commonHash, walk } from '../toolchain/build-cache.js';
-import { build, type SourceInput } from '../toolchain/cc/driver.js';
+import { build, GUEST_OPT_LEVEL, type SourceInput } from '../toolchain/cc/driver.js';
 import type { Image } from '../toolchain/image/format.js';
 import { readImage } from '../toolchain/image/read.js';
 import { writeImage } from '../toolchain/image/write.js';
@@ -97,7 +97,7 @@ export function buildKernel(opts: OsBuildOptions = {}): Image {
   const inputs = sourcesIn(projectFile('guest-os', 'kernel'));
   const options = {
     includeDirs: includeDirs(projectFile('guest-os', 'kernel', 'include')), defines: opts.defines ?? [],
-    runtime: false, textBase: KERNEL_TEXT_BASE, entry: '_start', readFile: readFromProject,
+    runtime: false, textBase: KERNEL_TEXT_BASE, entry: '_start', readFile: readFromProject, opt: GUEST_OPT_LEVEL,
   };
   const image = cachedBuild('kernel', inputs, options, () => build(inputs, options).image);
   memo.set(key, image);
@@ -121,7 +121,7 @@ export function buildUserProgram(name: string, opts: OsBuildOptions = {}): Image
   const inputs = [...sourcesIn(projectFile('guest-os', 'user', 'lib')), ...sourcesIn(dir)];
   const options = {
     includeDirs: includeDirs(projectFile('guest-os', 'user', 'include')), defines: opts.defines ?? [],
-    runtime: false, textBase: USER_TEXT_BASE, entry: '_start', readFile: readFromProject,
+    runtime: false, textBase: USER_TEXT_BASE, entry: '_start', readFile: readFromProject, opt: GUEST_OPT_LEVEL,
   };
   const image = cachedBuild(`user-${name}`, inputs, options, () => build(inputs, options).image);
   memo.set(key, image);
@@ -143,7 +143,7 @@ export interface ImageBuild {
 export function buildCachedImage(b: ImageBuild): Image {
   const options = {
     includeDirs: [...b.includeDirs, projectFile('guest-os', 'include')], defines: b.defines ?? [],
-    runtime: b.runtime ?? false, textBase: b.textBase, entry: '_start', readFile: readFromProject,
+    runtime: b.runtime ?? false, textBase: b.textBase, entry: '_start', readFile: readFromProject, opt: GUEST_OPT_LEVEL,
   };
   const key = `${b.kind}:${JSON.stringify(options)}:${b.inputs.map((i) => i.path).join(',')}`;
   const hit = memo.get(key);

@@ -12,7 +12,7 @@ import { MemoryBackend, type BlockBackend } from '../devices/virtio/blk/backend.
 import type { NetBackend } from '../devices/virtio/net/backend.js';
 import { bootRom } from '../firmware/build.js';
 import { buildKernel, buildUserProgram, userProgramNames, USER_TEXT_BASE } from '../guest-os/os-build.js';
-import { build, type SourceInput } from '../toolchain/cc/driver.js';
+import { build, GUEST_OPT_LEVEL, type SourceInput } from '../toolchain/cc/driver.js';
 import { makeBootDisk } from '../toolchain/disk/bootfs.js';
 import type { Image } from '../toolchain/image/format.js';
 import type { CpuMode } from '../vmm/cpu/jit.js';
@@ -111,7 +111,7 @@ export function buildTestProgram(dir: string, defines: readonly string[] = []): 
   if (inputs.length === 0) throw new Error(`${dir}: no sources`);
   const image = build(inputs, {
     includeDirs: [projectFile('guest-os', 'user', 'include'), projectFile('guest-os', 'include')],
-    defines, runtime: false, textBase: USER_TEXT_BASE, entry: '_start',
+    defines, runtime: false, textBase: USER_TEXT_BASE, entry: '_start', opt: GUEST_OPT_LEVEL,
   }).image;
   testPrograms.set(key, image);
   return image;

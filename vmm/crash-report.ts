@@ -1,6 +1,7 @@
 /**
  * A guest's fault as a crash report (issue 15, item 10): the exception, eip, the function and
- * offset from the image's symbol table, and a short backtrace from the frame chain (ebp). The
+ * offset from the image's symbol table, and a short backtrace from the frame chain (ebp), or from
+ * the return addresses on the stack when code without frame pointers left no chain. The
  * hosted runtime (guest-os/runtime/crt0.s) sends every exception's vector to CRASH_PORT from its
  * IDT stub; a triple fault (a stack overflow into the guard, where no frame can be pushed) is
  * described from the CPU's state alone.
@@ -8,6 +9,7 @@
 import type { BusDevice } from './bus.js';
 import type { AccessSize } from './exits.js';
 import type { GuestMemory } from './memory.js';
+import { decode } from './isa/encoding.js';
 
 export const CRASH_PORT = 0xf8;
 
@@ -88,8 +90,42 @@ function frames(c: CrashContext, ebp: number, max: number): number[] {
   return out;
 }
 
-function backtrace(c: CrashContext, eip: number, first: number[], ebp: number): string[] {
-  const addrs = [eip, ...first, ...frames(c, ebp, 8)];
+/**
+ * Code built at -O1/-O2 keeps no frame pointer (docs/cc-optimizer.md), so ebp is no chain there.
+ * Then, as a debugger without unwind tables does, the stack is scanned upward from esp for
+ * return addresses: words that point into a function just after a call instruction. A stale
+ * return address left in a live frame would show as an extra frame; none is ever missed.
+ */
+function scannedFrames(c: CrashContext, esp: number, max: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < STACK_SCAN_WORDS && out.length < max; k++) {
+    const v = read32(c, (esp + 4 * k) >>> 0);
+    if (v === undefined) break;
+    if (followsCall(c, v)) out.push(v);
+  }
+  return out;
+}
+
+const STACK_SCAN_WORDS = 4096;
+
+/** Whether the instruction just before `addr`, inside a function of the image, is a call. */
+function followsCall(c: CrashContext, addr: number): boolean {
+  const at = symbolize(c.symbols, addr);
+  if (at.startsWith('0x') || !at.includes('+')) return false;
+  for (const len of [4, 8]) { // call r; call rel32 and call [m]
+    const start = (addr - len) >>> 0;
+    const w = read32(c, start);
+    if (w === undefined) continue;
+    const r = decode(w, (k) => read32(c, (start + 4 * k) >>> 0) ?? 0);
+    if (r.ok && r.insn.def.mnemonic === 'call' && r.length === len) return true;
+  }
+  return false;
+}
+
+function backtrace(c: CrashContext, eip: number, first: number[], ebp: number, esp: number): string[] {
+  const chain = frames(c, ebp, 8);
+  // `first` holds the words at the top of the stack already (a call through a bad pointer).
+  const addrs = [eip, ...first, ...(chain.length > 0 ? chain : scannedFrames(c, (esp + 4 * first.length) >>> 0, 8))];
   const lines: string[] = [];
   for (let i = 0; i < addrs.length; i++) {
     const at = symbolize(c.symbols, addrs[i]!);
@@ -121,7 +157,7 @@ export function describeException(c: CrashContext, vector: number): Crash {
   }
   return {
     message: `guest fault: ${what} at ${where(c, eip)}`,
-    details: backtrace(c, eip, extra, c.regs[5]! >>> 0).concat(registers(c, oldEsp)),
+    details: backtrace(c, eip, extra, c.regs[5]! >>> 0, oldEsp).concat(registers(c, oldEsp)),
   };
 }
 
@@ -136,7 +172,7 @@ export function describeTripleFault(c: CrashContext, cause: string): Crash {
   const what = stackGone ? `${cause}: stack overflow (esp ${hex(esp)} is below the stack, in unmapped memory)` : cause;
   return {
     message: `guest shut down: ${what} at ${where(c, c.eip)}`,
-    details: backtrace(c, c.eip, [], c.regs[5]! >>> 0).concat(registers(c, esp)),
+    details: backtrace(c, c.eip, [], c.regs[5]! >>> 0, esp).concat(registers(c, esp)),
   };
 }
 

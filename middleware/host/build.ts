@@ -5,7 +5,7 @@
  * which is the point of the VAMOS split.
  */
 import { readFileSync } from 'node:fs';
-import { build, type BuildOptions, type SourceInput } from '../../toolchain/cc/driver.js';
+import { build, GUEST_OPT_LEVEL, type BuildOptions, type SourceInput } from '../../toolchain/cc/driver.js';
 import type { Image } from '../../toolchain/image/format.js';
 import { projectFile } from '../../vmm/paths.js';
 
@@ -20,6 +20,6 @@ export function moduleRuntimeSource(): SourceInput {
 export function buildModule(inputs: readonly SourceInput[], opts: BuildOptions = {}): Image {
   const includeDirs = [...(opts.includeDirs ?? []), projectFile('middleware', 'include')];
   return build([moduleRuntimeSource(), ...inputs], {
-    ...opts, includeDirs, runtime: false, textBase: opts.textBase ?? MODULE_TEXT_BASE, entry: '_start',
+    ...opts, opt: opts.opt ?? GUEST_OPT_LEVEL, includeDirs, runtime: false, textBase: opts.textBase ?? MODULE_TEXT_BASE, entry: '_start',
   }).image;
 }

@@ -47,24 +47,28 @@ int main(void) {
 const src = join(dir, 'faults.c');
 writeFileSync(src, PROGRAM);
 
-async function runCase(n: number): Promise<{ code: number; out: string; err: string }> {
-  const img = join(dir, `case${n}.img`);
+async function runCase(n: number, flags: string[] = []): Promise<{ code: number; out: string; err: string }> {
+  const img = join(dir, `case${n}${flags.join('')}.img`);
   const io = bufferIo();
-  const built = await main(['cc', `-DCASE=${n}`, src, '-o', img], io);
+  const built = await main(['cc', ...flags, `-DCASE=${n}`, src, '-o', img], io);
   if (built !== 0) throw new Error(io.err);
   const run = bufferIo();
   const code = await main(['run', img], run);
   return { code, out: run.out, err: run.err };
 }
 
-t.test('divide by zero: the exception, the function and offset, a backtrace', async (t) => {
-  const r = await runCase(1);
-  t.equal(r.code, 125);
-  t.equal(r.out, 'start\n');
-  t.match(r.err, /^vamos: guest fault: divide error \(#DE\) at 0x[0-9a-f]+ \(divide\+0x[0-9a-f]+\)\n/);
-  t.match(r.err, /\n  #0 0x[0-9a-f]+ in divide\+0x[0-9a-f]+\n  #1 0x[0-9a-f]+ in main\+0x[0-9a-f]+\n/);
-  t.notMatch(r.err, /triple fault/);
-});
+// -O2 (the default) keeps no frame pointer: the backtrace comes from the return addresses on the
+// stack; -O0 keeps the ebp chain, which the backtrace follows.
+for (const flags of [[], ['-O0']]) {
+  t.test(`divide by zero: the exception, the function and offset, a backtrace (${flags[0] ?? 'default -O2'})`, async (t) => {
+    const r = await runCase(1, flags);
+    t.equal(r.code, 125);
+    t.equal(r.out, 'start\n');
+    t.match(r.err, /^vamos: guest fault: divide error \(#DE\) at 0x[0-9a-f]+ \(divide\+0x[0-9a-f]+\)\n/);
+    t.match(r.err, /\n  #0 0x[0-9a-f]+ in divide\+0x[0-9a-f]+\n  #1 0x[0-9a-f]+ in main\+0x[0-9a-f]+\n  #2 0x[0-9a-f]+ in _start\+0x[0-9a-f]+\n  eax/);
+    t.notMatch(r.err, /triple fault/);
+  });
+}
 
 t.test('a null function pointer: an instruction fetch from 0, called from main', async (t) => {
   const r = await runCase(2);

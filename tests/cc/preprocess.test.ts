@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preprocess, PpError } from '../../toolchain/cc/preprocess.js';
@@ -197,4 +197,25 @@ t.test('any input gives text or a PpError, never another exception', async (t) =
 t.test('the expansion budget is per line: a long file of macro uses is fine', async (t) => {
   const src = '#define PAIR(a, b) { a, b, a + b, a * b }\n' + 'int v[] = PAIR(1, 2);\n'.repeat(100_000);
   t.equal(body(pp(src)).split('\n').length, 100_000);
+});
+
+t.test('a header edited, replaced or removed between units is read again (the per-process header cache)', async (t) => {
+  const d = join(dir, 'cache');
+  mkdirSync(d, { recursive: true });
+  const h = join(d, 'v.h');
+  const unit = (): string => body(preprocess('#include "v.h"\nV\n', { file: join(d, 'main.c') }));
+  writeFileSync(h, '#define V 1\n');
+  t.equal(unit(), '1');
+  // Kept only once the file has not changed for a second (preprocess-env.ts).
+  await new Promise((r) => setTimeout(r, 1100));
+  t.equal(unit(), '1', 'unchanged: the same text');
+  writeFileSync(h, '#define V 2\n'); // the same size, rewritten in place at once
+  t.equal(unit(), '2', 'edited in place');
+  await new Promise((r) => setTimeout(r, 1100));
+  t.equal(unit(), '2');
+  writeFileSync(join(d, 'w.h'), '#define V 33\n');
+  renameSync(join(d, 'w.h'), h);
+  t.equal(unit(), '33', 'replaced by another file');
+  rmSync(h);
+  t.throws(unit, /cannot find include file 'v.h'/, 'removed');
 });

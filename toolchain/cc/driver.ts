@@ -13,12 +13,19 @@ import { cachedLibc, readLibcFiles } from './libc-cache.js';
 import { CcError } from './errors.js';
 import { libcIncludeDir, preprocess } from './preprocess.js';
 
+/**
+ * The optimization level of every guest build: `vamos run`, `vamos cc` without -O, the OS, the
+ * firmware, the database and the modules (docs/cc-optimizer.md). -O0 stays for debugging and as
+ * the baseline the optimizer is tested against; pass `opt: 0` for it.
+ */
+export const GUEST_OPT_LEVEL = 2;
+
 export interface CcOptions {
   includeDirs?: readonly string[];
   defines?: readonly string[];
   undefines?: readonly string[];
   optimize?: boolean;
-  /** Optimization level (compile.ts CompileOptions.opt); default 0. */
+  /** Optimization level (compile.ts CompileOptions.opt); default GUEST_OPT_LEVEL. */
   opt?: number;
   /** Default: the file system; undefined for a missing file. */
   readFile?: (path: string) => string | undefined;
@@ -47,7 +54,7 @@ export function preprocessC(source: string, file: string, opts: CcOptions = {}):
 /** One C unit to assembly text (no object header). Throws PpError or CcError. */
 export function compileC(source: string, file: string, opts: CcOptions = {}, unitPrefix = unitPrefixFor(file)): string {
   const pre = preprocessC(source, file, opts);
-  return compile(pre, { file, unitPrefix, optimize: opts.optimize ?? false, opt: opts.opt ?? 0 });
+  return compile(pre, { file, unitPrefix, optimize: opts.optimize ?? false, opt: opts.opt ?? GUEST_OPT_LEVEL });
 }
 
 export function compileObject(source: string, file: string, opts: CcOptions = {}): ObjectFile {
@@ -92,12 +99,12 @@ export function runtimeObjects(): ObjectFile[] {
  * Every libc source compiled, from the libc cache (memory, then out/cache/libc/ on disk) when
  * the sources, headers, toolchain and options are unchanged (toolchain/cc/libc-cache.ts).
  */
-export function libcObjects(optimize = false, cacheDir?: string, opt = 0): ObjectFile[] {
+export function libcObjects(optimize = false, cacheDir?: string, opt = GUEST_OPT_LEVEL): ObjectFile[] {
   return libcObjectsAt({ src: projectFile('guest-os', 'libc', 'src'), include: libcIncludeDir() }, optimize, cacheDir, opt);
 }
 
 /** The same for a libc in other directories (tests), cached under `cacheDir`. */
-export function libcObjectsAt(dirs: { src: string; include: string }, optimize = false, cacheDir = projectFile('out', 'cache', 'libc'), opt = 0): ObjectFile[] {
+export function libcObjectsAt(dirs: { src: string; include: string }, optimize = false, cacheDir = projectFile('out', 'cache', 'libc'), opt = GUEST_OPT_LEVEL): ObjectFile[] {
   const files = readLibcFiles(dirs.src, dirs.include, projectRelative);
   // The default include directory is searched anyway; another one goes first.
   const includeDirs = dirs.include === libcIncludeDir() ? [] : [dirs.include];
@@ -124,7 +131,7 @@ export function build(inputs: readonly SourceInput[], opts: BuildOptions = {}): 
   const all = runtime ? [...runtimeObjects(), ...objects] : objects;
   return link(all, {
     textBase: opts.textBase, dataBase: opts.dataBase, bssBase: opts.bssBase, entry: opts.entry,
-    libraries: libc ? [libcObjects(opts.optimize ?? false, opts.libcCacheDir, opts.opt ?? 0)] : [],
+    libraries: libc ? [libcObjects(opts.optimize ?? false, opts.libcCacheDir, opts.opt ?? GUEST_OPT_LEVEL)] : [],
   });
 }
 

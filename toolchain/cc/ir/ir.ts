@@ -74,18 +74,34 @@ export const imm = (n: number): Val => ({ k: 'i', n: n | 0 });
 export const SWAP_CC: Record<Cc, Cc> = { e: 'e', ne: 'ne', l: 'g', le: 'ge', g: 'l', ge: 'le', b: 'a', be: 'ae', a: 'b', ae: 'be' };
 export const NOT_CC: Record<Cc, Cc> = { e: 'ne', ne: 'e', l: 'ge', le: 'g', g: 'le', ge: 'l', b: 'ae', be: 'a', a: 'be', ae: 'b' };
 
-/** The registers an instruction reads. */
+/** The registers an instruction reads. (Called for every instruction by every pass: no closures.) */
 export function insUses(i: Ins): V[] {
-  const out: V[] = [];
-  const val = (x: Val): void => { if (x.k === 'v') out.push(x.v); };
-  const addr = (a: Addr): void => { if (a.base !== undefined) out.push(a.base); if (a.index !== undefined) out.push(a.index); };
   switch (i.op) {
-    case 'mov': case 'un': case 'ext': val(i.a); break;
-    case 'bin': case 'div': case 'set': val(i.a); val(i.b); break;
-    case 'load': case 'lea': addr(i.addr); break;
-    case 'store': addr(i.addr); val(i.a); break;
-    case 'call': val(i.fn); i.args.forEach(val); break;
+    case 'mov': case 'un': case 'ext': return i.a.k === 'v' ? [i.a.v] : [];
+    case 'bin': case 'div': case 'set': {
+      const out: V[] = [];
+      if (i.a.k === 'v') out.push(i.a.v);
+      if (i.b.k === 'v') out.push(i.b.v);
+      return out;
+    }
+    case 'load': case 'lea': return addrUses(i.addr, []);
+    case 'store': {
+      const out = addrUses(i.addr, []);
+      if (i.a.k === 'v') out.push(i.a.v);
+      return out;
+    }
+    case 'call': {
+      const out: V[] = [];
+      if (i.fn.k === 'v') out.push(i.fn.v);
+      for (const x of i.args) if (x.k === 'v') out.push(x.v);
+      return out;
+    }
   }
+}
+
+function addrUses(a: Addr, out: V[]): V[] {
+  if (a.base !== undefined) out.push(a.base);
+  if (a.index !== undefined) out.push(a.index);
   return out;
 }
 
@@ -110,35 +126,74 @@ export function successors(t: Term): number[] {
   }
 }
 
-/** Rewrites every register an instruction reads through f (values) and fa (address parts). */
+/**
+ * Rewrites every register an instruction reads through f. The instruction itself comes back
+ * when f changes nothing (f returns the value it was given), so a pass over a block that
+ * rewrites little allocates little.
+ */
 export function mapUses(i: Ins, f: (x: Val) => Val): Ins {
-  const addr = (a: Addr): Addr => {
-    const b = a.base === undefined ? undefined : f(vreg(a.base));
-    const x = a.index === undefined ? undefined : f(vreg(a.index));
-    const out: Addr = { ...a };
-    if (b) {
-      if (b.k === 'v') out.base = b.v;
-      else if (b.sym === undefined || out.sym === undefined) { delete out.base; out.disp = (out.disp + b.n) | 0; if (b.sym) out.sym = b.sym; }
-    }
-    if (x) {
-      if (x.k === 'v') out.index = x.v;
-      else if (x.sym === undefined) { delete out.index; out.disp = (out.disp + Math.imul(x.n, a.scale)) | 0; }
-    }
-    return out;
-  };
   switch (i.op) {
-    case 'mov': case 'un': case 'ext': return { ...i, a: f(i.a) };
-    case 'bin': case 'div': case 'set': return { ...i, a: f(i.a), b: f(i.b) };
-    case 'load': case 'lea': return { ...i, addr: addr(i.addr) };
-    case 'store': return { ...i, addr: addr(i.addr), a: f(i.a) };
-    case 'call': return { ...i, fn: f(i.fn), args: i.args.map(f) };
+    case 'mov': case 'un': case 'ext': {
+      const a = f(i.a);
+      return a === i.a ? i : { ...i, a };
+    }
+    case 'bin': case 'div': case 'set': {
+      const a = f(i.a), b = f(i.b);
+      return a === i.a && b === i.b ? i : { ...i, a, b };
+    }
+    case 'load': case 'lea': {
+      const addr = mapAddr(i.addr, f);
+      return addr === i.addr ? i : { ...i, addr };
+    }
+    case 'store': {
+      const addr = mapAddr(i.addr, f), a = f(i.a);
+      return addr === i.addr && a === i.a ? i : { ...i, addr, a };
+    }
+    case 'call': {
+      const fn = f(i.fn);
+      let args: Val[] | undefined;
+      for (let k = 0; k < i.args.length; k++) {
+        const x = f(i.args[k]!);
+        if (x !== i.args[k] && !args) args = i.args.slice(0, k);
+        args?.push(x);
+      }
+      return fn === i.fn && !args ? i : { ...i, fn, args: args ?? i.args };
+    }
   }
 }
 
+/** An address with its registers rewritten through f (a constant folds into the displacement). */
+function mapAddr(a: Addr, f: (x: Val) => Val): Addr {
+  const baseIn = a.base === undefined ? undefined : vreg(a.base);
+  const indexIn = a.index === undefined ? undefined : vreg(a.index);
+  const b = baseIn && f(baseIn);
+  const x = indexIn && f(indexIn);
+  if (b === baseIn && x === indexIn) return a;
+  const out: Addr = { ...a };
+  if (b) {
+    if (b.k === 'v') out.base = b.v;
+    else if (b.sym === undefined || out.sym === undefined) { delete out.base; out.disp = (out.disp + b.n) | 0; if (b.sym) out.sym = b.sym; }
+  }
+  if (x) {
+    if (x.k === 'v') out.index = x.v;
+    else if (x.sym === undefined) { delete out.index; out.disp = (out.disp + Math.imul(x.n, a.scale)) | 0; }
+  }
+  return out;
+}
+
 export function mapTermUses(t: Term, f: (x: Val) => Val): Term {
-  if (t.t === 'br') return { ...t, a: f(t.a), b: f(t.b) };
-  if (t.t === 'ret') return t.a ? { ...t, a: f(t.a) } : t;
-  if (t.t === 'jtab') return { ...t, a: f(t.a) };
+  if (t.t === 'br') {
+    const a = f(t.a), b = f(t.b);
+    return a === t.a && b === t.b ? t : { ...t, a, b };
+  }
+  if (t.t === 'ret') {
+    const a = t.a && f(t.a);
+    return a === t.a ? t : { ...t, a };
+  }
+  if (t.t === 'jtab') {
+    const a = f(t.a);
+    return a === t.a ? t : { ...t, a };
+  }
   return t;
 }
 

@@ -302,12 +302,8 @@ class Lowerer {
     for (const en of entries) {
       const a: Addr = { ...base, disp: base.disp + en.off };
       if ('bytes' in en) {
-        let k = 0;
-        for (; k + 4 <= en.bytes.length; k += 4) {
-          const w = en.bytes[k]! | (en.bytes[k + 1]! << 8) | (en.bytes[k + 2]! << 16) | (en.bytes[k + 3]! << 24);
-          this.emit({ op: 'store', addr: { ...a, disp: a.disp + k }, a: imm(w), size: 4 });
-        }
-        for (; k < en.bytes.length; k++) this.emit({ op: 'store', addr: { ...a, disp: a.disp + k }, a: imm(en.bytes[k]!), size: 1 });
+        const bytes = en.bytes;
+        this.storeBytes(a, bytes.length, (k) => bytes[k]!);
         continue;
       }
       if (en.bits || !isWordScalar(en.ty)) unsupported('aggregate initializer entry');
@@ -321,9 +317,17 @@ class Lowerer {
       this.emit({ op: 'call', d: undefined, fn: { k: 'i', n: 0, sym: this.helper('zero') }, args: [this.def((d) => ({ op: 'lea', d, addr: a })), imm(n)] });
       return;
     }
+    this.storeBytes(a, n, () => 0);
+  }
+
+  /** n bytes stored at a, a word at a time and then byte by byte; byte k is byteAt(k). */
+  private storeBytes(a: Addr, n: number, byteAt: (k: number) => number): void {
     let k = 0;
-    for (; k + 4 <= n; k += 4) this.emit({ op: 'store', addr: { ...a, disp: a.disp + k }, a: imm(0), size: 4 });
-    for (; k < n; k++) this.emit({ op: 'store', addr: { ...a, disp: a.disp + k }, a: imm(0), size: 1 });
+    for (; k + 4 <= n; k += 4) {
+      const w = byteAt(k) | (byteAt(k + 1) << 8) | (byteAt(k + 2) << 16) | (byteAt(k + 3) << 24);
+      this.emit({ op: 'store', addr: { ...a, disp: a.disp + k }, a: imm(w), size: 4 });
+    }
+    for (; k < n; k++) this.emit({ op: 'store', addr: { ...a, disp: a.disp + k }, a: imm(byteAt(k)), size: 1 });
   }
 
   private helper(name: string): string {
@@ -347,18 +351,20 @@ class Lowerer {
         this.cond(e.b, yes, no);
         return;
       }
-      case 'cmp': {
-        if (!isWordScalar(e.a.ty)) unsupported('64-bit compare');
-        const a = this.value(e.a);
-        const b = this.value(e.b);
-        this.end({ t: 'br', cc: CC[e.op][signedOf(e.a.ty) ? 0 : 1], a, b, yes, no });
-        return;
-      }
+      case 'cmp': this.end({ t: 'br', ...this.comparison(e), yes, no }); return;
       case 'comma': this.effect(e.a); this.cond(e.b, yes, no); return;
       default: break;
     }
     if (!isWordScalar(e.ty)) unsupported('64-bit condition');
     this.end({ t: 'br', cc: 'ne', a: this.value(e), b: imm(0), yes, no });
+  }
+
+  /** A comparison's operands (left first) and its x86 condition, for a branch or a set. */
+  private comparison(e: Extract<Expr, { e: 'cmp' }>): { cc: Cc; a: Val; b: Val } {
+    if (!isWordScalar(e.a.ty)) unsupported('64-bit compare');
+    const a = this.value(e.a);
+    const b = this.value(e.b);
+    return { cc: CC[e.op][signedOf(e.a.ty) ? 0 : 1], a, b };
   }
 
   // ---- expressions ------------------------------------------------------------------------------
@@ -420,10 +426,8 @@ class Lowerer {
       }
       case 'bin': return this.binary(e.op, this.value(e.a), this.value(e.b), e.ty);
       case 'cmp': {
-        if (!isWordScalar(e.a.ty)) unsupported('64-bit compare');
-        const a = this.value(e.a);
-        const b = this.value(e.b);
-        return this.def((d) => ({ op: 'set', cc: CC[e.op][signedOf(e.a.ty) ? 0 : 1], d, a, b }));
+        const c = this.comparison(e);
+        return this.def((d) => ({ op: 'set', d, ...c }));
       }
       case 'logic': case 'cond': {
         const d = this.newV();

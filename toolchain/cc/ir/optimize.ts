@@ -61,7 +61,6 @@ export function removeUnreachable(fn: IrFunction): void {
 
 /** A set of registers as a bit string (liveness is the optimizer's hottest loop). */
 export type Bits = Uint32Array;
-export const hasBit = (s: Bits, v: V): boolean => (s[v >>> 5]! & (1 << (v & 31))) !== 0;
 export const setBit = (s: Bits, v: V): void => { s[v >>> 5]! |= 1 << (v & 31); };
 export function forEachBit(s: Bits, f: (v: V) => void): void {
   for (let w = 0; w < s.length; w++) {
@@ -74,42 +73,83 @@ export function forEachBit(s: Bits, f: (v: V) => void): void {
   }
 }
 
-/** Per block: which registers are live on entry and on exit. */
-export function liveness(fn: IrFunction): { liveIn: Map<number, Bits>; liveOut: Map<number, Bits> } {
-  const words = (fn.nextV + 31) >>> 5;
-  const use = new Map<number, Bits>();
-  const def = new Map<number, Bits>();
-  for (const b of fn.blocks) {
-    const u = new Uint32Array(words), d = new Uint32Array(words);
+/**
+ * Per block: which registers are live on entry and on exit, each an ascending list.
+ *
+ * Only a register some block reads before defining it can be live across a block boundary;
+ * most registers are temporaries born and dead within one block. The bit strings of the
+ * fixpoint cover just those "global" registers (numbered densely in ascending order), which
+ * keeps them a few words long in functions with thousands of registers.
+ */
+export function liveness(fn: IrFunction): { liveIn: Map<number, V[]>; liveOut: Map<number, V[]> } {
+  const blocks = fn.blocks;
+  const n = blocks.length;
+  const index = new Map<number, number>();
+  for (let k = 0; k < n; k++) index.set(blocks[k]!.id, k);
+  // Stamps (block index + 1) instead of per-block sets: defined here / already listed as used here.
+  const definedIn = new Int32Array(fn.nextV);
+  const usedIn = new Int32Array(fn.nextV);
+  const exposed: V[][] = [];
+  const defined: V[][] = [];
+  const isGlobal = new Uint8Array(fn.nextV);
+  for (let k = 0; k < n; k++) {
+    const b = blocks[k]!, stamp = k + 1;
+    const up: V[] = [], defs: V[] = [];
+    const use = (x: V): void => {
+      if (definedIn[x] === stamp || usedIn[x] === stamp) return;
+      usedIn[x] = stamp;
+      up.push(x);
+      isGlobal[x] = 1;
+    };
     for (const i of b.ins) {
-      for (const x of insUses(i)) if (!hasBit(d, x)) setBit(u, x);
-      const w = insDef(i);
-      if (w !== undefined) setBit(d, w);
+      for (const x of insUses(i)) use(x);
+      const d = insDef(i);
+      if (d !== undefined && definedIn[d] !== stamp) { definedIn[d] = stamp; defs.push(d); }
     }
-    for (const x of termUses(b.term)) if (!hasBit(d, x)) setBit(u, x);
-    use.set(b.id, u);
-    def.set(b.id, d);
+    for (const x of termUses(b.term)) use(x);
+    exposed.push(up);
+    defined.push(defs);
   }
-  const liveIn = new Map<number, Bits>(fn.blocks.map((b) => [b.id, Uint32Array.from(use.get(b.id)!)]));
-  const liveOut = new Map<number, Bits>(fn.blocks.map((b) => [b.id, new Uint32Array(words)]));
-  const succ = new Map<number, Bits[]>(fn.blocks.map((b) => [b.id, successors(b.term).map((s) => liveIn.get(s)).filter((x): x is Bits => x !== undefined)]));
+  const globals: V[] = [];
+  const bit = new Int32Array(fn.nextV);
+  for (let v = 0; v < fn.nextV; v++) if (isGlobal[v]) { bit[v] = globals.length; globals.push(v); }
+  const words = (globals.length + 31) >>> 5;
+  const mask = (list: V[], onlyGlobal: boolean): Bits => {
+    const s = new Uint32Array(words);
+    for (const v of list) if (!onlyGlobal || isGlobal[v]) setBit(s, bit[v]!);
+    return s;
+  };
+  const use = exposed.map((l) => mask(l, false));
+  const def = defined.map((l) => mask(l, true));
+  const liveIn = use.map((u) => Uint32Array.from(u));
+  const liveOut = blocks.map(() => new Uint32Array(words));
+  const succ = blocks.map((b) => successors(b.term).map((s) => index.get(s)).filter((x): x is number => x !== undefined));
   let changed = true;
   while (changed) {
     changed = false;
-    for (let k = fn.blocks.length - 1; k >= 0; k--) {
-      const id = fn.blocks[k]!.id;
-      const out = liveOut.get(id)!, inn = liveIn.get(id)!, d = def.get(id)!, u = use.get(id)!;
-      const ss = succ.get(id)!;
+    for (let k = n - 1; k >= 0; k--) {
+      const out = liveOut[k]!, inn = liveIn[k]!, d = def[k]!, u = use[k]!;
+      const ss = succ[k]!;
       for (let w = 0; w < words; w++) {
         let o = 0;
-        for (const s of ss) o |= s[w]!;
+        for (const s of ss) o |= liveIn[s]![w]!;
         out[w] = o;
-        const n = (u[w]! | (o & ~d[w]!)) >>> 0;
-        if (n !== inn[w]) { inn[w] = n; changed = true; }
+        const x = (u[w]! | (o & ~d[w]!)) >>> 0;
+        if (x !== inn[w]) { inn[w] = x; changed = true; }
       }
     }
   }
-  return { liveIn, liveOut };
+  const list = (s: Bits): V[] => {
+    const out: V[] = [];
+    forEachBit(s, (g) => out.push(globals[g]!));
+    return out;
+  };
+  const inMap = new Map<number, V[]>(), outMap = new Map<number, V[]>();
+  for (let k = 0; k < n; k++) {
+    inMap.set(blocks[k]!.id, list(liveIn[k]!));
+    outMap.set(blocks[k]!.id, list(liveOut[k]!));
+  }
+  return { liveIn: inMap, liveOut: outMap };
 }
 
 // ---- local values ----------------------------------------------------------------------------------
@@ -278,30 +318,33 @@ export function localValues(fn: IrFunction): void {
 export function deadCode(fn: IrFunction): void {
   // One pass against liveness (a definition nothing reads before the next one is dead)...
   const { liveOut } = liveness(fn);
+  const liveAt = new Int32Array(fn.nextV);
+  let stamp = 0;
   for (const b of fn.blocks) {
-    const live = new Set<V>();
-    forEachBit(liveOut.get(b.id)!, (v) => live.add(v));
-    for (const x of termUses(b.term)) live.add(x);
+    // live[v] === stamp: v is live at this point of this block's backward walk.
+    stamp++;
+    const live = (v: V): boolean => liveAt[v] === stamp;
+    for (const x of liveOut.get(b.id)!) liveAt[x] = stamp;
+    for (const x of termUses(b.term)) liveAt[x] = stamp;
     const keep: Ins[] = [];
     for (let k = b.ins.length - 1; k >= 0; k--) {
       const i = b.ins[k]!;
       const d = insDef(i);
-      if (d !== undefined && isPure(i) && (!live.has(d) || (i.op === 'mov' && i.a.k === 'v' && i.a.v === d))) continue;
+      if (d !== undefined && isPure(i) && (!live(d) || (i.op === 'mov' && i.a.k === 'v' && i.a.v === d))) continue;
       // A call's unused result need not be kept anywhere.
-      if (i.op === 'call' && d !== undefined && !live.has(d)) i.d = undefined;
-      if (d !== undefined) live.delete(d);
-      for (const x of insUses(i)) live.add(x);
+      if (i.op === 'call' && d !== undefined && !live(d)) i.d = undefined;
+      if (d !== undefined) liveAt[d] = 0;
+      for (const x of insUses(i)) liveAt[x] = stamp;
       keep.push(i);
     }
     b.ins = keep.reverse();
   }
   // ...then whole chains that only fed the removed code: pure definitions of registers that
   // nothing reads at all, until none is left (cheaper than repeating the liveness pass).
-  const uses = new Map<V, number>();
-  const count = (v: V, by: number): void => { uses.set(v, (uses.get(v) ?? 0) + by); };
+  const uses = new Int32Array(fn.nextV);
   for (const b of fn.blocks) {
-    for (const i of b.ins) for (const u of insUses(i)) count(u, 1);
-    for (const u of termUses(b.term)) count(u, 1);
+    for (const i of b.ins) for (const u of insUses(i)) uses[u]!++;
+    for (const u of termUses(b.term)) uses[u]!++;
   }
   let removed = true;
   while (removed) {
@@ -309,8 +352,8 @@ export function deadCode(fn: IrFunction): void {
     for (const b of fn.blocks) {
       b.ins = b.ins.filter((i) => {
         const d = insDef(i);
-        if (d === undefined || !isPure(i) || (uses.get(d) ?? 0) !== 0) return true;
-        for (const u of insUses(i)) count(u, -1);
+        if (d === undefined || !isPure(i) || uses[d] !== 0) return true;
+        for (const u of insUses(i)) uses[u]!--;
         removed = true;
         return false;
       });
@@ -325,15 +368,15 @@ export function deadCode(fn: IrFunction): void {
  * computed into a temporary first; this puts it straight into the variable).
  */
 export function coalesceCopies(fn: IrFunction): void {
-  const uses = new Map<V, number>();
-  const defs = new Map<V, number>();
+  const uses = new Int32Array(fn.nextV);
+  const defs = new Int32Array(fn.nextV);
   for (const b of fn.blocks) {
     for (const i of b.ins) {
-      for (const u of insUses(i)) uses.set(u, (uses.get(u) ?? 0) + 1);
+      for (const u of insUses(i)) uses[u]!++;
       const d = insDef(i);
-      if (d !== undefined) defs.set(d, (defs.get(d) ?? 0) + 1);
+      if (d !== undefined) defs[d]!++;
     }
-    for (const u of termUses(b.term)) uses.set(u, (uses.get(u) ?? 0) + 1);
+    for (const u of termUses(b.term)) uses[u]!++;
   }
   for (const b of fn.blocks) {
     const out: Ins[] = [];
@@ -341,7 +384,7 @@ export function coalesceCopies(fn: IrFunction): void {
       const prev = out[out.length - 1];
       const t = prev ? insDef(prev) : undefined;
       if (prev && t !== undefined && i.op === 'mov' && i.a.k === 'v' && i.a.v === t && i.d !== t
-        && uses.get(t) === 1 && defs.get(t) === 1) {
+        && uses[t] === 1 && defs[t] === 1) {
         (prev as { d: V }).d = i.d;
         continue;
       }
@@ -367,16 +410,17 @@ function naturalLoop(header: number, hint: Set<number>, preds: Map<number, numbe
 }
 
 export function hoistInvariants(fn: IrFunction): void {
-  const defCount = new Map<V, number>();
+  const defCount = new Int32Array(fn.nextV);
   for (const b of fn.blocks) for (const i of b.ins) {
     const d = insDef(i);
-    if (d !== undefined) defCount.set(d, (defCount.get(d) ?? 0) + 1);
+    if (d !== undefined) defCount[d]!++;
   }
   const byId = blockMap(fn);
+  // Hoisting moves instructions, never edges: one flow graph serves every loop.
+  const preds = predecessors(fn);
   for (const loop of fn.loops) {
     const pre = byId.get(loop.pre);
     if (!pre || !byId.has(loop.header) || pre.term.t !== 'jmp' || pre.term.to !== loop.header) continue;
-    const preds = predecessors(fn);
     const body = naturalLoop(loop.header, loop.body, preds);
     // The walk must stay inside the loop the lowering saw (a goto into it from outside, or a
     // path back to the entry, means this is not a simple loop), and the header must be entered
@@ -396,7 +440,7 @@ export function hoistInvariants(fn: IrFunction): void {
         if (!body.has(blk.id)) continue;
         blk.ins = blk.ins.filter((i) => {
           const d = insDef(i);
-          if (d === undefined || !isPure(i) || defCount.get(d) !== 1) return true;
+          if (d === undefined || !isPure(i) || defCount[d] !== 1) return true;
           if (insUses(i).some((u) => definedInLoop.has(u))) return true;
           pre.ins.push(i);
           definedInLoop.delete(d);

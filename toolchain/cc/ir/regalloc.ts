@@ -17,7 +17,7 @@
  * it writes its result; emit.ts keeps to that).
  */
 import { insDef, termUses, type Addr, type Ins, type IrFunction, type V, type Val } from './ir.js';
-import { forEachBit, liveness } from './optimize.js';
+import { liveness } from './optimize.js';
 
 export type Reg = 'ecx' | 'edx' | 'ebx' | 'esi' | 'edi';
 export type Loc = { r: Reg } | { slot: number };
@@ -92,7 +92,7 @@ function liveRanges(fn: IrFunction): { ranges: Range[] } {
     };
     // Live on entry: from just before the first instruction (odd positions are between
     // instructions), so it conflicts with a value the first instruction defines.
-    forEachBit(liveIn.get(b.id)!, (v) => { begin(v, pos - 1); });
+    for (const v of liveIn.get(b.id)!) begin(v, pos - 1);
     for (const i of b.ins) {
       for (const [u, cost] of spillCosts(i)) touch(u, pos, cost);
       const d = insDef(i);
@@ -102,7 +102,7 @@ function liveRanges(fn: IrFunction): { ranges: Range[] } {
       pos += 2;
     }
     for (const u of termUses(b.term)) touch(u, pos, b.term.t === 'br' ? 0.5 : 0.25);
-    forEachBit(liveOut.get(b.id)!, (v) => { (open.get(v) ?? begin(v, pos))[1] = pos + 1; });
+    for (const v of liveOut.get(b.id)!) (open.get(v) ?? begin(v, pos))[1] = pos + 1;
     pos += 2;
   }
   const ranges: Range[] = [...segs].map(([v, list]) => ({
