@@ -4,7 +4,7 @@
  * (docs/platform.md); streams the serial console to stdout and, with --stats, prints the exit
  * table of `perf kvm stat`. With a host-socket network backend the run is asynchronous.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readHostFile } from '../vmm/host-file.js';
 import { bootRom } from '../firmware/build.js';
 import { buildDefaultDisk } from '../toolchain/disk/default-disk.js';
@@ -101,17 +101,20 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
   const profile = loadProfileFlag(flags.profile);
   let kernel: Image | undefined;
   // The kernel's symbols name the guest functions in traces and crash reports, also when the
-  // firmware loads it.
-  let kernelSymbols: Image['symbols'] = [];
+  // firmware loads it. A boot disk is read for them only when one is needed (a trace, a crash).
+  let kernelSymbols: () => Image['symbols'] = () => [];
   let defaultDisk: Uint8Array | undefined;
   if (positional.length === 1 && !bootDisk) {
-    kernel = readImage(readInput(positional[0]!), positional[0]!);
-    kernelSymbols = kernel.symbols;
+    const image = readImage(readInput(positional[0]!), positional[0]!);
+    kernel = image;
+    kernelSymbols = () => image.symbols;
   } else if (positional.length === 0) {
-    defaultDisk = buildDefaultDisk();
-    kernelSymbols = kernelSymbolsOf(defaultDisk, 'default disk');
-  } else if (flags.trace !== undefined || isSmallFile(positional[0]!)) {
-    kernelSymbols = kernelSymbolsOf(readInput(positional[0]!), positional[0]!);
+    const disk = buildDefaultDisk();
+    defaultDisk = disk;
+    kernelSymbols = once(() => kernelSymbolsOf(() => disk, 'default disk'));
+  } else {
+    const path = positional[0]!;
+    kernelSymbols = once(() => kernelSymbolsOf(() => readInput(path), path));
   }
   let input: Uint8Array | undefined;
   if (flags.input !== undefined) input = readInput(flags.input, MAX_CONSOLE_INPUT);
@@ -164,7 +167,7 @@ export function bootMain(argv: string[], io: Io): number | Promise<number> {
       console.flush();
       trace?.close({
         profile: vm.profile.name, cpuHz: vm.profile.cpuHz, stop: result.message,
-        symbols: [...kernelSymbols, ...firmware.symbols].filter((s) => s.kind !== 'label')
+        symbols: [...kernelSymbols(), ...firmware.symbols].filter((s) => s.kind !== 'label')
           .map(({ name, value, size }) => ({ name, value, size })),
       });
       if (last !== 10) io.stdout('\n');
@@ -221,23 +224,21 @@ async function openNets(specs: NetSpec[], into: NetBackend[], io: Io): Promise<v
   }
 }
 
-/** The symbols of the kernel on a boot disk; a disk the firmware will refuse has none. */
-function kernelSymbolsOf(disk: Uint8Array, source: string): Image['symbols'] {
+/** The symbols of the kernel on a boot disk; a disk the firmware will refuse, or one that can no
+ * longer be read, has none. */
+function kernelSymbolsOf(read: () => Uint8Array, source: string): Image['symbols'] {
   try {
-    const k = readBootDisk(disk, source).kernel;
+    const k = readBootDisk(read(), source).kernel;
     return readImage(k.data, `${source}:kernel`).symbols;
   } catch {
     return [];
   }
 }
 
-/** Whether a boot disk is small enough to read whole for its kernel's symbols on every boot. */
-function isSmallFile(path: string): boolean {
-  try {
-    return statSync(path).size <= 64 * 1024 * 1024;
-  } catch {
-    return false;
-  }
+/** f's value, computed on the first call. */
+function once<T>(f: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: f() }).v;
 }
 
 function readInput(path: string, max?: number): Uint8Array {

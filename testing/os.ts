@@ -143,7 +143,7 @@ export function osMachine(opts: OsBootOptions = {}): OsMachine {
   const out: number[] = [];
   const input = typeof opts.input === 'string' ? new TextEncoder().encode(opts.input) : opts.input;
   const vm = new Vm({
-    kernel: opts.boot === 'direct' ? kernel : undefined, kernelSymbols: kernel.symbols,
+    kernel: opts.boot === 'direct' ? kernel : undefined, kernelSymbols: () => kernel.symbols,
     firmware: bootRom(), cmdline: opts.cmdline ?? '', memSize: opts.memSize, profile: opts.profile,
     console: (b) => { out.push(b); opts.onConsole?.(b); }, input, maxInstructions: opts.maxInstructions ?? 2_000_000_000,
     disks: [{ backend: boot, readOnly: true }, ...disks.map((backend) => ({ backend }))],

@@ -49,9 +49,10 @@ export interface VmOptions {
   kernel?: Image;
   /**
    * The kernel's symbols for crash reports when the firmware loads it from a disk (a `kernel`
-   * brings its own): a triple fault then names the function, as `vamos boot` does.
+   * brings its own): a triple fault then names the function, as `vamos boot` does. Called only
+   * when a report is made, so finding them (reading a boot disk) costs nothing otherwise.
    */
-  kernelSymbols?: Image['symbols'];
+  kernelSymbols?: () => Image['symbols'];
   /** virtio-blk disks, in slots 0, 1, ... (docs/platform.md). */
   disks?: readonly VmDisk[];
   /** virtio-net devices, in the slots after the disks. */
@@ -176,7 +177,7 @@ export class Vm {
   private stopReason: StopReason = 'interrupted';
   private stopDetails: string[] | undefined;
   /** The kernel image's symbols, for crash reports. */
-  private readonly symbols: CrashContext['symbols'];
+  private readonly symbols: () => CrashContext['symbols'];
 
   constructor(opts: VmOptions) {
     this.profile = opts.profile ?? loadProfile();
@@ -203,7 +204,8 @@ export class Vm {
     this.power = new PowerPort();
     this.ports.map(POWER_PORT, POWER_PORT_COUNT, this.power);
     this.ports.map(NULL_PORT, 1, new NullPort());
-    this.symbols = opts.kernel?.symbols ?? opts.kernelSymbols ?? [];
+    const kernel = opts.kernel;
+    this.symbols = kernel ? () => kernel.symbols : opts.kernelSymbols ?? (() => []);
     this.ports.map(CRASH_PORT, 1, new CrashPort((v) => this.guestFault(v)));
     if (opts.input) this.uart.pushInput(opts.input);
 
@@ -292,7 +294,7 @@ export class Vm {
   /** The CPU's state and the image's symbols, for a crash report. */
   private crashContext(): CrashContext {
     const s = this.cpu.snapshot();
-    return { mem: this.mem, regs: s.regs, eip: s.eip, cr0: s.cr0, cr2: s.cr2, cr3: s.cr3, symbols: this.symbols };
+    return { mem: this.mem, regs: s.regs, eip: s.eip, cr0: s.cr0, cr2: s.cr2, cr3: s.cr3, symbols: this.symbols() };
   }
 
   /** The hosted runtime's IDT stub reported an exception (port 0xF8): stop with a crash report. */

@@ -152,18 +152,9 @@ class Lowerer {
   }
 
   private promoteLocals(body: Stmt, taken: Set<VarInfo>): void {
-    const visit = (s: Stmt | undefined): void => {
-      if (!s) return;
-      switch (s.s) {
-        case 'init': if (isWordScalar(s.v.ty) && !taken.has(s.v) && !this.vars.has(s.v)) this.vars.set(s.v, this.newV()); return;
-        case 'block': s.body.forEach(visit); return;
-        case 'if': visit(s.t); visit(s.f); return;
-        case 'while': case 'do': case 'switch': case 'label': visit(s.body); return;
-        case 'for': visit(s.init); visit(s.body); return;
-        default: return;
-      }
-    };
-    visit(body);
+    for (const v of localsOf(body)) {
+      if (isWordScalar(v.ty) && !taken.has(v) && !this.vars.has(v)) this.vars.set(v, this.newV());
+    }
     // Locals declared without an initializer have no init statement; uses find them (varReg).
     this.taken = taken;
   }
