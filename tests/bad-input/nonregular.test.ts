@@ -31,7 +31,7 @@ t.test('#include "/dev/zero" is an error at the #include, at once', async (t) =>
 });
 
 t.test('a pipe is read up to the cap', async (t) => {
-  const r = spawnSync('bash', ['-c', `head -c 3000 /dev/zero | "${process.execPath}" -e "import('${projectFile('vmm', 'host-file.ts').replace(/'/g, "\\'")}').then(m => { try { m.readHostFile(0, { max: 1000 }); } catch (e) { console.log(e.message); } })" --import=${projectFile('node_modules', '@tapjs', 'typescript', 'dist', 'esm', 'import.mjs')}`], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync('bash', ['-c', `head -c 3000 /dev/zero | "${process.execPath}" -e "import('${projectFile('dist', 'vmm', 'host-file.js').replace(/'/g, "\\'")}').then(m => { try { m.readHostFile(0, { max: 1000 }); } catch (e) { console.log(e.message); } })"`], { encoding: 'utf8', timeout: 20_000 });
   t.match(r.stdout, /stdin: cannot read: more than 1000 bytes/);
   t.throws(() => readHostFile('/dev/zero'), /not a regular file \(a character device\)/);
 });

@@ -20,11 +20,13 @@ const file = (name: string, text: string): string => {
 };
 
 /** What cli/vamos.ts does with a command's result: usage errors become exit code 2. */
-function cli(main: (argv: string[], io: ReturnType<typeof bufferIo>) => number, argv: string[]) {
+function cli(main: (argv: string[], io: ReturnType<typeof bufferIo>) => number | Promise<number>, argv: string[]) {
   const io = bufferIo();
   let code: number;
   try {
-    code = main(argv, io);
+    const r = main(argv, io);
+    if (typeof r !== 'number') throw new Error(`${argv.join(' ')}: the command did not finish synchronously`);
+    code = r;
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr(`${e.message}\n`);

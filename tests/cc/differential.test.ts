@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { bootRom } from '../../firmware/build.js';
 import { build } from '../../toolchain/cc/driver.js';
 import { Vm } from '../../vmm/vm.js';
+import { projectFile } from '../../vmm/paths.js';
 
-const corpus = join(import.meta.dirname, 'corpus');
+const corpus = projectFile('tests', 'cc', 'corpus');
 const dir = mkdtempSync(join(tmpdir(), 'vamos-diff-'));
 const gccOk = spawnSync('gcc', ['--version']).status === 0;
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { projectFile } from '../../vmm/paths.js';
 
 const include = projectFile('guest-os', 'libc', 'include');
-const corpus = join(import.meta.dirname, 'corpus');
+const corpus = projectFile('tests', 'cc', 'corpus');
 const gccOk = spawnSync('gcc', ['--version']).status === 0;
 
 function gcc(args: string[]): { status: number | null; err: string } {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { compile } from '../../toolchain/cc/compile.js';
 import { preprocess } from '../../toolchain/cc/preprocess.js';
 import { hasGcc, native, OPT_LEVELS, PRINT, runC } from './compiler-harness.js';
+import { projectFile } from '../../vmm/paths.js';
 
 const CASES: Record<string, string> = {
   // A goto into a loop body: the loop has a second entry, so nothing may be hoisted out of it.
@@ -71,7 +72,7 @@ for (const [name, src] of Object.entries(CASES)) {
   });
 }
 
-const corpus = join(import.meta.dirname, 'corpus');
+const corpus = projectFile('tests', 'cc', 'corpus');
 const pre = (file: string): string => preprocess(readFileSync(join(corpus, file), 'utf8'), { file });
 
 t.test('-O0 is the straightforward generator; -O1 and -O2 go through the IR', async (t) => {

@@ -6,6 +6,7 @@
  * placements (the hypervisor module's own vCPU follows --cpu too), and the C compiler's corpus.
  */
 import t from 'tap';
+import type { Tap } from '../tap-types.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { setDefaultCpuMode, setDefaultHotThreshold, type CpuMode } from '../../v
 import { guestMac, NET_GATEWAY_IP, NET_GATEWAY_MAC, NET_GUEST_IP } from '../../vmm/platform.js';
 import { loadProfile } from '../../vmm/profile.js';
 import { Vm, type VmOptions } from '../../vmm/vm.js';
+import { projectFile } from '../../vmm/paths.js';
 
 // Compile after 50 branch executions, so that these short runs put much of their code in regions
 // (the default threshold is higher); when code compiles never changes what it does.
@@ -57,7 +59,7 @@ function outcome(cpu: CpuMode, make: (o: Partial<VmOptions>) => Vm): Outcome {
   };
 }
 
-function same(t: Tap.Test, a: Outcome, b: Outcome): void {
+function same(t: Tap, a: Outcome, b: Outcome): void {
   t.equal(b.console, a.console, 'same console output');
   t.equal(b.trace.length, a.trace.length, `same number of exits (${a.trace.length})`);
   const k = a.trace.findIndex((x, i) => x !== b.trace[i]);
@@ -148,7 +150,7 @@ t.test('the database in both placements, a short workload', async (t) => {
 });
 
 t.test("the C compiler's corpus", async (t) => {
-  const corpus = join(import.meta.dirname, '..', 'cc', 'corpus');
+  const corpus = projectFile('tests', 'cc', 'corpus');
   const files = readdirSync(corpus).filter((f) => f.endsWith('.c')).sort();
   t.ok(files.length >= 15, `${files.length} programs`);
   for (const file of files) {

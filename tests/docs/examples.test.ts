@@ -22,6 +22,7 @@
  * VAMOS_DOCS_UPDATE=1 rewrites the quoted outputs from the real ones (then read the diff).
  */
 import t from 'tap';
+import type { Tap } from '../tap-types.js';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,7 +167,6 @@ async function checkDoc(t: Tap, file: string): Promise<void> {
     writeFileSync(path, lines.join('\n'));
   }
 }
-type Tap = typeof t;
 
 t.test("README: What you can do", async (t) => {
   const readme = readFileSync(projectFile('README.md'), 'utf8');

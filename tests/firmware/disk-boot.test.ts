@@ -11,7 +11,7 @@ import { assemble } from '../../toolchain/as/assemble.js';
 import type { Image } from '../../toolchain/image/format.js';
 import { writeImage } from '../../toolchain/image/write.js';
 import { BOOTFS_SECTOR, makeBootDisk } from '../../toolchain/disk/bootfs.js';
-import { MemoryBackend } from '../../devices/virtio/blk/backend.js';
+import { MemoryBackend, type BlockBackend } from '../../devices/virtio/blk/backend.js';
 import type { NetBackend } from '../../devices/virtio/net/backend.js';
 import { BOOT_INFO_ADDR, BOOT_MAGIC, readBootInfo } from '../../vmm/bootinfo.js';
 import { ROM_BASE } from '../../vmm/memory.js';
@@ -209,11 +209,16 @@ t.test('failures: one line on COM1 and power-off with 255', async (t) => {
 
 /** A disk whose sectors past the directory cannot be read: the device answers IOERR. */
 class FailingBackend extends MemoryBackend {
+  constructor(sectors: number, readOnly: boolean, initial: Uint8Array) {
+    super(sectors, readOnly, initial);
+    // No zero-copy path: every read must go through read() and fail.
+    (this as BlockBackend).view = undefined;
+  }
+
   override read(sector: number, into: Uint8Array): void {
     if (sector >= 2) throw new Error('medium error');
     super.read(sector, into);
   }
-  override view = undefined;
 }
 
 t.test('a read error names the slot', async (t) => {

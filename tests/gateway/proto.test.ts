@@ -2,13 +2,14 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { projectFile } from '../../vmm/paths.js';
 import {
   GW_HDR, GW_MAGIC0, GW_MAGIC1, GW_MAX_CONNS, GW_MAX_PAYLOAD, GW_VERSION, GW_WINDOW, GwType, decodeGw, encodeGw,
 } from '../../devices/virtio/net/gateway/proto.js';
 
 /** The header's #defines with plain numbers (or `(1472 - GW_HDR)`, evaluated). */
 function defines(): Map<string, number> {
-  const h = readFileSync(new URL('../../middleware/include/gateway.h', import.meta.url), 'utf8');
+  const h = readFileSync(projectFile('middleware', 'include', 'gateway.h'), 'utf8');
   const out = new Map<string, number>();
   for (const m of h.matchAll(/^#define\s+(GW_\w+)\s+(\S[^/]*?)\s*(\/\*.*)?$/gm)) {
     const expr = m[2]!.replace(/GW_\w+/g, (n) => String(out.get(n)));

@@ -1,20 +1,19 @@
 /**
  * For the `vamos serve` tests: start the command as a child process (the TypeScript sources,
- * through tap's loader), wait for its ready line, and talk RESP to it over TCP.
+ * compiled in dist/ beside the tests), wait for its ready line, and talk RESP to it over TCP.
  */
 import { connect, type Socket } from 'node:net';
 import { startServe as startServeAt, type Served } from '../../testing/serve.js';
 import { projectFile } from '../../vmm/paths.js';
 import { encodeCommand, RespReader, type RespValue } from '../../middleware/workload/resp.js';
 
-const loader = projectFile('node_modules', '@tapjs', 'typescript', 'dist', 'esm', 'import.mjs');
-const cli = projectFile('cli', 'vamos.ts');
+const cli = projectFile('dist', 'cli', 'vamos.js');
 
 export type { Served };
 
-/** Starts `vamos serve ARGS --port 0` from the sources and resolves once it says where to connect. */
+/** Starts `vamos serve ARGS --port 0` and resolves once it says where to connect. */
 export function startServe(args: readonly string[], timeoutMs = 60_000): Promise<Served> {
-  return startServeAt([process.execPath, `--import=${loader}`, cli], args, timeoutMs);
+  return startServeAt([process.execPath, cli], args, timeoutMs);
 }
 
 /** A minimal Redis client: commands are written at once (pipelined); replies come back in order. */

@@ -3,11 +3,11 @@
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../../vmm/paths.js';
 import { ISA } from '../../vmm/isa/table.js';
 import { BEGIN_MARKER, END_MARKER, extractReference, formOf, isaReference, withReference } from '../../toolchain/isa-doc.js';
 
-const DOC = fileURLToPath(new URL('../../docs/isa.md', import.meta.url));
+const DOC = projectFile('docs', 'isa.md');
 const REGENERATE = 'npm run docs:isa';
 
 t.test('docs/isa.md carries the opcode reference generated from vmm/isa/table.ts', async (t) => {

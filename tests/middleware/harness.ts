@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { bootRom } from '../../firmware/build.js';
 import { build } from '../../toolchain/cc/driver.js';
 import { Vm } from '../../vmm/vm.js';
+import { projectFile } from '../../vmm/paths.js';
 
-export const root = join(import.meta.dirname, '..', '..');
+export const root = projectFile();
 export const mw = join(root, 'middleware');
-export const here = import.meta.dirname;
+export const here = projectFile('tests', 'middleware');
 export const hasGcc = spawnSync('gcc', ['--version']).status === 0;
 export const noGcc = hasGcc ? false : 'gcc not found: the native build of the engine needs it';
 

@@ -4,6 +4,7 @@
  * a second recorder at the same time writes synchronously and is just as complete.
  */
 import t from 'tap';
+import type { Tap } from '../tap-types.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ function fill(rec: TraceRecorder, n: number, salt: number): void {
   }
 }
 
-function check(t: { equal: (a: unknown, b: unknown, m?: string) => void }, path: string, n: number, salt: number): void {
+function check(t: Tap, path: string, n: number, salt: number): void {
   const { records, trailer } = readTraceFile(path);
   t.equal(records.length, n, `${n} records`);
   t.equal(trailer.totalExits, n);

@@ -18,13 +18,13 @@ import { projectFile } from '../../vmm/paths.js';
 
 const RECORDS = 400;
 const VOLUME_BYTES = 8 << 20;
-const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
-const loader = projectFile('node_modules', '@tapjs', 'typescript', 'dist', 'esm', 'import.mjs');
+// The tests run compiled (scripts/test.mjs), so the child is the compiled sibling of this file.
+const child = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 
 /** Runs the child until it has acknowledged `killAfter` SETs, kills it, returns every ack it printed. */
 function writeAndKill(placement: string, path: string, killAfter: number): Promise<{ acked: number[]; finished: boolean }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [`--import=${loader}`, child, placement, path, String(RECORDS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [child, placement, path, String(RECORDS)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: number[] = [];
     let finished = false, buf = '', err = '';
     p.stderr.on('data', (d) => { err += d; });

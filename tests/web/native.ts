@@ -8,8 +8,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSite, type SiteEntry } from '../../middleware/web/site.js';
+import { projectFile } from '../../vmm/paths.js';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = projectFile();
 const web = join(root, 'middleware', 'web');
 export const noGcc = spawnSync('gcc', ['--version']).status === 0 ? false : 'gcc not found: the native build of the web server needs it';
 const tmp = mkdtempSync(join(tmpdir(), 'vamos-web-'));
@@ -22,7 +23,7 @@ function nativeServer(): string {
   exe = join(tmp, 'web-native');
   const inc = [join(root, 'middleware', 'include'), join(web, 'include'), join(web, 'files'), join(web, 'http')];
   execFileSync('gcc', ['-std=c99', '-Wall', '-Werror', '-O1', ...inc.flatMap((d) => ['-I', d]), '-o', exe,
-    ...cFiles(join(web, 'files')), ...cFiles(join(web, 'http')), join(root, 'middleware', 'osal', 'native.c'), join(import.meta.dirname, 'native_main.c')], { stdio: 'pipe' });
+    ...cFiles(join(web, 'files')), ...cFiles(join(web, 'http')), join(root, 'middleware', 'osal', 'native.c'), projectFile('tests', 'web', 'native_main.c')], { stdio: 'pipe' });
   return exe;
 }
 

@@ -49,7 +49,7 @@ function raw(port: number, send: (s: ReturnType<typeof connect>) => void, ms = 2
 const etagOf = (data: Buffer): string => `"${fnv1a(data).toString(16).padStart(8, '0')}-${data.length.toString(16)}"`;
 
 if (!existsSync(CURL)) {
-  t.skip('curl not found (Debian: apt-get install curl)');
+  t.pass('skipped: curl not found (Debian: apt-get install curl)', { skip: true });
 } else {
   const site = makeSiteFolder();
   for (const placement of ['guest', 'vamos'] as const) {

@@ -10,16 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as site from '../../middleware/web/site.js';
 import { main } from '../../cli/vamos.js';
+import { bufferIo } from '../../cli/io.js';
 import { FILES, makeSiteFolder } from './site-fixture.js';
+import { projectFile } from '../../vmm/paths.js';
 
 function vamos(argv: string[]): { code: number; out: string; err: string } {
-  const io = { out: '', err: '', stdout(s: string) { io.out += s; }, stderr(s: string) { io.err += s; } };
+  const io = bufferIo();
   const code = main(argv, io) as number;
   return { code, out: io.out, err: io.err };
 }
 
 t.test('site.h and site.ts hold the same numbers', async (t) => {
-  const h = readFileSync(new URL('../../middleware/web/include/site.h', import.meta.url), 'utf8');
+  const h = readFileSync(projectFile('middleware', 'web', 'include', 'site.h'), 'utf8');
   const d = new Map([...h.matchAll(/^#define[ \t]+(\w+)[ \t]+(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
   t.equal(d.get('SITE_MAGIC'), `"${site.SITE_MAGIC}"`);
   for (const k of ['SITE_VERSION', 'SITE_SECTOR', 'SITE_PAGE', 'SITE_ENTRY', 'SITE_PATH_MAX', 'SITE_FILE', 'SITE_DIR'] as const) {

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `npm test [-- tap options and files]`: compile the sources and tests/ into dist/ (incremental
+// tsc, tsconfig.test.json), then run tap on the compiled tests.
+//
+// Why compiled: under tap's TypeScript loader every test process loaded the compiler and
+// transpiled its whole import graph again, 2-4 s of CPU per file before a test ran; 135 files made
+// that most of the suite's time (docs/testing.md, "How the suite runs").
+//
+// Files may be named by their sources (tests/cpu/jit-chain.test.ts) or their compiled form
+// (dist/tests/cpu/jit-chain.test.js); with none, tap runs every dist/tests/**/*.test.js.
+// A type error anywhere fails the run before any test: the tests are type-checked code too.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const testsOut = join(root, 'dist', 'tests');
+const buildInfo = join(root, 'dist', '.tests.tsbuildinfo');
+
+// tsc's incremental state cannot see emitted files deleted behind its back: rebuild whole then.
+if (!existsSync(testsOut)) rmSync(buildInfo, { force: true });
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.test.json')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+if (tsc.status !== 0) {
+  process.stderr.write(tsc.stdout ?? '');
+  // A TAP line too, so that a reader of the stream (scripts/tap-summary.mjs in CI) counts the failure.
+  process.stdout.write('TAP version 14\nnot ok 1 - the TypeScript build of the sources and tests (tsc -p tsconfig.test.json)\n1..1\n');
+  console.error('npm test: the build failed; the errors are above');
+  process.exit(1);
+}
+
+// A test deleted or renamed in tests/ leaves its compiled copy behind: remove it, or tap runs it.
+function pruneStale(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) { pruneStale(path); continue; }
+    const m = /^(.*)\.js(\.map)?$/.exec(name);
+    if (m === null) continue;
+    const source = join(root, relative(join(root, 'dist'), dir), `${m[1]}.ts`);
+    if (!existsSync(source)) rmSync(path);
+  }
+}
+pruneStale(testsOut);
+
+const args = process.argv.slice(2).map((a) => {
+  const m = /^(?:\.\/)?(tests\/.*)\.ts$/.exec(a.split('\\').join('/'));
+  return m === null ? a : join('dist', `${m[1]}.js`);
+});
+const tap = spawnSync(process.execPath, [join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...args], { stdio: 'inherit', cwd: root });
+process.exit(tap.status ?? 1);
