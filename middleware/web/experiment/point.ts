@@ -6,13 +6,15 @@
  */
 import type { ExitReason } from '../../../vmm/exits.js';
 import type { CostProfile } from '../../../vmm/profile.js';
-import type { Placement } from '../../build.js';
+import type { Placement, Transport } from '../../build.js';
 import type { IommuMode } from '../../db-machine.js';
 import { inProcessWeb } from '../in-process.js';
 import { HttpWorkloadDriver, type HttpWorkloadResult, type HttpWorkloadSpec } from './workload.js';
 
 export interface WebPointConfig {
   placement: Placement;
+  /** The VAMOS placement's transport (default 'vmcall'; the baseline has none). */
+  transport?: Transport;
   iommu: IommuMode;
   profile: CostProfile;
   cachePages: number;
@@ -25,6 +27,7 @@ export interface WebPointConfig {
 
 export interface WebPointResult {
   placement: Placement;
+  transport: Transport;
   iommu: IommuMode;
   profile: string;
   cachePages: number;
@@ -44,7 +47,7 @@ export interface WebPointResult {
 export function runWebPoint(cfg: WebPointConfig): WebPointResult {
   let driver: HttpWorkloadDriver | undefined;
   const w = inProcessWeb({
-    placement: cfg.placement, iommu: cfg.iommu, profile: cfg.profile, cachePages: cfg.cachePages, site: cfg.site,
+    placement: cfg.placement, transport: cfg.transport, iommu: cfg.iommu, profile: cfg.profile, cachePages: cfg.cachePages, site: cfg.site,
     maxInstructions: cfg.maxInstructions ?? 20_000_000_000, onData: (c, b) => driver?.receive(c, b),
   });
   const vm = w.web.machine.vm;
@@ -68,7 +71,7 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
   w.onReady(() => w.later(1, () => driver!.start()));
   const r = w.web.machine.run();
   if (driver.phase !== 'done') {
-    throw new Error(`web ${cfg.placement}/${cfg.iommu}/cache ${cfg.cachePages}: the workload did not finish (${driver.failure ?? `phase ${driver.phase}`}; VM: ${r.message}; console: ${r.console.trim().split('\n').slice(-2).join(' | ')})`);
+    throw new Error(`web ${cfg.placement}${w.web.transport === 'virtio' ? '-virtio' : ''}/${cfg.iommu}/cache ${cfg.cachePages}: the workload did not finish (${driver.failure ?? `phase ${driver.phase}`}; VM: ${r.message}; console: ${r.console.trim().split('\n').slice(-2).join(' | ')})`);
   }
   const n = cfg.workload.requests;
   const byReason: Partial<Record<ExitReason, number>> = {};
@@ -78,7 +81,7 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
     if (d > 0) { byReason[reason] = d / n; total += d; }
   }
   return {
-    placement: cfg.placement, iommu: cfg.iommu, profile: cfg.profile.name, cachePages: cfg.cachePages,
+    placement: cfg.placement, transport: w.web.transport, iommu: cfg.iommu, profile: cfg.profile.name, cachePages: cfg.cachePages,
     workload: driver.result(),
     exitsPerRequest: total / n,
     exitsPerRequestByReason: byReason,
