@@ -204,7 +204,7 @@ export class ModelServer {
     }
   }
 
-  private reply(conn: number, type: number, seq: number, payload = new Uint8Array(0)): void {
+  private reply(conn: number, type: number, seq: number, payload: Uint8Array = new Uint8Array(0)): void {
     this.outbox.push({ frame: this.frame({ type, conn, seq, payload }), conn, seq });
   }
 

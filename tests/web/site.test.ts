@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as site from '../../middleware/web/site.js';
 import { main } from '../../cli/vamos.js';
+import { bufferIo } from '../../cli/io.js';
 import { FILES, makeSiteFolder } from './site-fixture.js';
 
 function vamos(argv: string[]): { code: number; out: string; err: string } {
-  const io = { out: '', err: '', stdout(s: string) { io.out += s; }, stderr(s: string) { io.err += s; } };
+  const io = bufferIo();
   const code = main(argv, io) as number;
   return { code, out: io.out, err: io.err };
 }
