@@ -9,6 +9,11 @@
  * points render the charts `vamos bench web` writes beside web.json.
  */
 import t from 'tap';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../cli/vamos.js';
+import { bufferIo } from '../../cli/io.js';
 import { runWebSweep, type WebComparedPoint, type WebSweepConfig } from '../../middleware/web/experiment/sweep.js';
 import { webChartFiles, webSweepHtml } from '../../middleware/web/experiment/report.js';
 
@@ -65,4 +70,16 @@ t.test('the charts: one pair per profile and IOMMU mode, a bar per series and ca
   t.equal(html.match(/<svg /g)?.length, 2, 'the HTML page holds both charts inline');
   t.notMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'self-contained: no scripts, nothing fetched');
   t.match(exits, /class="chart chart-exits"/);
+});
+
+t.test('vamos bench web writes the charts and web.html beside web.json, transport on every point', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'vamos-bench-web-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const io = bufferIo();
+  const args = ['bench', 'web', '--quick', '--out', out, '--files', '10', '--requests', '10', '--clients', '2', '--cache', '8', '--profile', 'modern', '--iommu', 'off', '--transport', 'virtio'];
+  t.equal(await main(args, io), 0, io.err);
+  t.same(readdirSync(out).sort(), ['exits-modern-off.svg', 'throughput-modern-off.svg', 'web.html', 'web.json']);
+  const json = JSON.parse(readFileSync(join(out, 'web.json'), 'utf8')) as { points: { transport: string }[] };
+  t.same(json.points.map((p) => p.transport), ['virtio']);
+  t.match(io.out, /wrote .*web\.json, .*web\.html \(charts\) and 2 SVG charts/);
 });
