@@ -9,6 +9,7 @@ import type { CostProfile } from '../../../vmm/profile.js';
 import type { Placement, Transport } from '../../build.js';
 import type { IommuMode } from '../../db-machine.js';
 import { inProcessWeb } from '../in-process.js';
+import { FILES_MODULE } from '../web-machine.js';
 import { HttpWorkloadDriver, type HttpWorkloadResult, type HttpWorkloadSpec } from './workload.js';
 
 export interface WebPointConfig {
@@ -35,6 +36,8 @@ export interface WebPointResult {
   exitsPerRequest: number;
   exitsPerRequestByReason: Partial<Record<ExitReason, number>>;
   hypercallsPerRequest: number;
+  /** File-layer operations handed to the module per request, over either transport (0 for the baseline). */
+  moduleCallsPerRequest: number;
   /** Site-volume bytes read per measured request (page-cache misses), and over the whole run. */
   volumeBytesPerRequest: number;
   volumeBytesRun: number;
@@ -60,11 +63,12 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
   const exitCycles = (): number => vm.stats.allRows().reduce((s, r) => s + r.totalCycles, 0);
   let cyc0 = 0, cyc1 = 0, ex0 = 0, ex1 = 0;
   let before = new Map<ExitReason, number>(), after = new Map<ExitReason, number>();
-  let instr0 = 0, instr1 = 0, vol0 = 0, vol1 = 0;
+  let instr0 = 0, instr1 = 0, vol0 = 0, vol1 = 0, calls0 = 0, calls1 = 0;
+  const moduleCalls = (): number => w.web.registry.stats.get(FILES_MODULE)?.calls ?? 0;
   driver.onPhase = (p) => {
-    if (p === 'run') { before = counts(); instr0 = vm.cpu.retired; vol0 = w.web.volumeCounters().bytesRead; cyc0 = vm.clock.now; ex0 = exitCycles(); }
+    if (p === 'run') { before = counts(); instr0 = vm.cpu.retired; vol0 = w.web.volumeCounters().bytesRead; cyc0 = vm.clock.now; ex0 = exitCycles(); calls0 = moduleCalls(); }
     if (p === 'done' || p === 'failed') {
-      after = counts(); instr1 = vm.cpu.retired; vol1 = w.web.volumeCounters().bytesRead; cyc1 = vm.clock.now; ex1 = exitCycles();
+      after = counts(); instr1 = vm.cpu.retired; vol1 = w.web.volumeCounters().bytesRead; cyc1 = vm.clock.now; ex1 = exitCycles(); calls1 = moduleCalls();
       w.gw.shutdown();
     }
   };
@@ -86,6 +90,7 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
     exitsPerRequest: total / n,
     exitsPerRequestByReason: byReason,
     hypercallsPerRequest: (byReason.vmcall ?? 0),
+    moduleCallsPerRequest: (calls1 - calls0) / n,
     volumeBytesPerRequest: (vol1 - vol0) / n,
     volumeBytesRun: vol1,
     guestInstructionsPerRequest: (instr1 - instr0) / n,

@@ -99,7 +99,7 @@ export function webSweepTable(points: readonly WebComparedPoint[]): string {
 export function webSweepJson(cfg: WebSweepConfig, siteBytes: number, points: readonly WebComparedPoint[]): Record<string, unknown> {
   const side = (r: WebPointResult): Record<string, unknown> => ({
     requestsPerSecond: r.workload.requestsPerSecond, latencyUs: r.workload.latencyUs, exitsPerRequest: r.exitsPerRequest,
-    exitsPerRequestByReason: r.exitsPerRequestByReason as Partial<Record<ExitReason, number>>, hypercallsPerRequest: r.hypercallsPerRequest,
+    exitsPerRequestByReason: r.exitsPerRequestByReason as Partial<Record<ExitReason, number>>, hypercallsPerRequest: r.hypercallsPerRequest, moduleCallsPerRequest: r.moduleCallsPerRequest,
     volumeBytesPerRequest: r.volumeBytesPerRequest, guestInstructionsPerRequest: r.guestInstructionsPerRequest,
     cyclesPerRequest: r.cyclesPerRequest, exitCyclesPerRequest: r.exitCyclesPerRequest, exitShare: r.exitCyclesPerRequest / r.cyclesPerRequest,
   });
