@@ -1,7 +1,8 @@
 /**
  * bench/results/web.json (issue 18): the web experiment's sweep on virtual time (`vamos bench
  * web`'s points: improvement and exitReduction per point), and ApacheBench (`ab`, Debian's
- * apache2-utils) against `vamos serve --app http` in both placements, beside a native node:http
+ * apache2-utils) against `vamos serve --app http` in both placements (the hypervisor one over
+ * vmcall and over the virtio module channel), beside a native node:http
  * static server for the same folder on the same machine as the physical limit, all in one run:
  * three rounds, each target in turn, per target the round with the median requests per second.
  * Run alone with `node dist/bench/web.js`.
@@ -20,7 +21,13 @@ import { runWebSweep, WEB_SWEEP, webSweepJson, webSweepTable } from '../middlewa
 const AB = '/usr/bin/ab';
 const SERVE_READY_MS = 120_000;
 const ROUNDS = 3;
-const TARGETS = ['native', 'guest', 'vamos'] as const;
+const TARGETS = ['native', 'guest', 'vamos', 'vamos-virtio'] as const;
+/** `vamos serve --app http` arguments per emulated target: the placement, and the transport of the hypervisor one. */
+const SERVE_ARGS: Record<Exclude<(typeof TARGETS)[number], 'native'>, string[]> = {
+  guest: ['--placement', 'guest'],
+  vamos: ['--placement', 'vamos'],
+  'vamos-virtio': ['--placement', 'vamos', '--transport', 'virtio'],
+};
 
 export interface AbRow { path: string; bytes: number; rps: number; meanMs: number; p50Ms: number; p99Ms: number; failed: number }
 
@@ -70,7 +77,7 @@ async function measure(target: (typeof TARGETS)[number], dir: string, urls: { pa
       server.kill('SIGKILL');
     }
   }
-  const s = await startServe([process.execPath, projectFile('dist', 'cli', 'vamos.js')], ['--app', 'http', '--site', dir, '--placement', target], SERVE_READY_MS);
+  const s = await startServe([process.execPath, projectFile('dist', 'cli', 'vamos.js')], ['--app', 'http', '--site', dir, ...SERVE_ARGS[target]], SERVE_READY_MS);
   try {
     const rows = [];
     for (const u of urls) rows.push(await ab(s.port, u.path, u.bytes, requests, clients));
@@ -108,7 +115,7 @@ export async function webBench(log: (line: string) => void = () => {}, opts: { s
   const ratio = (a: string, b: string): number[] => urls.map((_, i) => rps[a]![i]!.rps / rps[b]![i]!.rps);
   return {
     ...webSweepJson(cfg, sweep.siteBytes, sweep.points),
-    loadgen: { ...loadgen, config, urls, rps, rounds, vamosOverGuest: ratio('vamos', 'guest'), nativeOverGuest: ratio('native', 'guest'), nativeOverVamos: ratio('native', 'vamos') },
+    loadgen: { ...loadgen, config, urls, rps, rounds, vamosOverGuest: ratio('vamos', 'guest'), vamosVirtioOverGuest: ratio('vamos-virtio', 'guest'), nativeOverGuest: ratio('native', 'guest'), nativeOverVamos: ratio('native', 'vamos') },
   };
 }
 

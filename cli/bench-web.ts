@@ -1,9 +1,12 @@
 /**
  * `vamos bench web`: the web experiment (docs/web.md, middleware/web/experiment/sweep.ts). Shows
- * progress on stderr, prints the comparison table and writes web.json to the output folder.
+ * progress on stderr, prints the comparison table and writes web.json, the SVG charts and
+ * web.html (experiment/report.ts) to the output folder.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { webChartFiles, webSweepHtml } from '../middleware/web/experiment/report.js';
+import { TRANSPORTS, type Transport } from '../middleware/build.js';
 import { runWebSweep, WEB_QUICK, WEB_SWEEP, webSweepJson, webSweepTable, type WebSweepConfig } from '../middleware/web/experiment/sweep.js';
 import { parseArgs, usage, UsageError, type Flags, CPU_FLAG, applyCpuFlag } from './args.js';
 import { loadProfileFlag } from './boot.js';
@@ -12,7 +15,8 @@ import type { Io } from './io.js';
 const FLAGS = {
   help: { kind: 'boolean', help: 'show this help' },
   quick: { kind: 'boolean', help: 'a short version: two cache sizes, iommu=strict, nehalem-2011' },
-  out: { kind: 'string', value: 'DIR', help: 'where to write web.json (default out/web)' },
+  out: { kind: 'string', value: 'DIR', help: 'where to write web.json, web.html and the SVG charts (default out/web)' },
+  transport: { kind: 'list', value: 'NAME', help: 'the VAMOS placement\'s transport(s): vmcall, virtio (default: both)' },
   profile: { kind: 'list', value: 'NAME', help: 'cost profile(s) (default: nehalem-2011 and modern)' },
   iommu: { kind: 'list', value: 'MODE', help: 'IOMMU mode(s): off, strict, deferred (default: off and strict)' },
   cache: { kind: 'string', value: 'N,N,...', help: 'page-cache sizes in 4 KiB pages, the sweep (default 32,128,512,2048)' },
@@ -38,6 +42,11 @@ export function benchWebMain(argv: string[], io: Io): number {
     for (const m of flags.iommu) if (m !== 'off' && m !== 'strict' && m !== 'deferred') throw new UsageError(`--iommu ${m}: expected off, strict or deferred`);
     cfg.iommuModes = flags.iommu as WebSweepConfig['iommuModes'];
   }
+  if (flags.transport) {
+    const names = flags.transport.flatMap((s) => s.split(','));
+    for (const m of names) if (!TRANSPORTS.includes(m as Transport)) throw new UsageError(`--transport ${m}: expected vmcall or virtio`);
+    cfg.transports = [...new Set(names)] as Transport[];
+  }
   if (flags.cache !== undefined) {
     const sizes = flags.cache.split(',').map((s) => Number(s));
     if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 65536)) throw new UsageError(`--cache ${flags.cache}: expected page counts 1..65536, separated by commas`);
@@ -52,6 +61,10 @@ export function benchWebMain(argv: string[], io: Io): number {
   mkdirSync(out, { recursive: true });
   const file = join(out, 'web.json');
   writeFileSync(file, JSON.stringify(webSweepJson(cfg, siteBytes, points), null, 2) + '\n');
-  io.stdout(`site: ${cfg.files} files, ${(siteBytes / 1048576).toFixed(2)} MiB; ${cfg.clients} keep-alive clients, ${cfg.requests} measured requests per run\n\n` + webSweepTable(points) + `\nwrote ${file}\n`);
+  const charts = webChartFiles(points);
+  for (const [name, svg] of charts) writeFileSync(join(out, name), svg);
+  writeFileSync(join(out, 'web.html'), webSweepHtml(cfg, points));
+  io.stdout(`site: ${cfg.files} files, ${(siteBytes / 1048576).toFixed(2)} MiB; ${cfg.clients} keep-alive clients, ${cfg.requests} measured requests per run\n\n` + webSweepTable(points) +
+    `\nwrote ${file}, ${join(out, 'web.html')} (charts) and ${charts.size} SVG charts\n`);
   return 0;
 }

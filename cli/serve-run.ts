@@ -3,7 +3,7 @@
  * the web server): the options they share, and the run behind the TCP gateway in wall-clock mode.
  */
 import type { GatewayBackend } from '../devices/virtio/net/gateway/backend.js';
-import { PLACEMENTS, type Placement } from '../middleware/build.js';
+import { PLACEMENTS, TRANSPORTS, type Placement, type Transport } from '../middleware/build.js';
 import type { IommuMode } from '../middleware/db-machine.js';
 import type { ModuleRegistry } from '../middleware/host/registry.js';
 import type { OsMachine } from '../testing/os.js';
@@ -19,14 +19,23 @@ import { moduleSummary, parseModuleFlags } from './modules.js';
 const SHUTDOWN_GRACE_MS = 30_000;
 
 /** --placement, --iommu and --port, checked. */
-export function commonOptions(flags: { placement?: string; iommu?: string; port?: number }, defaultPort: number): { placement: Placement; iommu: IommuMode; port: number } {
+export function commonOptions(flags: { placement?: string; transport?: string; iommu?: string; port?: number }, defaultPort: number): { placement: Placement; transport: Transport; iommu: IommuMode; port: number } {
   const placement = (flags.placement ?? 'guest') as Placement;
   if (!PLACEMENTS.includes(placement)) throw new UsageError(`--placement ${flags.placement}: expected guest or vamos`);
+  const transport = (flags.transport ?? 'vmcall') as Transport;
+  if (!TRANSPORTS.includes(transport)) throw new UsageError(`--transport ${flags.transport}: expected vmcall or virtio`);
+  // The baseline has no stub, so nothing to carry: a transport there would be silently ignored.
+  if (flags.transport !== undefined && placement !== 'vamos') throw new UsageError('--transport is for --placement vamos (the guest placement has no stub)');
   const iommu = (flags.iommu ?? 'off') as IommuMode;
   if (!['off', 'strict', 'deferred'].includes(iommu)) throw new UsageError(`--iommu ${flags.iommu}: expected off, strict or deferred`);
   const port = flags.port ?? defaultPort;
   if (port > 65535) throw new UsageError(`--port ${port}: expected 0..65535`);
-  return { placement, iommu, port };
+  return { placement, transport, iommu, port };
+}
+
+/** The placement as the ready and stop lines name it: 'guest', 'vamos' or 'vamos (virtio)'. */
+export function placementText(placement: Placement, transport: Transport): string {
+  return placement === 'vamos' && transport === 'virtio' ? 'vamos (virtio transport)' : placement;
 }
 
 /** --trace-ring and --module, checked: in the vamos placement `taken` is the server's own module. */

@@ -15,7 +15,7 @@ import { loadProfileFlag } from './boot.js';
 import { ConsoleStream, type Io } from './io.js';
 import { closeModules, loadModules } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
-import { commonOptions, moduleOptions, runServed } from './serve-run.js';
+import { commonOptions, moduleOptions, placementText, runServed } from './serve-run.js';
 import type { FLAGS } from './serve.js';
 import type { Parsed } from './args.js';
 
@@ -40,7 +40,7 @@ function loadSite(path: string): { vol: Uint8Array; entries: number; what: strin
 export async function serveWeb(flags: Parsed<typeof FLAGS>['flags'], io: Io): Promise<number> {
   for (const f of ['pool', 'volume', 'volume-size'] as const) if (flags[f] !== undefined) throw new UsageError(`--${f} is for the database (--app redis); the web server takes --site and --cache`);
   if (flags.site === undefined) throw new UsageError('--app http needs --site DIR (a folder) or --site FILE (from vamos mksite)');
-  const { placement, iommu, port } = commonOptions(flags, DEFAULT_HTTP_PORT);
+  const { placement, transport, iommu, port } = commonOptions(flags, DEFAULT_HTTP_PORT);
   const cachePages = flags.cache ?? DEFAULT_CACHE;
   if (cachePages < 1 || cachePages > 262144) throw new UsageError(`--cache ${cachePages}: expected 1..262144 pages`);
   const moduleSpecs = moduleOptions(flags, placement, FILES_MODULE, 'the file layer');
@@ -68,7 +68,7 @@ export async function serveWeb(flags: Parsed<typeof FLAGS>['flags'], io: Io): Pr
   try {
     trace = flags.trace !== undefined ? new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: `serve http ${placement}` }) : undefined;
     web = webMachine({
-      placement, iommu, profile, cachePages, site: new MemoryBackend(site.vol.length / 512, true, site.vol), siteEntries: site.entries,
+      placement, transport, iommu, profile, cachePages, site: new MemoryBackend(site.vol.length / 512, true, site.vol), siteEntries: site.entries,
       net: gateway, trace, maxInstructions: 0,
       onConsole: (b) => guestConsole.put(b), onModuleFailure: (line) => io.stderr(`vamos: ${line}\n`),
     });
@@ -81,7 +81,7 @@ export async function serveWeb(flags: Parsed<typeof FLAGS>['flags'], io: Io): Pr
   vmRef = web.machine.vm;
   return runServed({
     machine: web.machine, registry: web.registry, gateway, profile, io, trace, symbols: web.symbols, console: guestConsole,
-    about: `the web server, file layer in the ${placement} placement, profile ${profile.name}, iommu ${iommu}, cache ${cachePages} pages; site ${site.what}`,
+    about: `the web server, file layer in the ${placementText(placement, transport)} placement, profile ${profile.name}, iommu ${iommu}, cache ${cachePages} pages; site ${site.what}`,
     ready: (p) => `curl http://127.0.0.1:${p}/`,
     stopping: 'closing the connections',
     stoppedAtOnce: 'the site volume is read-only, nothing is lost',

@@ -18,7 +18,7 @@ import { ConsoleStream, type Io } from './io.js';
 import { closeModules, loadModules, MODULE_FLAG } from './modules.js';
 import type { HypervisorModule } from '../middleware/host/module.js';
 import type { Vm } from '../vmm/vm.js';
-import { commonOptions, moduleOptions, runServed } from './serve-run.js';
+import { commonOptions, moduleOptions, placementText, runServed } from './serve-run.js';
 import { serveWeb } from './serve-web.js';
 
 export const FLAGS = {
@@ -27,6 +27,7 @@ export const FLAGS = {
   site: { kind: 'string', value: 'DIR|FILE', help: 'with --app http: the folder to serve, or a volume from vamos mksite (required)' },
   cache: { kind: 'count', value: 'PAGES', help: 'with --app http: the file layer\'s page cache in 4 KiB pages (default 1024)' },
   placement: { kind: 'string', value: 'guest|vamos', help: 'where the storage engine (or the file layer) runs: in the guest (default) or at the hypervisor level' },
+  transport: { kind: 'string', value: 'vmcall|virtio', help: 'with --placement vamos: how the guest reaches the engine (or file layer): a vmcall per operation (default) or the virtio module channel' },
   port: { kind: 'count', value: 'N', help: 'the TCP port on 127.0.0.1 clients connect to (default 6380, http 8080; 0: any free port)' },
   volume: { kind: 'string', value: 'FILE', help: 'keep the database in this host file (created if missing); default: in memory, gone at exit' },
   'volume-size': { kind: 'size', value: 'SIZE', help: 'the size of a new volume (default 64M)' },
@@ -121,7 +122,7 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
   if (app !== 'redis' && app !== 'http') throw new UsageError(`--app ${app}: expected redis or http`);
   if (app === 'http') return serveWeb(flags, io);
   if (flags.site !== undefined || flags.cache !== undefined) throw new UsageError(`--${flags.site !== undefined ? 'site' : 'cache'} is for --app http`);
-  const { placement, iommu, port } = commonOptions(flags, DEFAULT_PORT);
+  const { placement, transport, iommu, port } = commonOptions(flags, DEFAULT_PORT);
   const poolPages = flags.pool ?? 1024;
   if (poolPages < 16 || poolPages > 65536) throw new UsageError(`--pool ${poolPages}: expected 16..65536 pages`);
   const size = flags['volume-size'] ?? DEFAULT_VOLUME;
@@ -153,7 +154,7 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
   try {
     trace = flags.trace !== undefined ? new TraceRecorder(flags.trace, { ring: flags['trace-ring'], label: `serve ${placement}` }) : undefined;
     db = dbMachine({
-      placement, iommu, profile, poolPages, clients: GW_MAX_CONNS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
+      placement, engineTransport: transport, iommu, profile, poolPages, clients: GW_MAX_CONNS, volume, net: gateway, transport: 'gateway', trace, maxInstructions: 0,
       onConsole: (b) => guestConsole.put(b), onModuleFailure: (line) => io.stderr(`vamos: ${line}\n`),
     });
     for (const m of modules as HypervisorModule[]) db.registry.add(m);
@@ -167,7 +168,7 @@ export async function serveMain(argv: string[], io: Io): Promise<number> {
   vmRef = db.machine.vm;
   return runServed({
     machine: db.machine, registry: db.registry, gateway, profile, io, trace, symbols: db.symbols, console: guestConsole,
-    about: `the database in the ${placement} placement, profile ${profile.name}, iommu ${iommu}, pool ${poolPages} pages; volume ${where}`,
+    about: `the database in the ${placementText(placement, transport)} placement, profile ${profile.name}, iommu ${iommu}, pool ${poolPages} pages; volume ${where}`,
     ready: (port) => `redis-cli -p ${port}`,
     stopping: 'closing the connections and flushing the database',
     stoppedAtOnce: 'the volume is as the last commit left it; the log replays at the next start',

@@ -6,7 +6,7 @@
 import { MemoryBackend } from '../../devices/virtio/blk/backend.js';
 import { GatewayBackend } from '../../devices/virtio/net/gateway/backend.js';
 import type { CostProfile } from '../../vmm/profile.js';
-import type { Placement } from '../build.js';
+import type { Placement, Transport } from '../build.js';
 import type { IommuMode } from '../db-machine.js';
 import { readSite } from './site.js';
 import { WEB_PORT, webMachine, type WebMachine } from './web-machine.js';
@@ -35,6 +35,8 @@ export interface InProcessWeb {
 
 export interface InProcessOptions {
   placement: Placement;
+  /** The VAMOS placement's transport (default 'vmcall'). */
+  transport?: Transport;
   site: Uint8Array;
   cachePages: number;
   profile: CostProfile;
@@ -59,7 +61,7 @@ export function inProcessWeb(opts: InProcessOptions): InProcessWeb {
     },
   });
   const web = webMachine({
-    placement: opts.placement, iommu: opts.iommu ?? 'off', profile: opts.profile, cachePages: opts.cachePages,
+    placement: opts.placement, transport: opts.transport, iommu: opts.iommu ?? 'off', profile: opts.profile, cachePages: opts.cachePages,
     site: new MemoryBackend(opts.site.length / 512, true, opts.site), siteEntries: readSite(opts.site).length, net: gw,
     maxInstructions: opts.maxInstructions ?? 4_000_000_000,
   });

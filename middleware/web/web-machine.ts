@@ -11,7 +11,9 @@ import { buildKernel } from '../../guest-os/os-build.js';
 import { osMachine } from '../../testing/os.js';
 import type { CostProfile } from '../../vmm/profile.js';
 import type { TraceRecorder } from '../../vmm/trace/recorder.js';
-import type { Placement } from '../build.js';
+import type { Placement, Transport } from '../build.js';
+import { VirtioModchan, type ModuleEndpoint } from '../../devices/virtio/modchan/device.js';
+import { HostThreads } from '../../devices/virtio/mmio/host-threads.js';
 import { memFor, type DbMachine, type IommuMode } from '../db-machine.js';
 import { ImageModule, MODULE_MEM_DEFAULT } from '../host/image-module.js';
 import { ModuleRegistry } from '../host/registry.js';
@@ -24,6 +26,8 @@ export const FILES_MODULE = 'vamos-files';
 
 export interface WebMachineConfig {
   placement: Placement;
+  /** How the VAMOS placement's stub reaches the file layer (default 'vmcall'); ignored for 'guest'. */
+  transport?: Transport;
   iommu: IommuMode;
   profile: CostProfile;
   /** The file layer's page cache, 4 KiB pages. */
@@ -40,6 +44,8 @@ export interface WebMachineConfig {
 }
 
 export type WebMachine = Omit<DbMachine, 'volumeCounters'> & {
+  /** The placement's transport ('vmcall' for the baseline, which has none). */
+  transport: Transport;
   /** The site volume's traffic so far (the same file layer in both placements). */
   volumeCounters(): { bytesRead: number };
 };
@@ -56,11 +62,22 @@ function webHeapKiB(cfg: WebMachineConfig, fileLayerInGuest: boolean): number {
 
 export function webMachine(cfg: WebMachineConfig): WebMachine {
   const inGuest = cfg.placement === 'guest';
+  const transport: Transport = inGuest ? 'vmcall' : cfg.transport ?? 'vmcall';
   const heap = webHeapKiB(cfg, inGuest);
+  // The channel's device is in a slot before the VM exists and the registry binds to the VM
+  // after: the endpoint finds the module at each call (as db-machine.ts does).
+  let registryRef: ModuleRegistry | undefined;
+  const threads = new HostThreads(undefined, 1);
+  const endpoint: ModuleEndpoint = {
+    name: FILES_MODULE,
+    invoke: (op, request, cap) => registryRef!.invoke(registryRef!.handleOf(FILES_MODULE)!, op, request, cap),
+  };
+  const channel = transport === 'virtio' ? new VirtioModchan({ endpoint, threads }) : undefined;
   const machine = osMachine({
     trace: cfg.trace,
     programs: ['init'],
-    extraPrograms: { webserver: webServerImage(cfg.placement) },
+    extraPrograms: { webserver: webServerImage(cfg.placement, transport) },
+    devices: channel ? [channel] : [],
     cmdline: `iommu=${cfg.iommu} heap=${heap} run=webserver:${cfg.cachePages}:${WEB_PORT}`,
     dataDisks: inGuest ? [{ backend: cfg.site }] : [],
     iommu: cfg.iommu !== 'off',
@@ -72,6 +89,8 @@ export function webMachine(cfg: WebMachineConfig): WebMachine {
   });
   const vm = machine.vm;
   const registry = new ModuleRegistry(vm, { onFailure: cfg.onModuleFailure });
+  registryRef = registry;
+  threads.attach(vm.clock);
   let volumeCounters: WebMachine['volumeCounters'];
   if (inGuest) {
     const disk = vm.blk[1]!; // slot 0 is the boot disk
@@ -85,7 +104,7 @@ export function webMachine(cfg: WebMachineConfig): WebMachine {
     volumeCounters = () => module.host.counters;
   }
   const symbols = (): { name: string; value: number; size: number }[] =>
-    [...buildKernel().symbols, ...webServerImage(cfg.placement).symbols].filter((s) => s.kind !== 'label')
+    [...buildKernel().symbols, ...webServerImage(cfg.placement, transport).symbols].filter((s) => s.kind !== 'label')
       .map(({ name, value, size }) => ({ name, value, size }));
-  return { machine, registry, volumeCounters, symbols };
+  return { machine, registry, channel, transport, volumeCounters, symbols };
 }

@@ -14,6 +14,9 @@ t.test('usage errors exit 2 with one line and the usage', async (t) => {
   for (const [args, why] of [
     [['--placement', 'hypervisor'], /--placement hypervisor: expected guest or vamos/],
     [['--iommu', 'sometimes'], /--iommu sometimes: expected off, strict or deferred/],
+    [['--placement', 'vamos', '--transport', 'shm'], /--transport shm: expected vmcall or virtio/],
+    [['--transport', 'virtio'], /--transport is for --placement vamos \(the guest placement has no stub\)/],
+    [['--app', 'http', '--site', '.', '--transport', 'vmcall'], /--transport is for --placement vamos/],
     [['--port', '70000'], /--port 70000: expected 0\.\.65535/],
     [['--pool', '3'], /--pool 3: expected 16\.\.65536 pages/],
     [['--volume-size', '1000'], /--volume-size: 1000 bytes/],

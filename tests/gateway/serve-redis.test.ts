@@ -1,6 +1,7 @@
 /**
  * `vamos serve` with the standard Redis client (issue 8): redis-cli gets the same replies from
- * the database in the guest, in both placements, as from a real redis-server given the same
+ * the database in the guest, in both placements (the hypervisor one over both transports,
+ * `--transport vmcall|virtio`), as from a real redis-server given the same
  * commands. redis-cli and redis-server come from Debian's redis-tools and redis-server
  * packages, which .ci/run installs; without redis-cli the test skips, without redis-server it
  * compares with the replies redis-server 7 gave when the test was written.
@@ -61,9 +62,9 @@ t.test('redis-cli gets the replies redis-server gives', { skip: existsSync(REDIS
   // Our table holds what redis-server 7 answered; a different Redis would show here first.
   // (Without redis-server, `expected` is the table itself and there is nothing to compare.)
   if (existsSync(REDIS_SERVER)) t.same(expected.map((e) => e.out), SESSION.map(([, out]) => out), 'the recorded replies are redis-server\'s');
-  for (const placement of ['guest', 'vamos']) {
-    t.test(`the ${placement} placement`, async (t) => {
-      const served = await startServe(['--placement', placement]);
+  for (const [placement, transport] of [['guest', undefined], ['vamos', 'vmcall'], ['vamos', 'virtio']] as const) {
+    t.test(`the ${placement} placement${transport ? `, ${transport} transport` : ''}`, async (t) => {
+      const served = await startServe(['--placement', placement, ...(transport ? ['--transport', transport] : [])]);
       try {
         for (let i = 0; i < SESSION.length; i++) {
           const [args] = SESSION[i]!;
@@ -75,6 +76,9 @@ t.test('redis-cli gets the replies redis-server gives', { skip: existsSync(REDIS
         t.equal(code, 0, 'Ctrl-C: a clean stop');
         t.match(served.stdout(), /dbserver: shut down \(ok\)/, 'the engine was closed');
         t.match(served.stdout(), /VM-EXIT\s+Samples/, 'the exit table');
+        // The engine's operations went where the transport says: hypercalls, or the channel's requests.
+        if (transport === 'virtio') t.match(served.stdout(), /virtio-modchan0 \(slot \d+, [^)]*\): \d+ notifications, \d+ interrupts .*, [1-9]\d* requests/);
+        if (transport === 'vmcall') t.notMatch(served.stdout(), /virtio-modchan/);
       }
     });
   }

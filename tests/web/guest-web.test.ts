@@ -1,6 +1,6 @@
 /**
  * The web server in the guest, driven in-process on virtual time (no sockets): both placements
- * give the same bytes for the same requests, equal to the site's files; a run is the same bit
+ * (the hypervisor one over vmcall and over the virtio module channel) give the same bytes for the same requests, equal to the site's files; a run is the same bit
  * for bit when repeated; and a small point of the experiment pins what its conclusion rests on:
  * the file layer reads the same volume bytes in both placements, and the VAMOS placement makes
  * fewer exits per request (docs/web.md).
@@ -27,8 +27,8 @@ for (const [name, data] of Object.entries(FILES)) {
 const site = buildSite(entries);
 const get = (p: string, extra = ''): string => `GET ${p} HTTP/1.1\r\nHost: t\r\n${extra}\r\n`;
 
-function session(placement: 'guest' | 'vamos') {
-  const w = inProcessWeb({ placement, site, cachePages: 8, profile, iommu: 'strict' });
+function session(placement: 'guest' | 'vamos', transport: 'vmcall' | 'virtio' = 'vmcall') {
+  const w = inProcessWeb({ placement, transport, site, cachePages: 8, profile, iommu: 'strict' });
   const conns: number[] = [];
   w.onReady(() => w.later(1, () => {
     for (let i = 0; i < 3; i++) conns.push(w.connect());
@@ -50,7 +50,8 @@ function session(placement: 'guest' | 'vamos') {
 t.test('both placements, the same bytes', async (t) => {
   const g = session('guest');
   const v = session('vamos');
-  for (const s of [g, v]) {
+  const c = session('vamos', 'virtio');
+  for (const s of [g, v, c]) {
     t.equal(s.r.stop, 'poweroff', s.r.message);
     t.match(s.r.console, /webserver: shut down/);
   }
@@ -62,6 +63,9 @@ t.test('both placements, the same bytes', async (t) => {
   t.same(g.ended, [false, true, true], 'Connection: close and a malformed request close; keep-alive stays open');
   t.match(g.replies[2]!.toString(), /^HTTP\/1\.1 400 Bad Request/);
   for (let i = 0; i < 3; i++) t.ok(v.replies[i]!.equals(g.replies[i]!), `connection ${i}: the vamos placement sends the same bytes`);
+  for (let i = 0; i < 3; i++) t.ok(c.replies[i]!.equals(g.replies[i]!), `connection ${i}: and over the virtio module channel`);
+  t.same(c.ended, g.ended);
+  t.ok(c.exits.some((x) => x.startsWith('mmio virtio-modchan0 ')), 'the virtio placement\'s file operations went over the channel');
   const again = session('vamos');
   t.same(again.exits, v.exits, 'a second run makes the same exits, bit for bit');
   t.equal(again.r.cycles, v.r.cycles);

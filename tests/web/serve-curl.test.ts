@@ -1,5 +1,6 @@
 /**
- * `vamos serve --app http` with curl (issue 18), in both placements: byte-identical bodies and
+ * `vamos serve --app http` with curl (issue 18), in both placements and over both of the
+ * hypervisor placement's transports (vmcall, the virtio module channel): byte-identical bodies and
  * the right statuses and headers for the test site (small, large, nested, missing, directory,
  * range, conditional, HEAD), checked against the files on the host; then the clients a server
  * must survive (malformed, a 10 MB head, a slow client, clients that go away mid-body), after
@@ -49,12 +50,13 @@ function raw(port: number, send: (s: ReturnType<typeof connect>) => void, ms = 2
 const etagOf = (data: Buffer): string => `"${fnv1a(data).toString(16).padStart(8, '0')}-${data.length.toString(16)}"`;
 
 if (!existsSync(CURL)) {
-  t.pass('skipped: curl not found (Debian: apt-get install curl)', { skip: true });
+  t.test('curl', { skip: 'curl not found (Debian: apt-get install curl)' }, async () => {});
 } else {
   const site = makeSiteFolder();
-  for (const placement of ['guest', 'vamos'] as const) {
-    t.test(`the file layer in the ${placement} placement`, async (t) => {
-      const served = await startServe(['--app', 'http', '--site', site, '--placement', placement, '--cache', '64']);
+  for (const [placement, transport] of [['guest', undefined], ['vamos', 'vmcall'], ['vamos', 'virtio']] as const) {
+    const where = transport === 'virtio' ? 'vamos (virtio transport)' : placement;
+    t.test(`the file layer in the ${where} placement`, async (t) => {
+      const served = await startServe(['--app', 'http', '--site', site, '--placement', placement, ...(transport ? ['--transport', transport] : []), '--cache', '64']);
       t.teardown(() => { served.child.kill('SIGKILL'); });
       const port = served.port;
 
@@ -137,9 +139,11 @@ if (!existsSync(CURL)) {
       t.ok(after.status === 200 && after.body.equals(FILES['docs/a/b/deep.txt']!), 'after all that, the server still answers');
 
       t.equal(await served.stop(), 0, 'Ctrl-C: the server stops cleanly');
-      t.match(served.stderr(), new RegExp(`file layer in the ${placement} placement`));
+      t.ok(served.stderr().includes(`file layer in the ${where} placement`), 'the ready line names the placement and transport');
       t.match(served.stdout(), /webserver: shut down/);
       t.match(served.stdout(), placement === 'guest' ? /virtio-blk1 .* reads/ : /vamos-files/);
+      // Over the channel, the file layer's operations are requests on the virtio-modchan device, not hypercalls.
+      if (transport === 'virtio') t.match(served.stdout(), /virtio-modchan0 \(slot \d+, [^)]*\): \d+ notifications, \d+ interrupts .*, [1-9]\d* requests/);
     });
   }
 }

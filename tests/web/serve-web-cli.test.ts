@@ -22,6 +22,8 @@ t.test('usage errors exit 2 with one line', async (t) => {
     [['bench', 'web', '--cache', '0,4'], /--cache 0,4: expected page counts/],
     [['bench', 'web', '--iommu', 'maybe'], /--iommu maybe: expected off, strict or deferred/],
     [['bench', 'web', 'extra'], /bench web takes no positional arguments/],
+    [['bench', 'web', '--transport', 'vmcall,shm'], /--transport shm: expected vmcall or virtio/],
+    [['serve', '--app', 'http', '--site', dir, '--placement', 'vamos', '--transport', 'pigeon'], /--transport pigeon: expected vmcall or virtio/],
   ] as const) {
     const io = bufferIo();
     t.equal(await main([...args], io), 2, args.join(' '));

@@ -6,13 +6,16 @@
  */
 import type { ExitReason } from '../../../vmm/exits.js';
 import type { CostProfile } from '../../../vmm/profile.js';
-import type { Placement } from '../../build.js';
+import type { Placement, Transport } from '../../build.js';
 import type { IommuMode } from '../../db-machine.js';
 import { inProcessWeb } from '../in-process.js';
+import { FILES_MODULE } from '../web-machine.js';
 import { HttpWorkloadDriver, type HttpWorkloadResult, type HttpWorkloadSpec } from './workload.js';
 
 export interface WebPointConfig {
   placement: Placement;
+  /** The VAMOS placement's transport (default 'vmcall'; the baseline has none). */
+  transport?: Transport;
   iommu: IommuMode;
   profile: CostProfile;
   cachePages: number;
@@ -25,6 +28,7 @@ export interface WebPointConfig {
 
 export interface WebPointResult {
   placement: Placement;
+  transport: Transport;
   iommu: IommuMode;
   profile: string;
   cachePages: number;
@@ -32,6 +36,8 @@ export interface WebPointResult {
   exitsPerRequest: number;
   exitsPerRequestByReason: Partial<Record<ExitReason, number>>;
   hypercallsPerRequest: number;
+  /** File-layer operations handed to the module per request, over either transport (0 for the baseline). */
+  moduleCallsPerRequest: number;
   /** Site-volume bytes read per measured request (page-cache misses), and over the whole run. */
   volumeBytesPerRequest: number;
   volumeBytesRun: number;
@@ -44,7 +50,7 @@ export interface WebPointResult {
 export function runWebPoint(cfg: WebPointConfig): WebPointResult {
   let driver: HttpWorkloadDriver | undefined;
   const w = inProcessWeb({
-    placement: cfg.placement, iommu: cfg.iommu, profile: cfg.profile, cachePages: cfg.cachePages, site: cfg.site,
+    placement: cfg.placement, transport: cfg.transport, iommu: cfg.iommu, profile: cfg.profile, cachePages: cfg.cachePages, site: cfg.site,
     maxInstructions: cfg.maxInstructions ?? 20_000_000_000, onData: (c, b) => driver?.receive(c, b),
   });
   const vm = w.web.machine.vm;
@@ -57,18 +63,19 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
   const exitCycles = (): number => vm.stats.allRows().reduce((s, r) => s + r.totalCycles, 0);
   let cyc0 = 0, cyc1 = 0, ex0 = 0, ex1 = 0;
   let before = new Map<ExitReason, number>(), after = new Map<ExitReason, number>();
-  let instr0 = 0, instr1 = 0, vol0 = 0, vol1 = 0;
+  let instr0 = 0, instr1 = 0, vol0 = 0, vol1 = 0, calls0 = 0, calls1 = 0;
+  const moduleCalls = (): number => w.web.registry.stats.get(FILES_MODULE)?.calls ?? 0;
   driver.onPhase = (p) => {
-    if (p === 'run') { before = counts(); instr0 = vm.cpu.retired; vol0 = w.web.volumeCounters().bytesRead; cyc0 = vm.clock.now; ex0 = exitCycles(); }
+    if (p === 'run') { before = counts(); instr0 = vm.cpu.retired; vol0 = w.web.volumeCounters().bytesRead; cyc0 = vm.clock.now; ex0 = exitCycles(); calls0 = moduleCalls(); }
     if (p === 'done' || p === 'failed') {
-      after = counts(); instr1 = vm.cpu.retired; vol1 = w.web.volumeCounters().bytesRead; cyc1 = vm.clock.now; ex1 = exitCycles();
+      after = counts(); instr1 = vm.cpu.retired; vol1 = w.web.volumeCounters().bytesRead; cyc1 = vm.clock.now; ex1 = exitCycles(); calls1 = moduleCalls();
       w.gw.shutdown();
     }
   };
   w.onReady(() => w.later(1, () => driver!.start()));
   const r = w.web.machine.run();
   if (driver.phase !== 'done') {
-    throw new Error(`web ${cfg.placement}/${cfg.iommu}/cache ${cfg.cachePages}: the workload did not finish (${driver.failure ?? `phase ${driver.phase}`}; VM: ${r.message}; console: ${r.console.trim().split('\n').slice(-2).join(' | ')})`);
+    throw new Error(`web ${cfg.placement}${w.web.transport === 'virtio' ? '-virtio' : ''}/${cfg.iommu}/cache ${cfg.cachePages}: the workload did not finish (${driver.failure ?? `phase ${driver.phase}`}; VM: ${r.message}; console: ${r.console.trim().split('\n').slice(-2).join(' | ')})`);
   }
   const n = cfg.workload.requests;
   const byReason: Partial<Record<ExitReason, number>> = {};
@@ -78,11 +85,12 @@ export function runWebPoint(cfg: WebPointConfig): WebPointResult {
     if (d > 0) { byReason[reason] = d / n; total += d; }
   }
   return {
-    placement: cfg.placement, iommu: cfg.iommu, profile: cfg.profile.name, cachePages: cfg.cachePages,
+    placement: cfg.placement, transport: w.web.transport, iommu: cfg.iommu, profile: cfg.profile.name, cachePages: cfg.cachePages,
     workload: driver.result(),
     exitsPerRequest: total / n,
     exitsPerRequestByReason: byReason,
     hypercallsPerRequest: (byReason.vmcall ?? 0),
+    moduleCallsPerRequest: (calls1 - calls0) / n,
     volumeBytesPerRequest: (vol1 - vol0) / n,
     volumeBytesRun: vol1,
     guestInstructionsPerRequest: (instr1 - instr0) / n,

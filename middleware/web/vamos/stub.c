@@ -1,12 +1,13 @@
-/* The file layer's stub (files.h) in the guest: each operation is one MODULE_CALL to the file
- * layer at the hypervisor level (proto.h, module.c), through the kernel's module system calls.
- * The front end cannot tell it from the local layer. */
+/* The file layer's stub (files.h) in the guest: each operation is one call to the file layer
+ * at the hypervisor level (proto.h, module.c) over the transport linked in (transport.h: a
+ * vmcall or the virtio module channel). The front end cannot tell it from the local layer. */
 #include <string.h>
 #include "vamos.h"
 #include "files.h"
 #include "proto.h"
+#include "transport.h"
 
-static int handle = -1;
+static int handle = -1;            /* the transport, once opened */
 static unsigned char req[16 + 256];   /* the longest request: will_read and a path */
 static unsigned char resp[WF_RESPONSE_MAX];
 /* The last WF_STAT's response, kept apart: the first bytes of the file it stat'ed with
@@ -27,13 +28,13 @@ static int call(unsigned op, unsigned len, unsigned want) {
     int n;
     if (handle < 0) return FILES_EIO;
     /* The module answers in at least 24 bytes (module.c): ask for no less. */
-    n = module_call(((unsigned)handle << 16) | op, req, len, resp, WF_HEADER + (want < 20 ? 20 : want));
+    n = wf_transport_call(op, req, len, resp, WF_HEADER + (want < 20 ? 20 : want));
     if (n < WF_HEADER) return FILES_EIO;
     return (int)get32(resp);
 }
 
 int files_mount(unsigned cache_pages) {
-    if (handle < 0) handle = module_open(WF_MODULE_NAME);
+    if (handle < 0) handle = wf_transport_open();
     if (handle < 0) return FILES_EIO;
     put32(req, cache_pages);
     return call(WF_MOUNT, 4, 0);
@@ -48,7 +49,7 @@ int files_stat(const char *path, unsigned len, struct files_stat *out, unsigned 
     memcpy(req + 4, path, len);
     ahead_id = 0xFFFFFFFFu;
     /* The module answers in at least 24 bytes (module.c): ask for no less. */
-    n = module_call(((unsigned)handle << 16) | WF_STAT, req, len + 4, stat_resp, WF_HEADER + 16 + (will_read < 4 ? 4 : will_read));
+    n = wf_transport_call(WF_STAT, req, len + 4, stat_resp, WF_HEADER + 16 + (will_read < 4 ? 4 : will_read));
     if (n < WF_HEADER) return FILES_EIO;
     rc = (int)get32(stat_resp);
     if (rc < 0) return rc;
