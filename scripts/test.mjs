@@ -7,7 +7,7 @@
 // that most of the suite's time (docs/testing.md, "How the suite runs").
 //
 // Files may be named by their sources (tests/cpu/jit-chain.test.ts) or their compiled form
-// (dist/tests/cpu/jit-chain.test.js); with none, tap runs every dist/tests/**/*.test.js.
+// (dist/tests/cpu/jit-chain.test.js), folders as tests/os/; with none, tap runs every dist/tests/**/*.test.js.
 // A type error anywhere fails the run before any test: the tests are type-checked code too.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -42,9 +42,10 @@ function pruneStale(dir) {
 }
 pruneStale(testsOut);
 
+// tests/x.test.ts -> dist/tests/x.test.js; a folder tests/os/ -> dist/tests/os/.
 const args = process.argv.slice(2).map((a) => {
-  const m = /^(?:\.\/)?(tests\/.*)\.ts$/.exec(a.split('\\').join('/'));
-  return m === null ? a : join('dist', `${m[1]}.js`);
+  const m = /^(?:\.\/)?(tests(?:\/.*)?)$/.exec(a.split('\\').join('/'));
+  return m === null ? a : join('dist', m[1].replace(/\.ts$/, '.js'));
 });
 const tap = spawnSync(process.execPath, [join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...args], { stdio: 'inherit', cwd: root });
 process.exit(tap.status ?? 1);
