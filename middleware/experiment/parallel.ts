@@ -77,11 +77,21 @@ export async function runTasks(c: SweepConfig, base: Uint8Array, tasks: SweepTas
   // Each worker gets its own copy of the volume once, then pulls tasks until none are left.
   const shared = new SharedArrayBuffer(base.length);
   new Uint8Array(shared).set(base);
-  const queue = [...tasks];
+  // The tasks of one point (its transports, side by side) go to one worker, one after another,
+  // so that the worker's comparePoint reuses the point's baseline run instead of repeating it.
+  const queue: SweepTask[][] = [];
+  for (const task of tasks) {
+    const group = queue[queue.length - 1];
+    const prev = group?.[group.length - 1];
+    if (prev !== undefined && prev.profile === task.profile && prev.iommu === task.iommu && prev.poolPages === task.poolPages) group!.push(task);
+    else queue.push([task]);
+  }
   await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
     const w = new Worker(WORKER, { workerData: { c, base: shared, cpu: defaultCpuMode() } });
+    let mine: SweepTask[] = [];
     const next = (): void => {
-      const task = queue.shift();
+      if (mine.length === 0) mine = queue.shift() ?? [];
+      const task = mine.shift();
       if (task === undefined) { void w.terminate().then(() => resolve()); return; }
       w.postMessage(task);
     };

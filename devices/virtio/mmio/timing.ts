@@ -5,10 +5,14 @@
  * Both are deterministic: neither reads the wall clock.
  */
 import type { VirtualClock } from '../../../vmm/clock.js';
-import { nsToCycles, type CostProfile } from '../../../vmm/profile.js';
+import { ioeventfdKickCycles, nsToCycles, type CostProfile } from '../../../vmm/profile.js';
+import { HostThreads } from './host-threads.js';
 
 export interface ServiceTiming {
+  /** Called once per notification with everything that notification handed over. */
   after(requests: number, bytes: number, done: () => void): void;
+  /** The notification came by ioeventfd and this timing's thread pays the user-space work. */
+  readonly ioeventfd?: boolean;
 }
 
 export const IMMEDIATE: ServiceTiming = {
@@ -43,4 +47,35 @@ export class ClockedTiming implements ServiceTiming {
     this.busyUntil = start + requests * this.cyclesPerRequest + Math.ceil(bytes * this.cyclesPerByte);
     this.clock.schedule(this.busyUntil, done);
   }
+}
+
+/**
+ * A device served by a host I/O thread behind an ioeventfd (the profile's `virtioIo:
+ * 'iothread'`, docs/virtio.md "Host I/O threads"): each notification is a job on the thread
+ * that first does the device model's work the vCPU no longer does (`ioeventfdKickCycles`), then
+ * waits for the device's service, `requests × latency + bytes × ns/byte` as ClockedTiming
+ * charges it. With one thread, jobs run one after another, so completions keep their order.
+ */
+export class IoThreadTiming implements ServiceTiming {
+  readonly ioeventfd = true;
+
+  constructor(
+    readonly threads: HostThreads,
+    private readonly kickCycles: number,
+    private readonly cyclesPerRequest: number,
+    private readonly cyclesPerByte: number,
+  ) {}
+
+  static disk(clock: VirtualClock, p: CostProfile, threads = 1): IoThreadTiming {
+    return new IoThreadTiming(new HostThreads(clock, threads), ioeventfdKickCycles(p), nsToCycles(p, p.disk.latencyNsPerRequest), (p.disk.nsPerByte * p.cpuHz) / 1e9);
+  }
+
+  after(requests: number, bytes: number, done: () => void): void {
+    this.threads.run(this.kickCycles + requests * this.cyclesPerRequest + Math.ceil(bytes * this.cyclesPerByte), done);
+  }
+}
+
+/** The disk's timing the profile asks for: the vCPU's synchronous model or an I/O thread. */
+export function diskTiming(clock: VirtualClock, p: CostProfile): ServiceTiming {
+  return p.virtioIo === 'iothread' ? IoThreadTiming.disk(clock, p) : ClockedTiming.disk(clock, p);
 }
