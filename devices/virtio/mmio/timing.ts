@@ -51,10 +51,12 @@ export class ClockedTiming implements ServiceTiming {
 
 /**
  * A device served by a host I/O thread behind an ioeventfd (the profile's `virtioIo:
- * 'iothread'`, docs/virtio.md "Host I/O threads"): each notification is a job on the thread
- * that first does the device model's work the vCPU no longer does (`ioeventfdKickCycles`), then
- * waits for the device's service, `requests × latency + bytes × ns/byte` as ClockedTiming
- * charges it. With one thread, jobs run one after another, so completions keep their order.
+ * 'iothread'`, docs/virtio.md "Host I/O threads"): each notification is a job on the thread,
+ * the device model's work the vCPU no longer does (`ioeventfdKickCycles`); when it ends, the
+ * requests go to the device, which serves them as ClockedTiming does (one batch at a time,
+ * `requests × latency + bytes × ns/byte`). The thread does not wait for the device, as QEMU's
+ * I/O thread submits asynchronous I/O and goes back to its event loop: the next notification's
+ * work overlaps the previous batch's service, and completions keep their order.
  */
 export class IoThreadTiming implements ServiceTiming {
   readonly ioeventfd = true;
@@ -62,16 +64,15 @@ export class IoThreadTiming implements ServiceTiming {
   constructor(
     readonly threads: HostThreads,
     private readonly kickCycles: number,
-    private readonly cyclesPerRequest: number,
-    private readonly cyclesPerByte: number,
+    private readonly device: ClockedTiming,
   ) {}
 
   static disk(clock: VirtualClock, p: CostProfile, threads = 1): IoThreadTiming {
-    return new IoThreadTiming(new HostThreads(clock, threads), ioeventfdKickCycles(p), nsToCycles(p, p.disk.latencyNsPerRequest), (p.disk.nsPerByte * p.cpuHz) / 1e9);
+    return new IoThreadTiming(new HostThreads(clock, threads), ioeventfdKickCycles(p), ClockedTiming.disk(clock, p));
   }
 
   after(requests: number, bytes: number, done: () => void): void {
-    this.threads.run(this.kickCycles + requests * this.cyclesPerRequest + Math.ceil(bytes * this.cyclesPerByte), done);
+    this.threads.run(this.kickCycles, () => this.device.after(requests, bytes, done));
   }
 }
 
