@@ -41,8 +41,8 @@ export interface CostProfile {
    * Optional (default 'vcpu'): where the virtio-blk and module-channel backends handle a queue
    * notification. 'vcpu': synchronously in the user-space device model, on the vCPU's thread
    * (a heavy MMIO exit), as qemu-kvm did before ioeventfd. 'iothread': the notification is an
-   * ioeventfd (a light exit, completed in the kernel) and an I/O thread does the device
-   * model's work, then the device's service, on the virtual clock (docs/virtio.md).
+   * ioeventfd (a light exit, completed in the kernel) and a host I/O thread does the device
+   * model's work before the requests reach the disk or the module (docs/virtio.md).
    */
   virtioIo?: VirtioIo;
 }
@@ -97,6 +97,8 @@ export function ioeventfdKickCycles(p: CostProfile): number {
 export class ExitCostTable {
   private readonly byReason = new Map<ExitReason, number>();
   private readonly ioByPort = new Float64Array(0x10000);
+  /** An MMIO write completed in the kernel (inKernelMmioCost). */
+  readonly inKernelMmio: number;
 
   constructor(p: CostProfile) {
     this.inKernelMmio = inKernelMmioCost(p);
@@ -111,9 +113,6 @@ export class ExitCostTable {
   cost(exit: VmExit): number {
     return exit.reason === 'io' ? this.ioByPort[exit.port] : this.byReason.get(exit.reason)!;
   }
-
-  /** An MMIO write completed in the kernel (inKernelMmioCost). */
-  readonly inKernelMmio: number;
 }
 
 export function cyclesToNs(p: CostProfile, cycles: number): number {

@@ -2,7 +2,7 @@
  * When a device's completions reach the driver. The data moves when the driver notifies (the
  * exit the VMM is handling); the used-ring update and the interrupt come after the device's
  * service time on the virtual clock, or at once when no clock is given (unit tests, benches).
- * Both are deterministic: neither reads the wall clock.
+ * All are deterministic: none reads the wall clock.
  */
 import type { VirtualClock } from '../../../vmm/clock.js';
 import { ioeventfdKickCycles, nsToCycles, type CostProfile } from '../../../vmm/profile.js';
