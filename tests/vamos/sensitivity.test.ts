@@ -6,6 +6,8 @@
  */
 import t from 'tap';
 import { loadProfile } from '../../vmm/profile.js';
+import { main } from '../../cli/vamos.js';
+import { bufferIo } from '../../cli/io.js';
 import { summarize, tornadoSvg, variants } from '../../middleware/experiment/sensitivity.js';
 import type { ComparedPoint } from '../../middleware/experiment/sweep.js';
 
@@ -56,4 +58,12 @@ t.test('the tornado: widest spread first, the profiled value marked', async (t) 
   t.match(svg, /VAMOS over virtio against the baseline: nehalem-2011/);
   t.equal(r.rows.find((x) => x.figure === 'virtioIo')?.base, 'vcpu', 'the placement\'s row says what the profile chose');
   t.equal((svg.match(/<rect x=/g) ?? []).length, r.rows.length, 'one bar per figure');
+});
+
+t.test('bench sensitivity --transport: a bad name is a one-line usage error before any run', async (t) => {
+  const io = bufferIo();
+  const code = await main(['bench', 'sensitivity', '--transport', 'vmcall,tcp'], io);
+  t.not(code, 0);
+  t.match(io.err, /^vamos[^\n]*--transport tcp: expected vmcall or virtio\n/);
+  t.notMatch(io.err, /\n\s+at /, 'no stack trace');
 });
