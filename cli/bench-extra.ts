@@ -10,6 +10,7 @@ import { progressLine, runTasks } from '../middleware/experiment/parallel.js';
 import { sensitivityHtml, sensitivityTable, summarize, tornadoSvg, variants, type SensitivityResult } from '../middleware/experiment/sensitivity.js';
 import { FULL_SWEEP, loadVolume, volumeSectorsFor, type SweepConfig, type SweepTask } from '../middleware/experiment/sweep.js';
 import { renderTables, updateDoc, type PaperJson } from '../middleware/experiment/tables.js';
+import { TRANSPORTS, type Transport } from '../middleware/build.js';
 import { parseArgs, usage, UsageError, type Flags } from './args.js';
 import type { Io } from './io.js';
 
@@ -60,6 +61,7 @@ const SENS_FLAGS = {
   records: { kind: 'count', value: 'N', help: 'records in the database (default the sweep\'s)' },
   ops: { kind: 'count', value: 'N', help: 'measured operations per run (default the sweep\'s)' },
   jobs: { kind: 'count', value: 'N', help: 'worker threads (default 1)' },
+  transport: { kind: 'list', value: 'T', help: 'how VAMOS reaches the engine: vmcall, virtio, comma-separated (default: both; one chart each)' },
 } satisfies Flags;
 
 export function sensitivityMain(argv: string[], io: Io): number | Promise<number> {
@@ -74,6 +76,8 @@ export function sensitivityMain(argv: string[], io: Io): number | Promise<number
   if (pool < 16 || pool > 65536) throw new UsageError(`--pool ${pool}: expected 16 to 65536 pages`);
   const jobs = flags.jobs ?? 1;
   if (jobs < 1 || jobs > 256) throw new UsageError(`--jobs ${jobs}: expected 1 to 256`);
+  const transports = [...new Set((flags.transport ?? ['vmcall,virtio']).flatMap((x) => x.split(',')))];
+  for (const x of transports) if (!TRANSPORTS.includes(x as Transport)) throw new UsageError(`--transport ${x}: expected vmcall or virtio`);
   const profiles = (flags.profile ?? ['nehalem-2011', 'nehalem-2011-pagecache', 'modern']).map((n) => loadProfile(n));
   const records = flags.records ?? FULL_SWEEP.records;
   const c: SweepConfig = {
@@ -84,21 +88,24 @@ export function sensitivityMain(argv: string[], io: Io): number | Promise<number
   mkdirSync(out, { recursive: true });
   io.stderr(`loading ${c.records} records...\n`);
   const base = loadVolume(c, profiles[0]!);
+  // A profile's transports side by side, so that each variant's baseline run serves both.
   const tasks: SweepTask[] = [];
   const plan = profiles.map((p) => {
     const vs = variants(p, factors);
     const first = tasks.length;
-    for (const profile of [p, ...vs.map((v) => v.profile)]) tasks.push({ index: tasks.length, profile, iommu, poolPages: pool });
+    for (const profile of [p, ...vs.map((v) => v.profile)]) {
+      for (const transport of transports) tasks.push({ index: tasks.length, profile, iommu, poolPages: pool, transport: transport as Transport });
+    }
     return { p, vs, first };
   });
   return runTasks(c, base, tasks, { jobs, onProgress: (l) => io.stderr(progressLine(l)) }).then((done) => {
-    const results: SensitivityResult[] = plan.map(({ p, vs, first }) => {
-      const points = done.slice(first, first + 1 + vs.length).map((x) => x.point);
+    const results: SensitivityResult[] = plan.flatMap(({ p, vs, first }) => transports.map((_, k) => {
+      const points = done.slice(first, first + (1 + vs.length) * transports.length).filter((_, i) => i % transports.length === k).map((x) => x.point);
       return summarize(p, points[0]!, vs, points.slice(1));
-    });
+    }));
     for (const r of results) {
       io.stdout(sensitivityTable(r) + '\n\n');
-      writeFileSync(join(out, `tornado-${r.profile}-${r.iommu}.svg`), tornadoSvg(r));
+      writeFileSync(join(out, `tornado-${r.profile}-${r.iommu}-${r.transport}.svg`), tornadoSvg(r));
     }
     writeFileSync(join(out, 'sensitivity.json'), JSON.stringify({ config: c, factors, results }, null, 2) + '\n');
     writeFileSync(join(out, 'sensitivity.html'), sensitivityHtml(results));

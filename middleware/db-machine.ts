@@ -8,7 +8,7 @@ import type { BlockBackend } from '../devices/virtio/blk/backend.js';
 import type { NetBackend } from '../devices/virtio/net/backend.js';
 import { buildKernel } from '../guest-os/os-build.js';
 import { osMachine, type OsMachine } from '../testing/os.js';
-import type { CostProfile } from '../vmm/profile.js';
+import { ioeventfdKickCycles, type CostProfile } from '../vmm/profile.js';
 import { DEFAULT_MEM } from '../vmm/vm.js';
 import type { TraceRecorder } from '../vmm/trace/recorder.js';
 import { dbServerImage, engineModuleImage, type Placement, type Transport } from './build.js';
@@ -90,7 +90,7 @@ export function dbMachine(cfg: DbMachineConfig): DbMachine {
       return registryRef!.invoke(handle, op, request, cap);
     },
   };
-  const channel = !guestEngine && transport === 'virtio' ? new VirtioModchan({ endpoint, threads }) : undefined;
+  const channel = !guestEngine && transport === 'virtio' ? new VirtioModchan({ endpoint, threads, kickCycles: cfg.profile.virtioIo === 'iothread' ? ioeventfdKickCycles(cfg.profile) : undefined }) : undefined;
   const machine = osMachine({
     trace: cfg.trace,
     programs: ['init'],

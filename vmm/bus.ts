@@ -9,6 +9,11 @@ export interface BusDevice {
   readonly name: string;
   read(offset: number, size: AccessSize): number;
   write(offset: number, size: AccessSize, value: number): void;
+  /**
+   * Optional: whether a write here is completed by the hypervisor's kernel without the
+   * user-space device model (an ioeventfd): the VMM charges its exit as light.
+   */
+  inKernelWrite?(offset: number, size: AccessSize): boolean;
 }
 
 interface Mapping {

@@ -12,7 +12,7 @@ import type { Iommu } from '../devices/iommu/iommu.js';
 import { PhysicalDma } from '../devices/dma/dma.js';
 import { VirtioMmio, type VirtioMmioOptions } from '../devices/virtio/mmio/transport.js';
 import type { VirtioDevice } from '../devices/virtio/mmio/device.js';
-import { ClockedTiming } from '../devices/virtio/mmio/timing.js';
+import { ClockedTiming, diskTiming } from '../devices/virtio/mmio/timing.js';
 import { VirtioBlk } from '../devices/virtio/blk/device.js';
 import type { BlockBackend } from '../devices/virtio/blk/backend.js';
 import { VirtioNet } from '../devices/virtio/net/device.js';
@@ -89,7 +89,7 @@ export function attachSlots(
     slots.push({ slot, name, base, irq, transport, device });
   };
   const blk = disks.map((d, i) => {
-    const dev = new VirtioBlk({ backend: d.backend, readOnly: d.readOnly, id: `vamos-disk${i}`, timing: ClockedTiming.disk(m.clock, m.profile) });
+    const dev = new VirtioBlk({ backend: d.backend, readOnly: d.readOnly, id: `vamos-disk${i}`, timing: diskTiming(m.clock, m.profile) });
     add(dev, i);
     return dev;
   });

@@ -492,6 +492,7 @@ export class Vm {
     const cpu = this.cpu;
     let device: string | undefined;
     let extra = 0;
+    let inKernel = false;
     switch (exit.reason) {
       case 'io': {
         const hit = this.ports.find(exit.port);
@@ -508,8 +509,11 @@ export class Vm {
         }
         const hit = this.mmio.find(exit.address);
         device = hit?.device.name;
-        if (exit.write) this.mmio.write(exit.address, exit.size, exit.value);
-        else cpu.completeMmioRead(this.mmio.read(exit.address, exit.size));
+        if (exit.write) {
+          // Asked before the write: the write may change whether the device takes ioeventfds.
+          inKernel = hit?.device.inKernelWrite?.(exit.address - hit.base, exit.size) === true;
+          this.mmio.write(exit.address, exit.size, exit.value);
+        } else cpu.completeMmioRead(this.mmio.read(exit.address, exit.size));
         break;
       }
       case 'vmcall': {
@@ -527,7 +531,7 @@ export class Vm {
       default:
         break;
     }
-    this.account(exit, device, this.costs.cost(exit) + extra);
+    this.account(exit, device, (inKernel ? this.costs.inKernelMmio : this.costs.cost(exit)) + extra);
     this.irqRaised = false;
     this.clock.runDue();
   }

@@ -22,9 +22,27 @@ export function parseShard(text: string): Shard | undefined {
   return index >= 1 && count >= 1 && index <= count && count <= 10_000 ? { index, count } : undefined;
 }
 
-/** This shard's share: every count-th point, so each shard gets all profiles and pool sizes. */
+/**
+ * Consecutive tasks of one point (the same profile, IOMMU mode and pool: its transports, side by
+ * side) as one group: whoever runs them one after another runs the point's baseline once.
+ */
+export function pointGroups(tasks: readonly SweepTask[]): SweepTask[][] {
+  const groups: SweepTask[][] = [];
+  for (const task of tasks) {
+    const group = groups[groups.length - 1];
+    const prev = group?.[group.length - 1];
+    if (prev !== undefined && prev.profile === task.profile && prev.iommu === task.iommu && prev.poolPages === task.poolPages) group!.push(task);
+    else groups.push([task]);
+  }
+  return groups;
+}
+
+/**
+ * This shard's share: every count-th point (with all its transports), so each shard gets all
+ * profiles and pool sizes and runs each of its points' baselines once.
+ */
 export function shardTasks(tasks: SweepTask[], shard: Shard | undefined): SweepTask[] {
-  return shard === undefined ? tasks : tasks.filter((t) => t.index % shard.count === shard.index - 1);
+  return shard === undefined ? tasks : pointGroups(tasks).filter((_, i) => i % shard.count === shard.index - 1).flat();
 }
 
 export interface IndexedPoint {
@@ -77,11 +95,15 @@ export async function runTasks(c: SweepConfig, base: Uint8Array, tasks: SweepTas
   // Each worker gets its own copy of the volume once, then pulls tasks until none are left.
   const shared = new SharedArrayBuffer(base.length);
   new Uint8Array(shared).set(base);
-  const queue = [...tasks];
+  // The tasks of one point (its transports, side by side) go to one worker, one after another,
+  // so that the worker's comparePoint reuses the point's baseline run instead of repeating it.
+  const queue = pointGroups(tasks);
   await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
     const w = new Worker(WORKER, { workerData: { c, base: shared, cpu: defaultCpuMode() } });
+    let mine: SweepTask[] = [];
     const next = (): void => {
-      const task = queue.shift();
+      if (mine.length === 0) mine = queue.shift() ?? [];
+      const task = mine.shift();
       if (task === undefined) { void w.terminate().then(() => resolve()); return; }
       w.postMessage(task);
     };

@@ -16,7 +16,8 @@ export interface Variant {
   figure: string;
   /** What was set, for the chart: "×0.5", "= 20,000". */
   label: string;
-  value: number;
+  /** A number, or for `virtioIo` the placement chosen. */
+  value: number | string;
   profile: CostProfile;
 }
 
@@ -61,19 +62,24 @@ export function variants(p: CostProfile, factors: number[]): Variant[] {
   for (const k of [1, 10]) {
     out.push({ figure: 'indirectExitCycles', label: `= ${k}× a light exit (${direct * k})`, value: direct * k, profile: set(p, 'indirectExitCycles', direct * k) });
   }
+  // The placement of virtio-blk's and the channel's work (docs/virtio.md): the other choice.
+  const io = p.virtioIo === 'iothread' ? 'vcpu' : 'iothread';
+  out.push({ figure: 'virtioIo', label: `= ${io}`, value: io, profile: { ...structuredClone(p), virtioIo: io } });
   return out;
 }
 
 export interface SensitivityRow {
   figure: string;
-  base: number;
-  variants: { label: string; value: number; improvement: number; exitReduction: number }[];
+  base: number | string;
+  variants: { label: string; value: number | string; improvement: number; exitReduction: number }[];
   low: number;
   high: number;
 }
 
 export interface SensitivityResult {
   profile: string;
+  /** How VAMOS reached the engine in these runs (vmcall or virtio: the module channel). */
+  transport: string;
   iommu: string;
   poolPages: number;
   pageReadsPerOp: number;
@@ -86,14 +92,14 @@ export function summarize(p: CostProfile, base: ComparedPoint, vs: Variant[], po
   const rows = new Map<string, SensitivityRow>();
   vs.forEach((v, k) => {
     const pt = points[k]!;
-    const row = rows.get(v.figure) ?? { figure: v.figure, base: get(p, v.figure), variants: [], low: base.improvement, high: base.improvement };
+    const row = rows.get(v.figure) ?? { figure: v.figure, base: v.figure === 'virtioIo' ? p.virtioIo ?? 'vcpu' : get(p, v.figure), variants: [], low: base.improvement, high: base.improvement };
     row.variants.push({ label: v.label, value: v.value, improvement: pt.improvement, exitReduction: pt.exitReduction });
     row.low = Math.min(row.low, pt.improvement);
     row.high = Math.max(row.high, pt.improvement);
     rows.set(v.figure, row);
   });
   return {
-    profile: p.name, iommu: base.iommu, poolPages: base.poolPages, pageReadsPerOp: base.baseline.volume.pageReadsPerOp,
+    profile: p.name, transport: base.transport ?? 'vmcall', iommu: base.iommu, poolPages: base.poolPages, pageReadsPerOp: base.baseline.volume.pageReadsPerOp,
     improvement: base.improvement, rows: [...rows.values()].sort((a, b) => (b.high - b.low) - (a.high - a.low)),
   };
 }
@@ -101,7 +107,7 @@ export function summarize(p: CostProfile, base: ComparedPoint, vs: Variant[], po
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
 export function sensitivityTable(r: SensitivityResult): string {
-  const lines = [`${r.profile}, IOMMU ${r.iommu}, pool ${r.poolPages} (${r.pageReadsPerOp.toFixed(2)} page reads/op): improvement ${pct(r.improvement)}`];
+  const lines = [`${r.profile}, VAMOS over ${r.transport}, IOMMU ${r.iommu}, pool ${r.poolPages} (${r.pageReadsPerOp.toFixed(2)} page reads/op): improvement ${pct(r.improvement)}`];
   for (const row of r.rows) {
     lines.push(`  ${row.figure.padEnd(30)} ${pct(row.low).padStart(7)} .. ${pct(row.high).padEnd(7)}  ${row.variants.map((v) => `${v.label}: ${pct(v.improvement)}`).join(', ')}`);
   }
@@ -140,7 +146,7 @@ export function tornadoSvg(r: SensitivityResult, standalone = true): string {
   body += `<line x1="${bx.toFixed(1)}" y1="${top - 6}" x2="${bx.toFixed(1)}" y2="${bottom}" stroke="#e15759" stroke-width="2"/>\n`;
   body += `<text x="${bx.toFixed(1)}" y="${top - 10}" text-anchor="middle" fill="#e15759">as profiled: ${esc(pct(r.improvement))}</text>\n`;
   if (lo < 0 && hi > 0) body += `<line x1="${zx.toFixed(1)}" y1="${top}" x2="${zx.toFixed(1)}" y2="${bottom}" stroke="#999" stroke-dasharray="3,3"/>\n`;
-  const title = `VAMOS's improvement at the I/O-bound end: ${r.profile}, IOMMU ${r.iommu}, pool ${r.poolPages}`;
+  const title = `VAMOS over ${r.transport} against the baseline: ${r.profile}, IOMMU ${r.iommu}, pool ${r.poolPages}`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">
 <rect width="${W}" height="${H}" fill="#ffffff"/>
 <text x="12" y="22" font-size="15" font-weight="bold">${esc(title)}</text>

@@ -15,7 +15,7 @@ import { runPoint } from '../../middleware/experiment/point.js';
 import { MemoryBackend } from '../../devices/virtio/blk/backend.js';
 import { loadProfile } from '../../vmm/profile.js';
 
-const SWEEP = ['--records', '200', '--ops', '30', '--pools', '32,16', '--iommu', 'off', '--profile', 'nehalem-2011', '--concurrency', '1', '--transport', 'vmcall,virtio'];
+const SWEEP = ['--records', '200', '--ops', '30', '--pools', '64,32,16', '--iommu', 'off', '--profile', 'nehalem-2011', '--concurrency', '1', '--transport', 'vmcall,virtio'];
 
 async function vamos(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = bufferIo();
@@ -27,8 +27,9 @@ t.test('two shards, one of them on two worker threads, merge into the serial pap
   const dir = t.testdir();
   const serial = await vamos(['bench', 'paper', ...SWEEP, '--out', join(dir, 'serial')]);
   t.equal(serial.code, 0, serial.err);
-  t.match(serial.err, /\[1\/4\] nehalem-2011 iommu=off pool=32 vmcall \(\d+ s, about \d+ s left\)/, 'a progress line with the time left');
-  // Shard 1 of 2 holds points 0 and 2, so --jobs 2 really runs two workers.
+  t.match(serial.err, /\[1\/6\] nehalem-2011 iommu=off pool=64 vmcall \(\d+ s, about \d+ s left\)/, 'a progress line with the time left');
+  // Shard 1 of 2 holds pools 64 and 16, each over both transports (a point's tasks stay
+  // together), so --jobs 2 really runs two workers.
   const s1 = await vamos(['bench', 'paper', ...SWEEP, '--shard', '1/2', '--jobs', '2', '--out', join(dir, 's')]);
   const s2 = await vamos(['bench', 'paper', ...SWEEP, '--shard', '2/2', '--out', join(dir, 's')]);
   t.same([s1.code, s2.code], [0, 0], s1.err + s2.err);
@@ -39,7 +40,7 @@ t.test('two shards, one of them on two worker threads, merge into the serial pap
   t.equal(readFileSync(join(dir, 'merged', 'paper.json'), 'utf8'), a, 'merged paper.json equals the serial one');
   t.equal(readFileSync(join(dir, 'merged', 'paper.html'), 'utf8').includes('<svg'), true, 'the merge writes the report with its charts');
   const json = JSON.parse(a) as { points: Record<string, unknown>[] };
-  t.same(json.points.map((p) => p.transport), ['vmcall', 'virtio', 'vmcall', 'virtio'], 'each pool over both transports');
+  t.same(json.points.map((p) => p.transport), ['vmcall', 'virtio', 'vmcall', 'virtio', 'vmcall', 'virtio'], 'each pool over both transports');
   for (const p of json.points) {
     t.type(p.improvement, 'number');
     t.type(p.exitReduction, 'number');
@@ -51,9 +52,9 @@ t.test('two shards, one of them on two worker threads, merge into the serial pap
 
   const missing = await vamos(['bench', 'merge', join(dir, 'm2'), shards[0]!]);
   t.equal(missing.code, 1);
-  t.match(missing.err, /^vamos bench: 2 of 4 points missing \(first: 0, in shard 1\/2\)\n$/, 'a gap is refused in one line');
+  t.match(missing.err, /^vamos bench: 4 of 6 points missing \(first: 0, in shard 1\/2\)\n$/, 'a gap is refused in one line');
   const twice = await vamos(['bench', 'merge', join(dir, 'm3'), shards[0]!, shards[0]!]);
-  t.match(twice.err, /point 1 is in two shard files/);
+  t.match(twice.err, /point 2 is in two shard files/);
   writeFileSync(join(dir, 'other.json'), readFileSync(shards[1]!, 'utf8').replace('"records":200', '"records":201'));
   const other = await vamos(['bench', 'merge', join(dir, 'm4'), shards[0]!, join(dir, 'other.json')]);
   t.match(other.err, /a different sweep/);
@@ -75,6 +76,10 @@ t.test('shards partition the sweep; every shard gets a share of each profile', a
   t.same(parts.flat().sort((a, b) => a - b), tasks.map((x) => x.index), 'each point in exactly one shard');
   t.same(parts.map((p) => p.length), [3, 3, 2]);
   t.equal(sweepTasks({ ...QUICK_SWEEP, pools: [256, 16] }).length, 4, 'the quick sweep: two pools, each over both transports');
+  // With two transports a point's tasks stay in one shard, so no shard reruns another's baseline.
+  const both = sweepTasks({ ...QUICK_SWEEP, pools: [256, 64, 16], transports: ['vmcall', 'virtio'] });
+  const halves = [1, 2].map((i) => shardTasks(both, parseShard(`${i}/2`)).map((x) => `${x.poolPages} ${x.transport}`));
+  t.same(halves, [['256 vmcall', '256 virtio', '16 vmcall', '16 virtio'], ['64 vmcall', '64 virtio']]);
   t.equal(parseShard('2/1'), undefined);
 });
 

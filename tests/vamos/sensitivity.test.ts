@@ -6,6 +6,8 @@
  */
 import t from 'tap';
 import { loadProfile } from '../../vmm/profile.js';
+import { main } from '../../cli/vamos.js';
+import { bufferIo } from '../../cli/io.js';
 import { summarize, tornadoSvg, variants } from '../../middleware/experiment/sensitivity.js';
 import type { ComparedPoint } from '../../middleware/experiment/sweep.js';
 
@@ -29,6 +31,9 @@ t.test('each variant changes one figure, by its factor', async (t) => {
     t.ok(figures.has(f), f);
   }
   t.equal(p.indirectExitCycles, undefined, 'the sourced profile has no indirect cost');
+  // The placement of virtio work is a figure too: each profile is run with the other choice.
+  t.same(vs.filter((v) => v.figure === 'virtioIo').map((v) => v.profile.virtioIo), ['iothread']);
+  t.same(variants(loadProfile('modern'), [2]).filter((v) => v.figure === 'virtioIo').map((v) => v.profile.virtioIo), ['vcpu']);
 });
 
 t.test('the page-cache profile\'s assumed disk figures are run over their range', async (t) => {
@@ -41,7 +46,7 @@ t.test('the page-cache profile\'s assumed disk figures are run over their range'
 t.test('the tornado: widest spread first, the profiled value marked', async (t) => {
   const p = loadProfile('nehalem-2011');
   const vs = variants(p, [0.5, 2]);
-  const point = (improvement: number): ComparedPoint => ({ improvement, exitReduction: 2, poolPages: 16, iommu: 'off', baseline: { volume: { pageReadsPerOp: 1.1 } } } as unknown as ComparedPoint);
+  const point = (improvement: number): ComparedPoint => ({ improvement, exitReduction: 2, poolPages: 16, iommu: 'off', transport: 'virtio', baseline: { volume: { pageReadsPerOp: 1.1 } } } as unknown as ComparedPoint);
   // Only the disk latency moves the result much in this made-up example.
   const points = vs.map((v) => point(v.figure === 'disk.latencyNsPerRequest' ? (v.value < 100000 ? 0.2 : 0.02) : 0.05 + (v.value > 0 ? 0.001 : 0)));
   const r = summarize(p, point(0.05), vs, points);
@@ -49,5 +54,16 @@ t.test('the tornado: widest spread first, the profiled value marked', async (t) 
   t.same([r.rows[0]!.low, r.rows[0]!.high], [0.02, 0.2]);
   const svg = tornadoSvg(r);
   t.match(svg, /^<\?xml[^]*<svg[^]*as profiled: \+5\.0%[^]*<\/svg>\n$/);
+  t.equal(r.transport, 'virtio', 'a chart per transport, named in the result');
+  t.match(svg, /VAMOS over virtio against the baseline: nehalem-2011/);
+  t.equal(r.rows.find((x) => x.figure === 'virtioIo')?.base, 'vcpu', 'the placement\'s row says what the profile chose');
   t.equal((svg.match(/<rect x=/g) ?? []).length, r.rows.length, 'one bar per figure');
+});
+
+t.test('bench sensitivity --transport: a bad name is a one-line usage error before any run', async (t) => {
+  const io = bufferIo();
+  const code = await main(['bench', 'sensitivity', '--transport', 'vmcall,tcp'], io);
+  t.not(code, 0);
+  t.match(io.err, /^vamos[^\n]*--transport tcp: expected vmcall or virtio\n/);
+  t.notMatch(io.err, /\n\s+at /, 'no stack trace');
 });

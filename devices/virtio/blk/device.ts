@@ -58,6 +58,8 @@ export class VirtioBlk implements VirtioDevice {
   private readonly id: Uint8Array;
   private readonly timing: ServiceTiming;
   private ctx: VirtioContext | undefined;
+  /** Notifications come by ioeventfd when the timing is an I/O thread's (IoThreadTiming). */
+  readonly ioeventfd: boolean;
 
   constructor(opts: VirtioBlkOptions) {
     this.backend = opts.backend;
@@ -69,6 +71,7 @@ export class VirtioBlk implements VirtioDevice {
     this.id = new Uint8Array(VIRTIO_BLK_ID_BYTES);
     this.id.set(new TextEncoder().encode(opts.id ?? 'vamos-blk').subarray(0, VIRTIO_BLK_ID_BYTES));
     this.timing = opts.timing ?? IMMEDIATE;
+    this.ioeventfd = this.timing.ioeventfd === true;
   }
 
   config(): Uint8Array {

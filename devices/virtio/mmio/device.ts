@@ -125,4 +125,10 @@ export interface VirtioDevice {
   notify(queue: number): void;
   /** Device reset (status written 0): forget the context and all in-flight state. */
   reset(): void;
+  /**
+   * Whether notifications reach this device through an ioeventfd: the device does its work on
+   * a host I/O thread that also pays the user-space work (the profile's `virtioIo: 'iothread'`),
+   * so the VMM charges the QueueNotify exit as light. Absent: the heavy, synchronous exit.
+   */
+  readonly ioeventfd?: boolean;
 }

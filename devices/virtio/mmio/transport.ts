@@ -16,6 +16,8 @@ import {
 } from './device.js';
 import { MMIO_CONFIG_OFFSET, REGISTER_BY_WORD } from './registers.js';
 
+const QUEUE_NOTIFY = 0x050;
+
 /**
  * Which status bits a driver may add, and what must already be (or become) set with them. A write
  * that would clear a bit is refused whole; a bit whose requirement is missing does not stick.
@@ -76,6 +78,15 @@ export class VirtioMmio implements BusDevice {
       return 0;
     }
     return reg.read(this) >>> 0;
+  }
+
+  /**
+   * A QueueNotify write to a device that takes ioeventfds (`VirtioDevice.ioeventfd`), once the
+   * driver is running: the kernel signals the device's I/O thread and resumes the vCPU, as KVM
+   * does for the eventfds QEMU registers at DRIVER_OK. Every other access is the device model's.
+   */
+  inKernelWrite(offset: number, size: AccessSize): boolean {
+    return this.device.ioeventfd === true && offset === QUEUE_NOTIFY && size === 4 && (this.status & STATUS_DRIVER_OK) !== 0;
   }
 
   write(offset: number, size: AccessSize, value: number): void {
