@@ -48,7 +48,7 @@ t.test('the tornado: widest spread first, the profiled value marked', async (t) 
   const vs = variants(p, [0.5, 2]);
   const point = (improvement: number): ComparedPoint => ({ improvement, exitReduction: 2, poolPages: 16, iommu: 'off', transport: 'virtio', baseline: { volume: { pageReadsPerOp: 1.1 } } } as unknown as ComparedPoint);
   // Only the disk latency moves the result much in this made-up example.
-  const points = vs.map((v) => point(v.figure === 'disk.latencyNsPerRequest' ? (v.value < 100000 ? 0.2 : 0.02) : 0.05 + (v.value > 0 ? 0.001 : 0)));
+  const points = vs.map((v) => point(v.figure === 'disk.latencyNsPerRequest' ? (Number(v.value) < 100000 ? 0.2 : 0.02) : 0.05 + (Number(v.value) > 0 ? 0.001 : 0)));
   const r = summarize(p, point(0.05), vs, points);
   t.equal(r.rows[0]!.figure, 'disk.latencyNsPerRequest');
   t.same([r.rows[0]!.low, r.rows[0]!.high], [0.02, 0.2]);
