@@ -7,10 +7,6 @@
  * a region does is fixed by its bytes, so sharing cannot change any guest-visible result.
  */
 
-import { HOT_MASK } from './codegen.js';
-
-const HOT_SIZE = HOT_MASK + 1;
-
 /** Bound on the Wasm bytes of the modules kept (least recently used dropped first). */
 export const MODULE_CACHE_LIMIT_BYTES = 16 << 20;
 
@@ -38,27 +34,4 @@ export function moduleFor(bytes: Uint8Array): WebAssembly.Module {
     heldBytes -= v.bytes;
   }
   return module;
-}
-
-/**
- * Warm start: the hashes (as `Jit.hot` indexes them) of the entries that compiled in earlier
- * vCPUs of this process, per RAM size. A new vCPU starts with their counters at the threshold,
- * so the code an earlier VM of the same image found hot compiles (from the module cache, above)
- * the first time a branch reaches it, instead of after another thousand interpreted executions.
- * When code compiles never changes a result (docs/jit.md), so this changes only the speed; a
- * different guest with the same RAM size at worst compiles a little cold code early.
- */
-const warm = new Map<number, Uint8Array>();
-
-export function noteCompiled(ramSize: number, hash: number): void {
-  let w = warm.get(ramSize);
-  if (w === undefined) { w = new Uint8Array(HOT_SIZE); warm.set(ramSize, w); }
-  w[hash] = 1;
-}
-
-/** Presets `hot` (a fresh vCPU's counters) for the entries compiled earlier in this process. */
-export function warmStart(ramSize: number, hot: Int32Array, threshold: number): void {
-  const w = warm.get(ramSize);
-  if (w === undefined) return;
-  for (let h = 0; h < w.length; h++) if (w[h] !== 0) hot[h] = threshold;
 }

@@ -14,7 +14,7 @@
 import { HOT_MASK, HOT_THRESHOLD } from './codegen.js';
 import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, S_GEN, S_SLOT_GEN } from './jit-state.js';
 import { buildRegion } from './jit-region.js';
-import { moduleFor, noteCompiled, warmStart } from './jit-modules.js';
+import { moduleFor } from './jit-modules.js';
 import type { Mode } from './jit-emit.js';
 
 export type CpuMode = 'interp' | 'jit';
@@ -121,7 +121,6 @@ export class Jit {
     this.st.fill(-1, S_SLOT_GEN >> 2, (S_SLOT_GEN >> 2) + MAX_SLOTS);
     this.st[S_GEN >> 2] = 0;
     this.st[S_CHAINS >> 2] = 0;
-    warmStart(ramSize, this.hot, this.threshold);
   }
 
   /** A new run(): regions must be checked again before another region may chain to them. */
@@ -232,7 +231,6 @@ export class Jit {
         if (list) list.push(r); else this.byLine.set(line, [r]);
         this.codeMap[line] = 1;
       }
-      noteCompiled(this.ramSize, (va >>> 2) & HOT_MASK);
       this.stats.compiled++;
       this.stats.compiledInsns += code.insns;
       this.stats.codeBytes += r.bytes;
