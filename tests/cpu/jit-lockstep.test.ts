@@ -237,6 +237,35 @@ t.test('a guest that remaps its code page: same virtual address, other physical 
   t.ok(b.cpu.jit!.stats.compiled >= 3, `regions were compiled for both versions (${b.cpu.jit!.stats.compiled})`);
 });
 
+t.test('calls and jumps through memory, paging off: a table of targets on two pages, one misaligned (#GP)', async (t) => {
+  const [a, b] = pair((m) => {
+    m.code(`
+      mov ebp, 400
+    top:
+      mov ebx, ebp
+      and ebx, 3
+      call [${DATA + 0x100} + ebx*4]
+      jmp [${DATA + 0x110}]
+    `);
+    m.code('add eax, 1\nret\n', 0x20000);
+    m.code('rol eax, 3\nret\n', 0x20100);
+    m.code('xor eax, 5\nret\n', 0x21000);
+    m.code(`dec ebp\njne ${CODE + 8}\nhlt\n`, 0x22000);
+    [0x20000, 0x20100, 0x21000, 0x20102].forEach((x, k) => m.w32(DATA + 0x100 + 4 * k, x));
+    m.w32(DATA + 0x110, 0x22000);
+    // The misaligned target raises #GP at the call (before the push); its handler drops the
+    // frame and goes on with the loop's tail.
+    m.code('add esp, 20\njmp 0x22000\n', 0xf000);
+    m.gate(13, 0xf000);
+    m.setIdtr();
+  });
+  const problem = lockstep(a, b, budgetsFrom(13), 40);
+  t.equal(problem, null, problem ?? 'identical');
+  t.equal(a.cpu.regs[5], 0, 'the loop ran to its end');
+  t.ok(a.cpu.regs[0] !== 0, 'the routines ran');
+  t.ok(b.cpu.jit!.stats.regionInsns > a.cpu.retired / 2, `mostly compiled (${b.cpu.jit!.stats.regionInsns} of ${a.cpu.retired})`);
+});
+
 t.test('faults in compiled code are precise: a hot store loop runs into an unmapped page', async (t) => {
   const [a, b] = pair((m) => {
     m.installTraps();

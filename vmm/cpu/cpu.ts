@@ -88,7 +88,7 @@ export class Vcpu extends Mmu {
     this.cpuMode = opts.cpu ?? defaultCpuMode();
     this.jstate = new Int32Array(mem.buffer, mem.ramSize, 32);
     if (this.cpuMode === 'jit') {
-      const jit = new Jit(mem.ram32, this.codeMap, mem.ramSize, mem.wasm);
+      const jit = new Jit(mem.ram32, this.codeMap, mem.ramSize, mem.wasm, (va, write) => this.refill(va, write));
       this.jit = jit;
       this.hot = jit.hot;
       this.codeWritten = (pa) => { jit.invalidateAt(pa); };

@@ -8,9 +8,13 @@ import { CODE_LINE_SHIFT, S_CODEMAP, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_RE
 import { UNKNOWN, type FlagLocals } from './jit-flags.js';
 import { Code, Op } from './wasm-encoder.js';
 
-/** Function indices in every region module (jit-region.ts): the helper that stores the state at an exit, and the chaining helper. */
-export const FN_LEAVE = 3;
-export const FN_OUT = 4;
+/**
+ * Function indices in every region module (jit-region.ts): the imported TLB refill (Mmu.refill),
+ * the helper that stores the state at an exit, and the chaining helper.
+ */
+export const FN_REFILL = 0;
+export const FN_LEAVE = 4;
+export const FN_OUT = 5;
 
 /**
  * Local indices. Locals 0-2 are the parameters: the instruction budget, the block to start at
@@ -48,6 +52,8 @@ export class Emitter {
   /** Address of the instruction being emitted and how many instructions of the block remain (it included). */
   insnAddr = 0;
   remaining = 0;
+  /** Memory accesses of the current instruction emitted so far (only the first may refill the TLB). */
+  accesses = 0;
   private readonly state: number;
   private readonly tlb: number;
 
@@ -147,25 +153,45 @@ export class Emitter {
   /**
    * Translates the address in local `addr` for an access of `size` bytes into local pa, or
    * leaves the region (slow path) when the interpreter would not take its fast path: unaligned,
-   * outside RAM, a TLB miss, or (for stores) a line that holds compiled code.
+   * outside RAM, a TLB miss that cannot be refilled here, or (for stores) a line that holds
+   * compiled code.
+   *
+   * A TLB miss on the instruction's first access calls the imported refill (Mmu.refill): it
+   * walks exactly as the interpreter's access would (tlbMisses, A/D bits, the TLB slot) when
+   * the walk cannot fault, and the access goes on; otherwise it changes nothing and the region
+   * leaves. Only the first access may refill: a later one could evict the first one's entry,
+   * and a slow exit after that would make the interpreter, rerunning the instruction, walk
+   * twice for it. After a refill, a slow exit (unaligned, MMIO, code) reruns the instruction
+   * in the interpreter, whose access then hits the TLB where it would have walked: the same
+   * walks, in the same order.
    */
   translate(addr: number, size: number, write: boolean): void {
-    // All checks are or-ed into one condition and one exit: every load below stays in bounds
-    // whatever the address (the TLB slot is masked; the code-map index is clamped into RAM).
+    // The other checks are or-ed into one condition and one exit: every load below stays in
+    // bounds whatever the address (the TLB slot is masked; the code-map index is clamped).
     const c = this.c;
     const rs = this.mode.ramSize;
+    const refill = this.mode.paging && this.accesses === 0;
+    this.accesses++;
+    const tag = this.tlb + (write ? TLB_WRITE : TLB_READ);
     if (!this.mode.paging) {
       if (addr !== L.pa) c.get(addr).set(L.pa);
     } else {
       // vpn in t0, slot offset in t1; pa from the slot's frame (meaningful only on a tag match)
       c.get(addr).i32(12).op(Op.i32_shr_u).tee(L.t0).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).set(L.t1);
+      if (refill) {
+        c.get(L.t1).mem(Op.i32_load, 2, tag).get(L.t0).op(Op.i32_ne);
+        this.if();
+        c.get(addr).i32(write ? 1 : 0).op(Op.call).u32(FN_REFILL).op(Op.i32_eqz);
+        this.if(); this.slowExit(); this.end();
+        this.end();
+      }
       c.get(L.t1).mem(Op.i32_load, 2, this.tlb + TLB_FRAME).get(addr).i32(0xfff).op(Op.i32_and).op(Op.i32_or).set(L.pa);
-      c.get(L.t1).mem(Op.i32_load, 2, this.tlb + (write ? TLB_WRITE : TLB_READ)).get(L.t0).op(Op.i32_ne);
+      if (!refill) c.get(L.t1).mem(Op.i32_load, 2, tag).get(L.t0).op(Op.i32_ne);
     }
     if (size > 1) c.get(L.pa).i32(size - 1).op(Op.i32_and);
     c.get(L.pa).i32(rs).op(Op.i32_ge_u);
     if (size > 1) c.op(Op.i32_or);
-    if (this.mode.paging) c.op(Op.i32_or);
+    if (this.mode.paging && !refill) c.op(Op.i32_or);
     if (write) {
       c.get(L.pa).i32(rs - 1).get(L.pa).i32(rs).op(Op.i32_lt_u).op(Op.select)
         .i32(CODE_LINE_SHIFT).op(Op.i32_shr_u).mem(Op.i32_load8_u, 0, this.state + S_CODEMAP);

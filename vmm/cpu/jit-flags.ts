@@ -15,7 +15,7 @@ export interface FlagLocals {
 }
 
 /** Function indices of the run-time helpers in every region module. */
-export const FN_CF = 1, FN_OF = 2;
+export const FN_CF = 2, FN_OF = 3; // after the imported refill (0) and run (1)
 /** Statically unknown flag kind. */
 export const UNKNOWN = -1;
 

@@ -27,8 +27,7 @@ export interface DInsn {
  * Instructions left to the interpreter, and why. A region ends before any of them.
  * - exits, interrupt state, privilege, paging: in/out, hlt, vmcall, cpuid, sti, cli, popf,
  *   iret, int, mov crN, invlpg, lidt, lksp/sksp (design §9);
- * - rdtsc (reads the retired count mid-run; rare in hot code), pushf (rare), ud2;
- * - jmp m / call m (two memory accesses before the jump; rare).
+ * - rdtsc (reads the retired count mid-run; rare in hot code), pushf (rare), ud2.
  */
 const INTERPRETED = new Set([
   'in', 'out', 'hlt', 'vmcall', 'cpuid', 'sti', 'cli', 'popf', 'pushf', 'iret', 'int', 'invlpg',
@@ -36,7 +35,7 @@ const INTERPRETED = new Set([
 ]);
 
 /** How the region builder treats an instruction. */
-export type Lowering = 'plain' | 'jmp' | 'jcc' | 'call' | 'ret' | 'jmp-r' | 'call-r' | 'interpreted';
+export type Lowering = 'plain' | 'jmp' | 'jcc' | 'call' | 'ret' | 'jmp-r' | 'call-r' | 'jmp-m' | 'call-m' | 'interpreted';
 
 export function lowering(d: InsnDef): Lowering {
   const mn = d.mnemonic.replace(/[bwd]$/, '');
@@ -48,7 +47,8 @@ export function lowering(d: InsnDef): Lowering {
     case 0x73: return 'call';
     case 0x74: return 'call-r';
     case 0x76: return 'ret';
-    case 0x72: case 0x75: return 'interpreted';
+    case 0x72: return 'jmp-m';
+    case 0x75: return 'call-m';
   }
   if (d.op >= 0x80 && d.op <= 0x8f) return 'jcc';
   if (d.branch) return 'interpreted';
@@ -71,13 +71,13 @@ const imm = (i: DInsn): number => {
 };
 const memOp = (i: DInsn): Extract<Operand, { kind: 'm' }> => i.ops.find((o) => o.kind === 'm') as Extract<Operand, { kind: 'm' }>;
 
-function ea(e: Emitter, i: DInsn): void {
+export function ea(e: Emitter, i: DInsn): void {
   const m = memOp(i);
   e.ea(m.base, m.index, m.scale, m.disp);
 }
 
 /** Loads [m] of the instruction into local t2 (after all checks). */
-function load(e: Emitter, i: DInsn, size: number): void {
+export function load(e: Emitter, i: DInsn, size: number): void {
   ea(e, i);
   e.translate(L.ea, size, false);
   e.loadPa(size);

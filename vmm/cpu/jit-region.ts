@@ -27,7 +27,7 @@ import {
 } from './jit-state.js';
 import { Emitter, FLAGS, I32_LOCALS, I64_LOCALS, L, type Mode } from './jit-emit.js';
 import { UNKNOWN, emitCond, helperBody } from './jit-flags.js';
-import { lowering, loadTop, push, type DInsn, type Lowering, PLAIN_LOWER } from './jit-lower.js';
+import { load, lowering, loadTop, push, type DInsn, type Lowering, PLAIN_LOWER } from './jit-lower.js';
 import { Code, I32, I64, Op, moduleBytes, type FuncDef } from './wasm-encoder.js';
 
 export const MAX_BLOCKS = 16;
@@ -110,7 +110,7 @@ function discover(ram32: Int32Array, pbase: number, entry: number): Block[] | nu
       case 'fall': succ.push(b.next); break;
       case 'jmp': succ.push(relTarget(b.insns[b.insns.length - 1])); break;
       case 'jcc': case 'call': succ.push(relTarget(b.insns[b.insns.length - 1]), b.next); break;
-      case 'call-r': succ.push(b.next); break;
+      case 'call-r': case 'call-m': succ.push(b.next); break;
     }
     for (const t of succ) if (inPage(t) && !blocks.has(t)) queue.push(t);
   }
@@ -124,7 +124,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   const index = new Map<number, number>();
   blocks.forEach((b, k) => index.set(b.start, k));
   const returnSites = blocks
-    .filter((b) => (b.term === 'call' || b.term === 'call-r') && index.has(b.next))
+    .filter((b) => (b.term === 'call' || b.term === 'call-r' || b.term === 'call-m') && index.has(b.next))
     .map((b) => b.next);
 
   const e = new Emitter(mode);
@@ -169,6 +169,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
     b.insns.forEach((i, j) => {
       e.insnAddr = i.addr;
       e.remaining = len - j;
+      e.accesses = 0;
       const kind = lowering(i.def);
       const next = (i.addr + i.len) >>> 0;
       switch (kind) {
@@ -189,6 +190,15 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
         case 'jmp-r':
           c.get(e.reg((i.ops[0] as { reg: number }).reg)).set(L.tgt);
           alignCheck();
+          dynamic([]);
+          break;
+        case 'call-m':
+        case 'jmp-m':
+          // t ← [m] (may leave), #GP on a misaligned t before the push, as the interpreter.
+          load(e, i, 4);
+          c.get(L.t2).set(L.tgt);
+          alignCheck();
+          if (kind === 'call-m') push(e, () => { c.i32(next); });
           dynamic([]);
           break;
         case 'ret':

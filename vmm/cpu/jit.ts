@@ -107,8 +107,13 @@ export class Jit {
   /** The state area as i32 words (entry cache, slot generations, run generation). */
   private readonly st: Int32Array;
 
+  /**
+   * @param refill the vCPU's TLB refill (Mmu.refill), imported by every region: compiled loads
+   *   and stores call it on a TLB miss.
+   */
   constructor(private readonly ram32: Int32Array, private readonly codeMap: Uint8Array,
-    private readonly ramSize: number, private readonly wasmMemory: WebAssembly.Memory) {
+    private readonly ramSize: number, private readonly wasmMemory: WebAssembly.Memory,
+    private readonly refill: (va: number, write: number) => number) {
     for (let m = 0; m < MODES; m++) this.maps.push(new Map());
     for (let k = MAX_SLOTS - 1; k >= 0; k--) this.freeSlots.push(k);
     this.st = new Int32Array(wasmMemory.buffer, ramSize, (S_SLOT_GEN >> 2) + MAX_SLOTS);
@@ -190,7 +195,7 @@ export class Jit {
     if (code !== null) {
       if (this.freeSlots.length === 0) this.evict();
       try {
-        inst = new WebAssembly.Instance(moduleFor(code.bytes), { e: { m: this.wasmMemory, t: this.table, p: pa & ~4095 } });
+        inst = new WebAssembly.Instance(moduleFor(code.bytes), { e: { m: this.wasmMemory, t: this.table, p: pa & ~4095, r: this.refill } });
       } catch {
         // A module V8 refuses is a compiler bug: the code stays interpreted (exact, slower),
         // and the count shows up in the stats (the lockstep tests require it to be zero).

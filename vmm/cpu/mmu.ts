@@ -182,6 +182,31 @@ export class Mmu extends LazyFlags {
     return ((frame | (va & 0xfff)) >>> 0);
   }
 
+  /**
+   * The TLB refill that compiled code calls on a miss (jit-emit.ts `translate`): when the walk
+   * for `va` would succeed, walks (exactly as the access in the interpreter would: tlbMisses,
+   * accessed/dirty bits, the TLB slot) and returns 1; when it would fault, or would set an
+   * accessed or dirty bit in a line holding compiled code (which must be dropped outside
+   * compiled code), changes nothing and returns 0, and the interpreter runs the instruction.
+   */
+  refill(va: number, write: number): number {
+    const user = this.cpl === 3;
+    const pdeAddr = ((this.cr3 & ~0xfff) + ((va >>> 22) << 2)) >>> 0;
+    const pde = this.readPte(pdeAddr);
+    if (!(pde & PTE_P)) return 0;
+    const pteAddr = ((pde & ~0xfff) + (((va >>> 12) & 0x3ff) << 2)) >>> 0;
+    const pte = this.readPte(pteAddr);
+    if (!(pte & PTE_P)) return 0;
+    const both = pde & pte;
+    if (user && !(both & PTE_US)) return 0;
+    if (write !== 0 && !(both & PTE_RW) && (user || (this.cr0 & CR0_WP) !== 0)) return 0;
+    if (!(pde & PTE_A) && this.codeMap[pdeAddr >>> CODE_LINE_SHIFT] !== 0) return 0;
+    const newPte = pte | PTE_A | (write !== 0 ? PTE_D : 0);
+    if (newPte !== pte && this.codeMap[pteAddr >>> CODE_LINE_SHIFT] !== 0) return 0;
+    this.walk(va >>> 0, write !== 0, false);
+    return 1;
+  }
+
   protected translateRead(va: number): number {
     if (!this.paging) return va;
     const vpn = va >>> 12, s = vpn & (TLB_SIZE - 1), t = this.tlb;

@@ -114,21 +114,24 @@ export interface FuncDef {
 
 /**
  * A module importing memory `e.m`, a funcref table `e.t` (shared by all regions of a vCPU, for
- * chaining) and an immutable i32 global `e.p` (global 0: the physical page the region was made
- * from, so that the bytes do not depend on it), and defining `funcs` (function k has type k).
+ * chaining), an immutable i32 global `e.p` (global 0: the physical page the region was made
+ * from, so that the bytes do not depend on it) and a function `e.r` (i32, i32) → i32 (function
+ * 0: the TLB refill, jit-emit.ts), and defining `funcs` (function k + 1 has type k; the
+ * import's type comes after theirs).
  */
 export function moduleBytes(funcs: FuncDef[]): Uint8Array {
   const out = new Bytes();
   out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, body: Bytes): void => { out.byte(id).sized(body); };
 
-  const types = new Bytes().u32(funcs.length);
+  const types = new Bytes().u32(funcs.length + 1);
   for (const f of funcs) {
     types.byte(0x60).u32(f.params.length).bytes(f.params).u32(f.results.length).bytes(f.results);
   }
+  types.byte(0x60).u32(2).bytes([I32, I32]).u32(1).bytes([I32]);
   section(1, types);
 
-  const imports = new Bytes().u32(3);
+  const imports = new Bytes().u32(4);
   const name = (s: string): void => { imports.u32(s.length).bytes([...s].map((c) => c.charCodeAt(0))); };
   name('e'); name('m');
   imports.byte(0x02).byte(0x00).u32(0); // memory, limits: min 0, no max (matches any memory)
@@ -136,13 +139,15 @@ export function moduleBytes(funcs: FuncDef[]): Uint8Array {
   imports.byte(0x01).byte(0x70).byte(0x00).u32(0); // table of funcref, min 0, no max
   name('e'); name('p');
   imports.byte(0x03).byte(I32).byte(0x00); // global i32, immutable
+  name('e'); name('r');
+  imports.byte(0x00).u32(funcs.length); // function of the last type
   section(2, imports);
 
   const fns = new Bytes().u32(funcs.length);
   funcs.forEach((_, k) => fns.u32(k));
   section(3, fns);
 
-  const exported = funcs.map((f, k) => [f.export, k] as const).filter(([e]) => e !== undefined);
+  const exported = funcs.map((f, k) => [f.export, k + 1] as const).filter(([e]) => e !== undefined);
   const exps = new Bytes().u32(exported.length);
   for (const [e, k] of exported) {
     exps.u32(e!.length).bytes([...e!].map((c) => c.charCodeAt(0))).byte(0x00).u32(k);
