@@ -189,6 +189,8 @@ export class FunctionEmitter {
         }
         this.e(`call ${this.op(i.fn)}`);
         if (i.args.length) this.e(`add esp, ${4 * i.args.length}`);
+        // The high word first: d may be allocated to edx (d and d2 never share a location).
+        if (i.d2 !== undefined) this.store(this.dest(i.d2), 'edx');
         if (i.d !== undefined) this.store(this.dest(i.d), 'eax');
         return;
       }
@@ -293,6 +295,8 @@ export class FunctionEmitter {
       }
       case 'ret':
         if (t.a) { const a = this.op(t.a); if (a !== 'eax') this.e(`mov eax, ${a}`); }
+        // After eax: a may be in edx, and eax is never an allocated location a2 could be in.
+        if (t.a2) { const a2 = this.op(t.a2); if (a2 !== 'edx') this.e(`mov edx, ${a2}`); }
         if (!last) this.e('jmp .Lret');
         return;
       case 'jtab': {

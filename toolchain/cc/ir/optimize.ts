@@ -12,7 +12,7 @@
  * - threadJumps: branches to empty blocks go straight to where those jump.
  */
 import {
-  insDef, insUses, mapTermUses, mapUses, NOT_CC, successors, termUses, vreg,
+  insDef, insDef2, insUses, mapTermUses, mapUses, NOT_CC, successors, termUses, vreg,
   type Block, type Cc, type Ins, type IrFunction, type Term, type V, type Val,
 } from './ir.js';
 
@@ -105,6 +105,8 @@ export function liveness(fn: IrFunction): { liveIn: Map<number, V[]>; liveOut: M
       for (const x of insUses(i)) use(x);
       const d = insDef(i);
       if (d !== undefined && definedIn[d] !== stamp) { definedIn[d] = stamp; defs.push(d); }
+      const d2 = insDef2(i);
+      if (d2 !== undefined && definedIn[d2] !== stamp) { definedIn[d2] = stamp; defs.push(d2); }
     }
     for (const x of termUses(b.term)) use(x);
     exposed.push(up);
@@ -292,6 +294,8 @@ export function localValues(fn: IrFunction): void {
         if (prev !== undefined && prev !== d) i = { op: 'mov', d, a: vreg(prev) };
       }
       if (d !== undefined) kill(d);
+      const d2 = insDef2(i);
+      if (d2 !== undefined) kill(d2);
       out.push(i);
       if (i.op === 'mov' && d !== undefined && !(i.a.k === 'v' && i.a.v === d)) copy.set(d, i.a);
       else if (key !== undefined && d !== undefined && !insUses(i).includes(d)) avail.set(key, d);
@@ -333,6 +337,10 @@ export function deadCode(fn: IrFunction): void {
       if (d !== undefined && isPure(i) && (!live(d) || (i.op === 'mov' && i.a.k === 'v' && i.a.v === d))) continue;
       // A call's unused result need not be kept anywhere.
       if (i.op === 'call' && d !== undefined && !live(d)) i.d = undefined;
+      if (i.op === 'call' && i.d2 !== undefined) {
+        if (!live(i.d2)) i.d2 = undefined;
+        else liveAt[i.d2] = 0;
+      }
       if (d !== undefined) liveAt[d] = 0;
       for (const x of insUses(i)) liveAt[x] = stamp;
       keep.push(i);
@@ -375,6 +383,8 @@ export function coalesceCopies(fn: IrFunction): void {
       for (const u of insUses(i)) uses[u]!++;
       const d = insDef(i);
       if (d !== undefined) defs[d]!++;
+      const d2 = insDef2(i);
+      if (d2 !== undefined) defs[d2]!++;
     }
     for (const u of termUses(b.term)) uses[u]!++;
   }
@@ -414,6 +424,8 @@ export function hoistInvariants(fn: IrFunction): void {
   for (const b of fn.blocks) for (const i of b.ins) {
     const d = insDef(i);
     if (d !== undefined) defCount[d]!++;
+    const d2 = insDef2(i);
+    if (d2 !== undefined) defCount[d2]!++;
   }
   const byId = blockMap(fn);
   // Hoisting moves instructions, never edges: one flow graph serves every loop.
@@ -432,6 +444,8 @@ export function hoistInvariants(fn: IrFunction): void {
     for (const x of body) for (const i of byId.get(x)!.ins) {
       const d = insDef(i);
       if (d !== undefined) definedInLoop.add(d);
+      const d2 = insDef2(i);
+      if (d2 !== undefined) definedInLoop.add(d2);
     }
     let moved = true;
     while (moved) {
