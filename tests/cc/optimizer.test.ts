@@ -6,7 +6,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../../toolchain/cc/compile.js';
+import { compile, type CcStats } from '../../toolchain/cc/compile.js';
 import { preprocess } from '../../toolchain/cc/preprocess.js';
 import { hasGcc, native, OPT_LEVELS, PRINT, runC } from './compiler-harness.js';
 
@@ -84,11 +84,20 @@ t.test('-O0 is the straightforward generator; -O1 and -O2 go through the IR', as
   t.ok(o2 * 4 < o0, `frame references: ${o0} at -O0, ${o2} at -O2 (locals in registers)`);
 });
 
-t.test('a function the IR does not model falls back to -O0 code, alone', async (t) => {
-  const asm = compile('long long wide(long long x) { return x * 3; }\nint narrow(int x) { return x * 3; }\n', { file: 'a.c', opt: 2 });
-  const wide = asm.slice(asm.indexOf('wide:'), asm.indexOf('narrow:'));
-  t.notMatch(wide, /^\.B\d+:/m, 'the long long function is compiled by the -O0 generator');
+t.test('a function the IR does not model falls back to -O0 code, alone, and stats say why', async (t) => {
+  const src = 'struct pair { int a, b; };\nvoid copy(struct pair *d, struct pair *s) { *d = *s; }\nint narrow(int x) { return x * 3; }\n';
+  const stats: CcStats = { functions: 0, fallbacks: [] };
+  const asm = compile(src, { file: 'a.c', opt: 2, stats });
+  const copy = asm.slice(asm.indexOf('copy:'), asm.indexOf('narrow:'));
+  t.notMatch(copy, /^\.B\d+:/m, 'the struct-copying function is compiled by the -O0 generator');
   t.match(asm.slice(asm.indexOf('narrow:')), /^\.B\d+:/m, 'the int function by the IR back end');
+  t.same(stats, { functions: 2, fallbacks: [{ file: 'a.c', line: 2, fn: 'copy', reason: 'struct assignment' }] }, 'the fallback and its reason are reported');
+});
+
+t.test('long long functions go through the IR', async (t) => {
+  const asm = compile('long long wide(long long x, unsigned long long y) { x += y >> 3; return x < 0 ? -x : x; }\n', { file: 'a.c', opt: 2 });
+  t.match(asm, /^\.B\d+:/m, 'compiled by the IR back end');
+  t.notMatch(asm, /rt_(shr|sar|shl)64/, 'a shift by a constant needs no runtime routine');
 });
 
 t.test('-O2 output is the same run to run', async (t) => {
