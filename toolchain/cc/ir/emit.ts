@@ -43,6 +43,7 @@ export class FunctionEmitter {
   constructor(
     private readonly fn: IrFunction, private readonly alloc: Allocation, private readonly asm: string,
     private readonly tables: string[], private readonly prefix: string, private readonly espBias?: number,
+    private readonly epilogue: string[] = [],
   ) {}
 
   private e(s: string): void { this.out.push(`        ${s}`); }
@@ -183,6 +184,7 @@ export class FunctionEmitter {
         return;
       }
       case 'call': {
+        if (i.tail) { this.tailCall(i); return; }
         for (let k = i.args.length - 1; k >= 0; k--) {
           const x = i.args[k]!;
           if (this.isMem(x)) { this.e(`mov eax, ${this.op(x)}`); this.e('push eax'); } else this.e(`push ${this.op(x)}`);
@@ -195,6 +197,19 @@ export class FunctionEmitter {
         return;
       }
     }
+  }
+
+  /**
+   * The arguments go into the words the caller's caller pushed for this function's own (tail.ts
+   * checked they fit); no value lives there, so storing them clobbers none still to be read.
+   */
+  private tailCall(i: Extract<Ins, { op: 'call' }>): void {
+    i.args.forEach((x, k) => {
+      const slot = this.addr({ frame: true, disp: 8 + 4 * k, scale: 1 }).text;
+      if (this.isMem(x)) { this.e(`mov eax, ${this.op(x)}`); this.e(`mov ${slot}, eax`); } else this.e(`mov ${slot}, ${this.op(x)}`);
+    });
+    this.out.push(...this.epilogue);
+    this.e(`jmp ${this.op(i.fn)}`);
   }
 
   private bin(i: Extract<Ins, { op: 'bin' }>): void {
@@ -319,7 +334,9 @@ export class FunctionEmitter {
       this.next = blocks[k + 1]?.id;
       this.out.push(`${this.label(b.id)}:`);
       for (const i of b.ins) this.ins(i);
-      this.term(b.term, k === blocks.length - 1);
+      const last = b.ins[b.ins.length - 1];
+      // A tail call's jump is the block's return.
+      if (!(last?.op === 'call' && last.tail)) this.term(b.term, k === blocks.length - 1);
     });
     return this.out;
   }

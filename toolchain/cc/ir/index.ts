@@ -8,6 +8,7 @@ import type { FuncDef } from '../ast.js';
 import { emitFunction } from './frame.js';
 import { lowerFunction, Unsupported } from './lower.js';
 import { optimize } from './optimize.js';
+import { markTailCalls } from './tail.js';
 
 /**
  * `callees`: the unit's functions by assembly name, for inlining (-O2). Returns the function's
@@ -27,5 +28,6 @@ export function genFunctionOptimized(
     throw e;
   }
   optimize(ir, level);
+  if (level >= 2) markTailCalls(ir, fn);
   return { lines: emitFunction(fn, ir, prefix, tables) };
 }

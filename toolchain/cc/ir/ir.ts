@@ -41,9 +41,10 @@ export type Ins =
   | { op: 'lea'; d: V; addr: Addr }
   /**
    * Arguments in C order (pushed last first; a 64-bit one is two, low word first); the result
-   * (eax) in d and, for a 64-bit result, its high word (edx) in d2.
+   * (eax) in d and, for a 64-bit result, its high word (edx) in d2. `tail`: the block's return
+   * returns what this call returns, and it is emitted as a jump (tail.ts).
    */
-  | { op: 'call'; d: V | undefined; d2?: V; fn: Val; args: Val[] };
+  | { op: 'call'; d: V | undefined; d2?: V; fn: Val; args: Val[]; tail?: boolean };
 
 export type Term =
   | { t: 'jmp'; to: number }
