@@ -269,20 +269,58 @@ function exprKey(i: Ins): string | undefined {
   }
 }
 
+/**
+ * The registers whose redefinition invalidates an available expression key: those it names
+ * as `v<n> ` or ends with as `v<n>` (bin/un/ext/set operands) and the bare numbers ` <n> ` (lea
+ * bases and indices). Purely textual, as a scan of every key for each definition would be, so
+ * that the index gives the same answers (including harmless extra matches on constants).
+ */
+function keyMentions(k: string): V[] {
+  const out: V[] = [];
+  const num = (run: string): void => { if (run === String(Number(run))) out.push(Number(run)); };
+  for (const m of k.matchAll(/v(\d+)(?= )/g)) num(m[1]!);
+  const tail = /v(\d+)$/.exec(k);
+  if (tail) num(tail[1]!);
+  for (const m of k.matchAll(/ (\d+)(?= )/g)) num(m[1]!);
+  return out;
+}
+
+/** A map from a register to the keys to look at when it is redefined. */
+class KeyIndex<K> {
+  private readonly m = new Map<V, K[]>();
+  add(v: V, k: K): void {
+    const l = this.m.get(v);
+    if (l) l.push(k); else this.m.set(v, [k]);
+  }
+  take(v: V): K[] {
+    const l = this.m.get(v);
+    if (!l) return [];
+    this.m.delete(v);
+    return l;
+  }
+}
+
 export function localValues(fn: IrFunction): void {
   // Registers defined more than once (C variables) can be copies' sources only within the block
   // and up to their next definition; the maps below are cleared of them at each definition.
+  // Indexed by register, so a definition costs what it invalidates, not the size of the maps
+  // (a long block, such as one of long long arithmetic, would otherwise take quadratic time).
   for (const b of fn.blocks) {
     const copy = new Map<V, Val>();
     const avail = new Map<string, V>();
     const setOf = new Map<V, Extract<Ins, { op: 'set' }>>();
+    const copiesOf = new KeyIndex<V>(), keysNaming = new KeyIndex<string>(), keysValued = new KeyIndex<string>(), setsReading = new KeyIndex<V>();
     const get = (x: Val): Val => (x.k === 'v' ? copy.get(x.v) ?? x : x);
     const kill = (d: V): void => {
       copy.delete(d);
-      for (const [k, v] of copy) if (v.k === 'v' && v.v === d) copy.delete(k);
-      for (const [k, v] of avail) if (v === d || k.includes(`v${d} `) || k.endsWith(`v${d}`) || k.includes(` ${d} `)) avail.delete(k);
+      for (const k of copiesOf.take(d)) { const v = copy.get(k); if (v?.k === 'v' && v.v === d) copy.delete(k); }
+      for (const k of keysNaming.take(d)) avail.delete(k);
+      for (const k of keysValued.take(d)) if (avail.get(k) === d) avail.delete(k);
       setOf.delete(d);
-      for (const [k, s] of setOf) if ((s.a.k === 'v' && s.a.v === d) || (s.b.k === 'v' && s.b.v === d)) setOf.delete(k);
+      for (const k of setsReading.take(d)) {
+        const st = setOf.get(k);
+        if (st && ((st.a.k === 'v' && st.a.v === d) || (st.b.k === 'v' && st.b.v === d))) setOf.delete(k);
+      }
     };
     const out: Ins[] = [];
     for (const i0 of b.ins) {
@@ -297,9 +335,19 @@ export function localValues(fn: IrFunction): void {
       const d2 = insDef2(i);
       if (d2 !== undefined) kill(d2);
       out.push(i);
-      if (i.op === 'mov' && d !== undefined && !(i.a.k === 'v' && i.a.v === d)) copy.set(d, i.a);
-      else if (key !== undefined && d !== undefined && !insUses(i).includes(d)) avail.set(key, d);
-      if (i.op === 'set' && !insUses(i).includes(i.d)) setOf.set(i.d, i);
+      if (i.op === 'mov' && d !== undefined && !(i.a.k === 'v' && i.a.v === d)) {
+        copy.set(d, i.a);
+        if (i.a.k === 'v') copiesOf.add(i.a.v, d);
+      } else if (key !== undefined && d !== undefined && !insUses(i).includes(d)) {
+        avail.set(key, d);
+        keysValued.add(d, key);
+        for (const v of keyMentions(key)) keysNaming.add(v, key);
+      }
+      if (i.op === 'set' && !insUses(i).includes(i.d)) {
+        setOf.set(i.d, i);
+        if (i.a.k === 'v') setsReading.add(i.a.v, i.d);
+        if (i.b.k === 'v') setsReading.add(i.b.v, i.d);
+      }
     }
     b.ins = out;
     let t = mapTermUses(b.term, get);
