@@ -277,11 +277,17 @@ function exprKey(i: Ins): string | undefined {
  */
 function keyMentions(k: string): V[] {
   const out: V[] = [];
-  const num = (run: string): void => { if (run === String(Number(run))) out.push(Number(run)); };
-  for (const m of k.matchAll(/v(\d+)(?= )/g)) num(m[1]!);
-  const tail = /v(\d+)$/.exec(k);
-  if (tail) num(tail[1]!);
-  for (const m of k.matchAll(/ (\d+)(?= )/g)) num(m[1]!);
+  const n = k.length;
+  for (let p = 0; p < n; p++) {
+    const c = k.charCodeAt(p);
+    if (c !== 118 /* v */ && c !== 32 /* space */) continue;
+    let q = p + 1;
+    while (q < n && k.charCodeAt(q) >= 48 && k.charCodeAt(q) <= 57) q++;
+    // A run of digits, without a leading zero (String(d) has none), ended by a space (or, after
+    // a v, by the end of the key).
+    if (q === p + 1 || (k.charCodeAt(p + 1) === 48 && q > p + 2)) continue;
+    if ((q < n && k.charCodeAt(q) === 32) || (q === n && c === 118)) out.push(Number(k.slice(p + 1, q)));
+  }
   return out;
 }
 
