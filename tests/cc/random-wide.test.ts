@@ -77,7 +77,7 @@ function st(d: number): string {
 
 function program(): string {
   let body = '';
-  for (let n = 0; n < 4; n++) body += `  ${st(2)}\n  print_ull(x ^ y ^ z ^ (U)s ^ lo ^ (U)k ^ (U)sh ^ uc ^ gw[${n}] ^ recs[${n & 1}].hits ^ (U)recs[${n & 1}].delta);\n`;
+  for (let n = 0; n < 3; n++) body += `  ${st(2)}\n  print_ull(x ^ y ^ z ^ (U)s ^ lo ^ (U)k ^ (U)sh ^ uc ^ gw[${n}] ^ recs[${n & 1}].hits ^ (U)recs[${n & 1}].delta);\n`;
   return `
 typedef unsigned long long U;
 typedef long long S;
@@ -113,13 +113,13 @@ t.test('random long long programs agree with gcc at every -O level', { skip: has
   const r = fc.check(fc.property(fc.integer({ min: 1, max: 2 ** 30 }), (s) => {
     seed = s;
     return agree(program());
-  }), { numRuns: 8, endOnFailure: true });
+  }), { numRuns: 5, endOnFailure: true });
   if (r.failed) {
     seed = r.counterexample![0];
     const src = program();
     const want = native('widefail', src).out;
     for (const opt of OPT_LEVELS) t.equal(runC(PRINT + src, { opt, maxInstructions: 200_000_000 }).out, want, `-O${opt}:\n${src}`);
   } else {
-    t.pass('8 random long long programs agree');
+    t.pass('5 random long long programs agree');
   }
 });
