@@ -26,7 +26,7 @@ function wideConst(): string {
 function leaf(): string {
   return pick([
     'x', 'y', 'z', 'x', 'y', '(U)s', '(U)lo', '(U)k', '(U)sh', '(U)uc', wideConst(), `${R(100)}u`,
-    `gw[${R(8)}]`, `gw[(unsigned)x & 7]`, `recs[${R(2)}].hits`, `(U)recs[${R(2)}].delta`, 'i',
+    `gw[${R(8)}]`, `gw[(unsigned)x & 7]`, `recs[${R(2)}].hits`, `(U)recs[${R(2)}].delta`, 'i1', 'i2',
   ]);
 }
 
@@ -67,7 +67,8 @@ function st(d: number): string {
   }
   const inner = (): string => st(d - 1);
   switch (R(6)) {
-    case 0: return `for (i = 0; i < (${e(1)} & 3u); i++) { ${inner()} ${inner()} }`;
+    // Each depth counts with its own variable (a nested loop resetting the outer one's could run forever).
+    case 0: return `for (i${d} = 0; i${d} < (${e(1)} & 3u); i${d}++) { ${inner()} ${inner()} }`;
     case 1: return `if (${e()}) { ${inner()} } else { ${inner()} }`;
     case 2: return `if ((S)${e(1)} ${pick(['<', '>=', '>', '<='])} (S)${e(1)}) { ${inner()} }`;
     case 3: return `{ U c = ${e(1)} & 7u; while (c-- != 0) { ${inner()} } }`;
@@ -90,13 +91,13 @@ static S sgn(S a, int k) { return a < 0 ? -a : a + k; }
 U chain(U a, unsigned n, U b) { if (n == 0) return a ^ b; return chain(a * 3u + n, n - 1, b >> 1); }
 S pick3(int k, U a, S b) { if (k & 1) return sgn(b, k); return (S)wmul(a, (U)b); }
 static U run(U x, U y, S s) {
-  U z = x ^ 0x5a5a5a5a5a5a5a5aull, i = 0;
+  U z = x ^ 0x5a5a5a5a5a5a5a5aull, i1 = 0, i2 = 0;
   unsigned lo = (unsigned)y;
   int k = ${R(200) - 100};
   short sh = ${R(65536) - 32768};
   unsigned char uc = ${R(256)};
 ${body}
-  return x + y * 7u + z * 13u + (U)s + lo + (U)k + (U)sh + uc + i;
+  return x + y * 7u + z * 13u + (U)s + lo + (U)k + (U)sh + uc + i1 + i2;
 }
 int main(void) {
   print_ull(run(${wideConst()}, ${wideConst()}, (S)${wideConst()}));
@@ -113,13 +114,13 @@ t.test('random long long programs agree with gcc at every -O level', { skip: has
   const r = fc.check(fc.property(fc.integer({ min: 1, max: 2 ** 30 }), (s) => {
     seed = s;
     return agree(program());
-  }), { numRuns: 5, endOnFailure: true });
+  }), { numRuns: 8, endOnFailure: true });
   if (r.failed) {
     seed = r.counterexample![0];
     const src = program();
     const want = native('widefail', src).out;
     for (const opt of OPT_LEVELS) t.equal(runC(PRINT + src, { opt, maxInstructions: 200_000_000 }).out, want, `-O${opt}:\n${src}`);
   } else {
-    t.pass('5 random long long programs agree');
+    t.pass('8 random long long programs agree');
   }
 });
