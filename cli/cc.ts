@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { MAX_RAM } from '../vmm/memory.js';
 import { readHostText } from '../vmm/host-file.js';
 import { basename } from 'node:path';
-import { build, compileC, inputKind, preprocessC, toObject, type BuildOptions } from '../toolchain/cc/driver.js';
+import { build, compileC, GUEST_OPT_LEVEL, inputKind, preprocessC, toObject, type BuildOptions } from '../toolchain/cc/driver.js';
+import type { CcStats } from '../toolchain/cc/compile.js';
 import { CcError } from '../toolchain/cc/errors.js';
 import { PpError } from '../toolchain/cc/preprocess.js';
 import { LinkError } from '../toolchain/ld/link.js';
@@ -42,6 +43,8 @@ options:
   --no-libc            do not offer the libc to the linker (also -nostdlib)
   --module             link a hypervisor-resident module (module_init and module_call, with
                        the module runtime and <hostcall.h>) for --module NAME=FILE.img
+  --stats              after compiling, list on stderr each function the optimizer left to
+                       the -O0 code generator, with the reason, and how many it optimized
   --help               show this help
 
 Exit codes: 0 success, 1 errors in the input (diagnostics on stderr), 2 usage errors.
@@ -58,6 +61,8 @@ interface CcArgs {
   help: boolean;
   /** Link a hypervisor module image (docs/modules.md) instead of a hosted program. */
   module: boolean;
+  /** Report the optimizer's fallbacks (--stats). */
+  stats: boolean;
 }
 
 /** Unsigned 32-bit numbers in decimal, 0x, 0o or 0b notation. */
@@ -69,7 +74,7 @@ function parseAddress(text: string, flag: string): number {
 }
 
 export function parseCcArgs(argv: readonly string[]): CcArgs {
-  const a: CcArgs = { inputs: [], mode: 'link', opts: { includeDirs: [], defines: [], undefines: [] }, help: false, module: false };
+  const a: CcArgs = { inputs: [], mode: 'link', opts: { includeDirs: [], defines: [], undefines: [] }, help: false, module: false, stats: false };
   const modes: Mode[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -93,6 +98,7 @@ export function parseCcArgs(argv: readonly string[]): CcArgs {
         case '--no-runtime': case '--freestanding': noValue(); a.opts.runtime = false; continue;
         case '--no-libc': noValue(); a.opts.libc = false; continue;
         case '--module': noValue(); a.module = true; continue;
+        case '--stats': noValue(); a.stats = true; continue;
       }
       throw new UsageError(`unknown option '${flag}'`);
     }
@@ -161,31 +167,13 @@ export function ccMain(argv: string[], io: Io): number {
     }
   }
   const opts = args.opts;
+  if (args.stats) opts.stats = { functions: 0, fallbacks: [] };
   // A module's sources include <hostcall.h> when compiled alone (-c, -S, -E) too.
   if (args.module) opts.includeDirs.push(projectFile('middleware', 'include'));
   try {
-    switch (args.mode) {
-      case 'E': {
-        const text = inputs.map((i) => preprocessC(i.text, i.path, opts)).join('');
-        if (args.output === undefined) io.stdout(text);
-        else writeOut(args.output, text);
-        return 0;
-      }
-      case 'S':
-        for (const i of inputs) {
-          if (inputKind(i.path, i.text) !== 'c') throw new UsageError(`-S takes C sources; '${i.path}' is not one`);
-          writeOut(args.output ?? replaceExt(i.path, '.s'), compileC(i.text, i.path, opts));
-        }
-        return 0;
-      case 'c':
-        for (const i of inputs) writeOut(args.output ?? replaceExt(i.path, '.o'), toObject(i, opts).text);
-        return 0;
-      case 'link': {
-        const image = args.module ? buildModule(inputs, opts) : build(inputs, opts).image;
-        writeOut(args.output ?? 'a.img', writeImage(image));
-        return 0;
-      }
-    }
+    compileInputs(args, inputs, opts, io);
+    if (opts.stats) io.stderr(statsText(opts.stats, opts.opt ?? GUEST_OPT_LEVEL));
+    return 0;
   } catch (e) {
     if (e instanceof PpError || e instanceof CcError || e instanceof LinkError || e instanceof ImageError) {
       io.stderr(`${e.message}\n`);
@@ -197,6 +185,37 @@ export function ccMain(argv: string[], io: Io): number {
     }
     throw e;
   }
+}
+
+function compileInputs(args: CcArgs, inputs: { path: string; text: string }[], opts: CcArgs['opts'], io: Io): void {
+  switch (args.mode) {
+    case 'E': {
+      const text = inputs.map((i) => preprocessC(i.text, i.path, opts)).join('');
+      if (args.output === undefined) io.stdout(text);
+      else writeOut(args.output, text);
+      return;
+    }
+    case 'S':
+      for (const i of inputs) {
+        if (inputKind(i.path, i.text) !== 'c') throw new UsageError(`-S takes C sources; '${i.path}' is not one`);
+        writeOut(args.output ?? replaceExt(i.path, '.s'), compileC(i.text, i.path, opts));
+      }
+      return;
+    case 'c':
+      for (const i of inputs) writeOut(args.output ?? replaceExt(i.path, '.o'), toObject(i, opts).text);
+      return;
+    case 'link': {
+      const image = args.module ? buildModule(inputs, opts) : build(inputs, opts).image;
+      writeOut(args.output ?? 'a.img', writeImage(image));
+    }
+  }
+}
+
+/** --stats: each function the optimizer left to the -O0 generator, then the totals. */
+function statsText(stats: CcStats, level: number): string {
+  const lines = stats.fallbacks.map((f) => `vamos cc: ${f.file}:${f.line}: '${f.fn}' compiled at -O0: ${f.reason}\n`);
+  const done = stats.functions - stats.fallbacks.length;
+  return `${lines.join('')}vamos cc: -O${level}: ${done} of ${stats.functions} functions optimized, ${stats.fallbacks.length} at -O0\n`;
 }
 
 class WriteError extends Error {}

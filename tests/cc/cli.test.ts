@@ -78,6 +78,15 @@ t.test('-c writes objects, -S assembly, -E preprocessed C; objects and .s link',
   t.equal(cli(runMain, [img]).code, 40);
 });
 
+t.test('--stats lists the functions left to the -O0 generator, with the reason', async (t) => {
+  const src = file('stats.c', 'struct p { int a, b; };\nvoid copy(struct p *d, struct p *s) { *d = *s; }\nlong long twice(long long x) { return x + x; }\n');
+  const r = cli(ccMain, ['--stats', '-S', src, '-o', join(dir, 'stats.s')]);
+  t.equal(r.code, 0);
+  t.equal(r.err, `vamos cc: ${src}:2: 'copy' compiled at -O0: struct assignment\nvamos cc: -O2: 1 of 2 functions optimized, 1 at -O0\n`);
+  t.equal(cli(ccMain, ['-S', src, '-o', join(dir, 'stats.s')]).err, '', 'nothing without --stats');
+  t.equal(cli(ccMain, ['--stats=1', src]).code, 2, '--stats takes no value');
+});
+
 t.test('freestanding: --no-runtime, --text-base and --entry place a kernel', async (t) => {
   const k = file('kernel.c', `#include <mx86.h>
 void kmain(void) {

@@ -6,9 +6,9 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../../toolchain/cc/compile.js';
+import { compile, type CcStats } from '../../toolchain/cc/compile.js';
 import { preprocess } from '../../toolchain/cc/preprocess.js';
-import { hasGcc, native, OPT_LEVELS, PRINT, runC } from './compiler-harness.js';
+import { hasGcc, native, OPT_LEVELS, PRELUDE, PRINT, runC } from './compiler-harness.js';
 import { projectFile } from '../../vmm/paths.js';
 
 const CASES: Record<string, string> = {
@@ -54,6 +54,27 @@ static int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
 static void bump(int *p, int by) { *p += by; }
 int main(void) { int v[5] = { 4, 8, 15, 16, 23 }; int k = 0; bump(&k, find(v, 5, 15)); bump(&k, find(v, 5, 99) * 10);
   print(k); print(find(v, 5, 23) + find(v, 0, 4)); print(fact(10)); return 0; }`,
+  // Tail calls (-O2): to itself, between two functions, to a callee with fewer arguments, with a
+  // long long result; calls whose arguments do not fit, or whose result is converted, or whose
+  // caller's frame escapes, stay calls.
+  tailcalls: `
+static int count(int n, int acc) { if (n == 0) return acc; return count(n - 1, acc + 1); }
+int odd(unsigned n, int junk);
+int even(unsigned n, int junk) { if (n == 0) return 1; return odd(n - 1, junk ^ 1); }
+int odd(unsigned n, int junk) { if (n == 0) return 0; return even(n - 1, junk + 2); }
+int three(int a, int b, int c) { return a * 100 + b * 10 + c; }
+int fewer(int a, int b, int c, int d) { return three(d, c, b + a); }
+int more(int a) { return three(a, a + 1, a + 2); }
+signed char narrowed(int a, int b, int c) { return three(a, b, c); }
+int sum(const int *p, int n) { return n ? *p + sum(p + 1, n - 1) : 0; }
+int escapes(int a, int b) { int v[2]; v[0] = a; v[1] = b; return sum(v, 2); }
+long long wide(long long x, int k) { return x * k; }
+long long wrap(int k, long long x) { return wide(x + 1, k); }
+static int total;
+void note(int k) { total += k; }
+void noter(int k, int j) { note(k + j); }
+int main(void) { print(count(1000, 7)); print(even(1001, 0)); print(odd(999, 5)); print(fewer(1, 2, 3, 4)); print(more(5));
+  print(narrowed(9, 9, 9)); print(escapes(3, 4)); print_ll(wrap(3, 0x100000000LL)); noter(2, 3); noter(4, 5); print(total); return 0; }`,
   // A switch with a jump table and with a compare chain, inside a loop.
   switches: `
 int f(int n) { int s = 0, i; for (i = -2; i < n; i++) { switch (i) { case 0: s += 1; break; case 1: s += 10; case 2: s += 100; break; case 3: case 4: s += 1000; break; default: s -= 1; }
@@ -85,11 +106,39 @@ t.test('-O0 is the straightforward generator; -O1 and -O2 go through the IR', as
   t.ok(o2 * 4 < o0, `frame references: ${o0} at -O0, ${o2} at -O2 (locals in registers)`);
 });
 
-t.test('a function the IR does not model falls back to -O0 code, alone', async (t) => {
-  const asm = compile('long long wide(long long x) { return x * 3; }\nint narrow(int x) { return x * 3; }\n', { file: 'a.c', opt: 2 });
-  const wide = asm.slice(asm.indexOf('wide:'), asm.indexOf('narrow:'));
-  t.notMatch(wide, /^\.B\d+:/m, 'the long long function is compiled by the -O0 generator');
+t.test('a function the IR does not model falls back to -O0 code, alone, and stats say why', async (t) => {
+  const src = 'struct pair { int a, b; };\nvoid copy(struct pair *d, struct pair *s) { *d = *s; }\nint narrow(int x) { return x * 3; }\n';
+  const stats: CcStats = { functions: 0, fallbacks: [] };
+  const asm = compile(src, { file: 'a.c', opt: 2, stats });
+  const copy = asm.slice(asm.indexOf('copy:'), asm.indexOf('narrow:'));
+  t.notMatch(copy, /^\.B\d+:/m, 'the struct-copying function is compiled by the -O0 generator');
   t.match(asm.slice(asm.indexOf('narrow:')), /^\.B\d+:/m, 'the int function by the IR back end');
+  t.same(stats, { functions: 2, fallbacks: [{ file: 'a.c', line: 2, fn: 'copy', reason: 'struct assignment' }] }, 'the fallback and its reason are reported');
+});
+
+t.test('long long functions go through the IR', async (t) => {
+  const asm = compile('long long wide(long long x, unsigned long long y) { x += y >> 3; return x < 0 ? -x : x; }\n', { file: 'a.c', opt: 2 });
+  t.match(asm, /^\.B\d+:/m, 'compiled by the IR back end');
+  t.notMatch(asm, /rt_(shr|sar|shl)64/, 'a shift by a constant needs no runtime routine');
+});
+
+t.test('-O2 turns calls in tail position into jumps where the ABI allows, in constant stack', async (t) => {
+  const src = CASES.tailcalls!;
+  const asm = compile(PRELUDE + PRINT + src, { file: 'a.c', opt: 2 });
+  const lines = asm.split('\n');
+  const body = (name: string): string => {
+    const start = lines.findIndex((l) => l === `${name}:` || l === `_L0_${name}:`);
+    const end = lines.findIndex((l, k) => k > start && (/^[^.\s;][^:]*:$/.test(l) || l.startsWith('.global')));
+    return lines.slice(start, end).join('\n');
+  };
+  for (const [fn, callee] of [['count', 'count'], ['even', 'odd'], ['fewer', 'three'], ['wrap', 'wide'], ['noter', 'note']]) {
+    t.match(body(fn!), new RegExp(`jmp (_L0_)?${callee}$`, 'm'), `${fn} jumps to ${callee}`);
+  }
+  for (const fn of ['more', 'narrowed', 'escapes']) t.notMatch(body(fn), /jmp [^.]/, `${fn} calls`);
+  t.notMatch(compile(PRELUDE + PRINT + src, { file: 'a.c', opt: 1 }), /jmp [a-z]/, 'not at -O1');
+  // 3,000,000 frames would not fit in the 16 MiB the harness gives the stack.
+  const deep = runC(PRINT + 'static int count(int n, int acc) { if (n == 0) return acc; return count(n - 1, acc + 1); }\nint main(void) { print(count(3000000, 7)); return 0; }', { opt: 2 });
+  t.equal(deep.out, '3000007\n', '3,000,000 tail calls deep');
 });
 
 t.test('-O2 output is the same run to run', async (t) => {

@@ -13,6 +13,7 @@ import { runtimeAsm } from './runtime.js';
 
 export { CcError, formatCcDiagnostic, type CcDiagnostic } from './errors.js';
 
+
 export interface CompileOptions {
   file: string;
   /** Prefix of file-local assembly symbols (default `_L0_`). */
@@ -25,6 +26,14 @@ export interface CompileOptions {
    * 2: also loop-invariant code motion. Default 0. docs/cc-optimizer.md.
    */
   opt?: number;
+  /** Filled in while compiling at -O1/-O2: how many functions, and which fell back to -O0 and why. */
+  stats?: CcStats;
+}
+
+/** What the optimizer made of a compilation (`vamos cc --stats`). */
+export interface CcStats {
+  functions: number;
+  fallbacks: { file: string; line: number; fn: string; reason: string }[];
 }
 
 /** Throws CcError for any problem in the input, and nothing else, whatever the input. */
@@ -59,7 +68,14 @@ export function compile(source: string, opts: CompileOptions): string {
       const level = opts.opt ?? 0;
       // Appended line by line: spreading a long function's lines as arguments overflows the host
       // stack (issue 15, item 5), which would read as "nested too deeply".
-      for (const line of (level > 0 ? genFunctionOptimized(fn, prefix, helpers, tables, level, callees) : undefined) ?? genFunction(fn, prefix, helpers, tables)) text.push(line);
+      let lines: string[] | undefined;
+      if (level > 0) {
+        const r = genFunctionOptimized(fn, prefix, helpers, tables, level, callees);
+        if (opts.stats) opts.stats.functions++;
+        if ('lines' in r) lines = r.lines;
+        else opts.stats?.fallbacks.push({ file: fn.loc.file, line: fn.loc.line, fn: fn.name, reason: r.fallback });
+      }
+      for (const line of lines ?? genFunction(fn, prefix, helpers, tables)) text.push(line);
     }
     const out: DataOut = { data: [], bss: [] };
     for (const g of unit.globals) emitGlobal(g, out);

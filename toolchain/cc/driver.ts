@@ -8,7 +8,7 @@ import { extname, relative } from 'node:path';
 import { projectFile, projectRoot } from '../../vmm/paths.js';
 import { link, type LinkOptions, type LinkResult } from '../ld/link.js';
 import { isObjectText, objectText, parseObject, unitPrefixFor, type ObjectFile } from '../ld/object.js';
-import { compile } from './compile.js';
+import { compile, type CcStats } from './compile.js';
 import { cachedLibc, readLibcFiles } from './libc-cache.js';
 import { CcError } from './errors.js';
 import { libcIncludeDir, preprocess } from './preprocess.js';
@@ -27,6 +27,8 @@ export interface CcOptions {
   optimize?: boolean;
   /** Optimization level (compile.ts CompileOptions.opt); default GUEST_OPT_LEVEL. */
   opt?: number;
+  /** Collects the optimizer's fallbacks of the units compiled here (not of the cached libc). */
+  stats?: CcStats;
   /** Default: the file system; undefined for a missing file. */
   readFile?: (path: string) => string | undefined;
 }
@@ -54,7 +56,7 @@ export function preprocessC(source: string, file: string, opts: CcOptions = {}):
 /** One C unit to assembly text (no object header). Throws PpError or CcError. */
 export function compileC(source: string, file: string, opts: CcOptions = {}, unitPrefix = unitPrefixFor(file)): string {
   const pre = preprocessC(source, file, opts);
-  return compile(pre, { file, unitPrefix, optimize: opts.optimize ?? false, opt: opts.opt ?? GUEST_OPT_LEVEL });
+  return compile(pre, { file, unitPrefix, optimize: opts.optimize ?? false, opt: opts.opt ?? GUEST_OPT_LEVEL, stats: opts.stats });
 }
 
 export function compileObject(source: string, file: string, opts: CcOptions = {}): ObjectFile {

@@ -43,6 +43,7 @@ export class FunctionEmitter {
   constructor(
     private readonly fn: IrFunction, private readonly alloc: Allocation, private readonly asm: string,
     private readonly tables: string[], private readonly prefix: string, private readonly espBias?: number,
+    private readonly epilogue: string[] = [],
   ) {}
 
   private e(s: string): void { this.out.push(`        ${s}`); }
@@ -183,16 +184,32 @@ export class FunctionEmitter {
         return;
       }
       case 'call': {
+        if (i.tail) { this.tailCall(i); return; }
         for (let k = i.args.length - 1; k >= 0; k--) {
           const x = i.args[k]!;
           if (this.isMem(x)) { this.e(`mov eax, ${this.op(x)}`); this.e('push eax'); } else this.e(`push ${this.op(x)}`);
         }
         this.e(`call ${this.op(i.fn)}`);
         if (i.args.length) this.e(`add esp, ${4 * i.args.length}`);
+        // The high word first: d may be allocated to edx (d and d2 never share a location).
+        if (i.d2 !== undefined) this.store(this.dest(i.d2), 'edx');
         if (i.d !== undefined) this.store(this.dest(i.d), 'eax');
         return;
       }
     }
+  }
+
+  /**
+   * The arguments go into the words the caller's caller pushed for this function's own (tail.ts
+   * checked they fit); no value lives there, so storing them clobbers none still to be read.
+   */
+  private tailCall(i: Extract<Ins, { op: 'call' }>): void {
+    i.args.forEach((x, k) => {
+      const slot = this.addr({ frame: true, disp: 8 + 4 * k, scale: 1 }).text;
+      if (this.isMem(x)) { this.e(`mov eax, ${this.op(x)}`); this.e(`mov ${slot}, eax`); } else this.e(`mov ${slot}, ${this.op(x)}`);
+    });
+    this.out.push(...this.epilogue);
+    this.e(`jmp ${this.op(i.fn)}`);
   }
 
   private bin(i: Extract<Ins, { op: 'bin' }>): void {
@@ -293,6 +310,8 @@ export class FunctionEmitter {
       }
       case 'ret':
         if (t.a) { const a = this.op(t.a); if (a !== 'eax') this.e(`mov eax, ${a}`); }
+        // After eax: a may be in edx, and eax is never an allocated location a2 could be in.
+        if (t.a2) { const a2 = this.op(t.a2); if (a2 !== 'edx') this.e(`mov edx, ${a2}`); }
         if (!last) this.e('jmp .Lret');
         return;
       case 'jtab': {
@@ -315,7 +334,9 @@ export class FunctionEmitter {
       this.next = blocks[k + 1]?.id;
       this.out.push(`${this.label(b.id)}:`);
       for (const i of b.ins) this.ins(i);
-      this.term(b.term, k === blocks.length - 1);
+      const last = b.ins[b.ins.length - 1];
+      // A tail call's jump is the block's return.
+      if (!(last?.op === 'call' && last.tail)) this.term(b.term, k === blocks.length - 1);
     });
     return this.out;
   }

@@ -40,7 +40,14 @@ export function emitFunction(fn: FuncDef, ir: IrFunction, prefix: string, tables
   const alloc = allocate(ir, frameDepth(ir));
   const frame = Math.ceil(alloc.frame / 4) * 4;
   const frameless = frame === 0 && onlyEntryParamLoads(ir);
-  const emitter = new FunctionEmitter(ir, alloc, fn.asm, tables, prefix, frameless ? 4 * alloc.saved.length - 4 : undefined);
+  // Run before a tail call's jump as well as at .Lret.
+  const epilogue: string[] = [];
+  for (const r of [...alloc.saved].reverse()) epilogue.push(`        pop ${r}`);
+  if (!frameless) {
+    if (frame) epilogue.push('        mov esp, ebp');
+    epilogue.push('        pop ebp');
+  }
+  const emitter = new FunctionEmitter(ir, alloc, fn.asm, tables, prefix, frameless ? 4 * alloc.saved.length - 4 : undefined, epilogue);
   const body = emitter.run();
   const out: string[] = [];
   if (!fn.isStatic) out.push(`.global ${fn.asm}`);
@@ -48,12 +55,6 @@ export function emitFunction(fn: FuncDef, ir: IrFunction, prefix: string, tables
   if (!frameless) out.push('        push ebp', '        mov ebp, esp');
   if (frame) out.push(`        sub esp, ${frame}`);
   for (const r of alloc.saved) out.push(`        push ${r}`);
-  out.push(...body, '.Lret:');
-  for (const r of [...alloc.saved].reverse()) out.push(`        pop ${r}`);
-  if (!frameless) {
-    if (frame) out.push('        mov esp, ebp');
-    out.push('        pop ebp');
-  }
-  out.push('        ret');
+  out.push(...body, '.Lret:', ...epilogue, '        ret');
   return out;
 }

@@ -39,14 +39,19 @@ export type Ins =
   | { op: 'load'; d: V; addr: Addr; size: 1 | 2 | 4; signed: boolean }
   | { op: 'store'; addr: Addr; a: Val; size: 1 | 2 | 4 }
   | { op: 'lea'; d: V; addr: Addr }
-  /** Arguments in C order (pushed last first); the result (eax) in d. */
-  | { op: 'call'; d: V | undefined; fn: Val; args: Val[] };
+  /**
+   * Arguments in C order (pushed last first; a 64-bit one is two, low word first); the result
+   * (eax) in d and, for a 64-bit result, its high word (edx) in d2. `tail`: the block's return
+   * returns what this call returns, and it is emitted as a jump (tail.ts).
+   */
+  | { op: 'call'; d: V | undefined; d2?: V; fn: Val; args: Val[]; tail?: boolean };
 
 export type Term =
   | { t: 'jmp'; to: number }
   /** cmp a, b; jcc yes; else no. */
   | { t: 'br'; cc: Cc; a: Val; b: Val; yes: number; no: number }
-  | { t: 'ret'; a: Val | undefined }
+  /** a in eax and, for a 64-bit result, a2 in edx. */
+  | { t: 'ret'; a: Val | undefined; a2?: Val }
   /** A jump table over a - min in [0, targets.length); anything else goes to dflt. */
   | { t: 'jtab'; a: Val; min: number; targets: number[]; dflt: number };
 
@@ -109,11 +114,17 @@ export function insDef(i: Ins): V | undefined {
   return i.op === 'store' ? undefined : i.d;
 }
 
+/** The second register an instruction defines: a call's 64-bit result's high word. */
+export function insDef2(i: Ins): V | undefined {
+  return i.op === 'call' ? i.d2 : undefined;
+}
+
 export function termUses(t: Term): V[] {
   const out: V[] = [];
   const val = (x: Val | undefined): void => { if (x?.k === 'v') out.push(x.v); };
   if (t.t === 'br') { val(t.a); val(t.b); }
   if (t.t === 'ret' || t.t === 'jtab') val(t.a);
+  if (t.t === 'ret') val(t.a2);
   return out;
 }
 
@@ -187,8 +198,8 @@ export function mapTermUses(t: Term, f: (x: Val) => Val): Term {
     return a === t.a && b === t.b ? t : { ...t, a, b };
   }
   if (t.t === 'ret') {
-    const a = t.a && f(t.a);
-    return a === t.a ? t : { ...t, a };
+    const a = t.a && f(t.a), a2 = t.a2 && f(t.a2);
+    return a === t.a && a2 === t.a2 ? t : { ...t, a, a2 };
   }
   if (t.t === 'jtab') {
     const a = f(t.a);
@@ -213,13 +224,13 @@ export function printIr(fn: IrFunction): string {
         case 'load': lines.push(`  v${i.d} = load${i.size}${i.signed ? 's' : ''} ${a(i.addr)}`); break;
         case 'store': lines.push(`  store${i.size} ${a(i.addr)}, ${v(i.a)}`); break;
         case 'lea': lines.push(`  v${i.d} = lea ${a(i.addr)}`); break;
-        case 'call': lines.push(`  ${i.d !== undefined ? `v${i.d} = ` : ''}call ${v(i.fn)}(${i.args.map(v).join(', ')})`); break;
+        case 'call': lines.push(`  ${i.d !== undefined ? `v${i.d}${i.d2 !== undefined ? `:v${i.d2}` : ''} = ` : ''}call ${v(i.fn)}(${i.args.map(v).join(', ')})`); break;
       }
     }
     const t = b.term;
     if (t.t === 'jmp') lines.push(`  jmp B${t.to}`);
     else if (t.t === 'br') lines.push(`  br ${t.cc} ${v(t.a)}, ${v(t.b)} ? B${t.yes} : B${t.no}`);
-    else if (t.t === 'ret') lines.push(`  ret${t.a ? ` ${v(t.a)}` : ''}`);
+    else if (t.t === 'ret') lines.push(`  ret${t.a ? ` ${v(t.a)}` : ''}${t.a2 ? `:${v(t.a2)}` : ''}`);
     else lines.push(`  jtab ${v(t.a)} - ${t.min} [${t.targets.map((x) => `B${x}`).join(' ')}] else B${t.dflt}`);
   }
   return lines.join('\n');

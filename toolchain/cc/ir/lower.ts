@@ -2,8 +2,8 @@
  * The typed tree of one function to IR (ir.ts). Scalar locals and parameters whose address is
  * never taken become virtual registers; everything else stays in the frame where the parser put
  * it. Conditions become compare-and-branch, array and member accesses become
- * [base + index*scale + disp] operands. A construct the IR does not model (64-bit values,
- * structs by value, bit-fields, varargs, builtins, setjmp) throws Unsupported, and the caller
+ * [base + index*scale + disp] operands; `long long` values are pairs of registers (lower64.ts).
+ * A construct the IR does not model (structs by value, bit-fields, varargs, builtins, setjmp) throws Unsupported, and the caller
  * compiles that function with the -O0 code generator instead.
  */
 import type { CmpOp, Expr, FuncDef, InitEntry, Stmt, VarInfo } from '../ast.js';
@@ -11,6 +11,7 @@ import { sizeOf, type Type } from '../types.js';
 import {
   imm, vreg, type Addr, type BinK, type Block, type Cc, type ExtK, type Ins, type IrFunction, type Term, type V, type Val,
 } from './ir.js';
+import { add64, bitwise64, branch64, constW, mulDiv64, not64, shift64, sub64, type W } from './lower64.js';
 
 export class Unsupported extends Error {}
 
@@ -20,6 +21,9 @@ const unsupported = (what: string): never => { throw new Unsupported(what); };
 function isWordScalar(t: Type): boolean {
   return (t.k === 'int' && t.size <= 4) || t.k === 'ptr';
 }
+
+/** `long long`: kept in two registers, low and high word (lower64.ts). */
+const isWide = (t: Type): boolean => t.k === 'int' && t.size === 8;
 
 const signedOf = (t: Type): boolean => t.k === 'int' && t.signed;
 
@@ -68,7 +72,7 @@ function addressTaken(body: Stmt): Set<VarInfo> {
   return out;
 }
 
-type LValue = { k: 'reg'; v: V; ty: Type } | { k: 'mem'; addr: Addr; ty: Type };
+type LValue = { k: 'reg'; v: V; ty: Type } | { k: 'wreg'; lo: V; hi: V; ty: Type } | { k: 'mem'; addr: Addr; ty: Type };
 
 const CC: Record<CmpOp, [Cc, Cc]> = {
   '<': ['l', 'b'], '<=': ['le', 'be'], '>': ['g', 'a'], '>=': ['ge', 'ae'], '==': ['e', 'e'], '!=': ['ne', 'ne'],
@@ -86,6 +90,8 @@ class Lowerer {
   private cur: Block;
   private nextV = 0;
   private readonly vars = new Map<VarInfo, V>();
+  /** `long long` locals and parameters in registers: low word, high word. */
+  private readonly wideVars = new Map<VarInfo, [V, V]>();
   private readonly labels = new Map<string, number>();
   private readonly breaks: number[] = [];
   private readonly continues: number[] = [];
@@ -136,9 +142,16 @@ class Lowerer {
   // ---- the function ------------------------------------------------------------------------------
   run(): IrFunction {
     const fn = this.fn;
-    if (fn.ty.ret.k === 'struct' || (fn.ty.ret.k === 'int' && fn.ty.ret.size === 8)) unsupported('wide return');
+    if (fn.ty.ret.k === 'struct') unsupported('struct return');
     const taken = addressTaken(fn.body);
     for (const p of fn.params) {
+      if (isWide(p.ty) && !taken.has(p)) {
+        const pair: [V, V] = [this.newV(), this.newV()];
+        this.wideVars.set(p, pair);
+        this.emit({ op: 'load', d: pair[0], addr: { frame: true, disp: p.off, scale: 1 }, size: 4, signed: false });
+        this.emit({ op: 'load', d: pair[1], addr: { frame: true, disp: p.off + 4, scale: 1 }, size: 4, signed: false });
+        continue;
+      }
       if (!isWordScalar(p.ty) || taken.has(p)) continue;
       const v = this.newV();
       this.vars.set(p, v);
@@ -154,6 +167,7 @@ class Lowerer {
   private promoteLocals(body: Stmt, taken: Set<VarInfo>): void {
     for (const v of localsOf(body)) {
       if (isWordScalar(v.ty) && !taken.has(v) && !this.vars.has(v)) this.vars.set(v, this.newV());
+      if (isWide(v.ty) && !taken.has(v) && !this.wideVars.has(v)) this.wideVars.set(v, [this.newV(), this.newV()]);
     }
     // Locals declared without an initializer have no init statement; uses find them (varReg).
     this.taken = taken;
@@ -169,6 +183,18 @@ class Lowerer {
     this.vars.set(v, n);
     return n;
   }
+
+  /** The registers of a `long long` local kept in registers, or undefined when it lives in memory. */
+  private wideReg(v: VarInfo): [V, V] | undefined {
+    const r = this.wideVars.get(v);
+    if (r !== undefined) return r;
+    if (v.kind !== 'local' || !isWide(v.ty) || this.taken.has(v) || v.off > 0) return undefined;
+    const pair: [V, V] = [this.newV(), this.newV()];
+    this.wideVars.set(v, pair);
+    return pair;
+  }
+
+  helperFn(name: string): Val { return { k: 'i', n: 0, sym: this.helper(name) }; }
 
   loadIns(d: V, addr: Addr, ty: Type): Ins {
     const size = sizeOf(ty);
@@ -213,6 +239,11 @@ class Lowerer {
         if (this.inline) { this.inlineReturn(s.e); return; }
         if (!s.e) { this.end({ t: 'ret', a: undefined }); return; }
         if (this.fn.ty.ret.k === 'void') { this.effect(s.e); this.end({ t: 'ret', a: undefined }); return; }
+        if (isWide(this.fn.ty.ret)) {
+          const w = this.wide(s.e);
+          this.end({ t: 'ret', a: w.lo, a2: w.hi });
+          return;
+        }
         const v = this.value(s.e);
         this.end({ t: 'ret', a: v });
         return;
@@ -278,6 +309,16 @@ class Lowerer {
   }
 
   private init(v: VarInfo, entries: InitEntry[], zero: boolean): void {
+    const pair = this.wideReg(v);
+    if (pair !== undefined) {
+      let val = constW(0n);
+      for (const en of entries) {
+        if ('bytes' in en || en.bits || en.off !== 0) return unsupported('odd scalar initializer');
+        val = this.wide(en.expr);
+      }
+      if (entries.length || zero) this.writeWide(pair, val);
+      return;
+    }
     const r = this.varReg(v);
     if (r !== undefined) {
       let val: Val = imm(0);
@@ -297,9 +338,10 @@ class Lowerer {
         this.storeBytes(a, bytes.length, (k) => bytes[k]!);
         continue;
       }
-      if (en.bits || !isWordScalar(en.ty)) unsupported('aggregate initializer entry');
+      if (en.bits || !(isWordScalar(en.ty) || isWide(en.ty))) unsupported('aggregate initializer entry');
       if (zero && en.expr.e === 'num' && en.expr.val === 0n) continue;
-      this.store(a, en.ty, this.value(en.expr));
+      if (isWide(en.ty)) this.store64(a, this.wide(en.expr));
+      else this.store(a, en.ty, this.value(en.expr));
     }
   }
 
@@ -342,11 +384,23 @@ class Lowerer {
         this.cond(e.b, yes, no);
         return;
       }
-      case 'cmp': this.end({ t: 'br', ...this.comparison(e), yes, no }); return;
+      case 'cmp':
+        if (isWide(e.a.ty)) {
+          const a = this.wide(e.a);
+          branch64(this, e.op, signedOf(e.a.ty), a, this.wide(e.b), yes, no);
+          return;
+        }
+        this.end({ t: 'br', ...this.comparison(e), yes, no });
+        return;
       case 'comma': this.effect(e.a); this.cond(e.b, yes, no); return;
       default: break;
     }
-    if (!isWordScalar(e.ty)) unsupported('64-bit condition');
+    if (isWide(e.ty)) {
+      const w = this.wide(e);
+      this.end({ t: 'br', cc: 'ne', a: this.def((d) => ({ op: 'bin', k: 'or', d, a: w.lo, b: w.hi })), b: imm(0), yes, no });
+      return;
+    }
+    if (!isWordScalar(e.ty)) unsupported('struct condition');
     this.end({ t: 'br', cc: 'ne', a: this.value(e), b: imm(0), yes, no });
   }
 
@@ -361,14 +415,15 @@ class Lowerer {
   // ---- expressions ------------------------------------------------------------------------------
   /** Evaluates for side effects only. */
   effect(e: Expr): void {
+    if (isWide(e.ty) && (e.e === 'assign' || e.e === 'opassign' || e.e === 'incdec')) { this.update64(e, false); return; }
     switch (e.e) {
       case 'assign': this.assign(e, false); return;
       case 'opassign': this.opassign(e, false); return;
       case 'incdec': this.incdec(e, false); return;
       case 'comma': this.effect(e.a); this.effect(e.b); return;
-      case 'cast': if (e.ty.k === 'void' || isWordScalar(e.a.ty)) { this.effect(e.a); return; } break;
+      case 'cast': if (e.ty.k === 'void' || isWordScalar(e.a.ty) || isWide(e.a.ty)) { this.effect(e.a); return; } break;
       case 'num': case 'str': return;
-      case 'var': if (isWordScalar(e.ty)) return; break;
+      case 'var': if (isWordScalar(e.ty) || isWide(e.ty)) return; break;
       case 'cond': {
         const t = this.newBlock(), f = this.newBlock(), join = this.newBlock();
         this.cond(e.c, t.id, f.id);
@@ -393,7 +448,8 @@ class Lowerer {
       }
       default: break;
     }
-    if (e.ty.k === 'void') unsupported('void expression');
+    if (isWide(e.ty)) { this.wide(e); return; }
+    if (e.ty.k === 'void') unsupported(e.e === 'builtin' ? 'builtin' : 'void expression');
     this.value(e);
   }
 
@@ -411,12 +467,17 @@ class Lowerer {
         return this.def((d) => this.loadIns(d, this.lvalueAddr(e), e.ty));
       case 'addr': return this.addressValue(e.a);
       case 'unop': {
+        if (e.op === '!' && isWide(e.a.ty)) return this.truth(e);
         const a = this.value(e.a);
         if (e.op === '!') return this.def((d) => ({ op: 'set', cc: 'e', d, a, b: imm(0) }));
         return this.def((d) => ({ op: 'un', k: e.op === '-' ? 'neg' : 'not', d, a }));
       }
-      case 'bin': return this.binary(e.op, this.value(e.a), this.value(e.b), e.ty);
+      case 'bin': {
+        const a = this.value(e.a);
+        return this.binary(e.op, a, this.word(e.b), e.ty);
+      }
       case 'cmp': {
+        if (isWide(e.a.ty)) return this.truth(e);
         const c = this.comparison(e);
         return this.def((d) => ({ op: 'set', d, ...c }));
       }
@@ -433,7 +494,9 @@ class Lowerer {
         this.enter(join);
         return vreg(d);
       }
-      case 'cast': return this.convert(this.value(e.a), e.a.ty, e.ty);
+      case 'cast':
+        if (isWide(e.a.ty)) return this.fromWide(this.wide(e.a), e.a.ty, e.ty);
+        return this.convert(this.value(e.a), e.a.ty, e.ty);
       case 'comma': this.effect(e.a); return this.value(e.b);
       case 'assign': return this.assign(e, true)!;
       case 'opassign': return this.opassign(e, true)!;
@@ -449,6 +512,153 @@ class Lowerer {
       }
       default: return unsupported(e.e);
     }
+  }
+
+  // ---- long long ------------------------------------------------------------------------------
+  /** The value of a `long long` expression, as its low and high words. */
+  wide(e: Expr): W {
+    if (!isWide(e.ty)) return unsupported(`64-bit value of type ${e.ty.k}`);
+    switch (e.e) {
+      case 'num': return constW(e.val);
+      case 'var': {
+        const pair = this.wideReg(e.v);
+        if (pair) return { lo: vreg(pair[0]), hi: vreg(pair[1]) };
+        return this.load64(this.lvalueAddr(e));
+      }
+      case 'deref': case 'member': return this.load64(this.lvalueAddr(e));
+      case 'unop': {
+        const a = this.wide(e.a);
+        return e.op === '-' ? sub64(this, constW(0n), a) : e.op === '~' ? not64(this, a) : unsupported('64-bit !');
+      }
+      case 'bin': return this.binary64(e.op, this.wide(e.a), e.b, signedOf(e.ty));
+      case 'cast': return isWide(e.a.ty) ? this.wide(e.a) : this.toWide(this.value(e.a), e.a.ty);
+      case 'cond': {
+        const lo = this.newV(), hi = this.newV();
+        const t = this.newBlock(), f = this.newBlock(), join = this.newBlock();
+        this.cond(e.c, t.id, f.id);
+        for (const [blk, arm] of [[t, e.a], [f, e.b]] as const) {
+          this.enter(blk);
+          const w = this.wide(arm);
+          this.emit({ op: 'mov', d: lo, a: w.lo });
+          this.emit({ op: 'mov', d: hi, a: w.hi });
+          this.end({ t: 'jmp', to: join.id });
+        }
+        this.enter(join);
+        return { lo: vreg(lo), hi: vreg(hi) };
+      }
+      case 'comma': this.effect(e.a); return this.wide(e.b);
+      case 'assign': case 'opassign': case 'incdec': return this.update64(e, true)!;
+      case 'call': return this.call64(e);
+      case 'vaarg': {
+        const ap = this.lvalue(e.ap);
+        const p = this.read(ap);
+        this.write(ap, this.def((d) => ({ op: 'bin', k: 'add', d, a: p, b: imm(8) })), false);
+        return this.load64(p.k === 'v' ? { base: p.v, disp: 0, scale: 1 } : { disp: p.n, sym: p.sym, scale: 1 });
+      }
+      default: return unsupported(`64-bit ${e.e}`);
+    }
+  }
+
+  /** A 32-bit operand that may be written as a `long long` (a shift count): its low word. */
+  private word(e: Expr): Val {
+    return isWide(e.ty) ? this.wide(e).lo : this.value(e);
+  }
+
+  private binary64(op: Extract<Expr, { e: 'bin' }>['op'], a: W, be: Expr, signed: boolean): W {
+    if (op === '<<' || op === '>>') return shift64(this, op === '<<' ? 'shl' : signed ? 'sar' : 'shr', a, this.word(be));
+    const b = isWide(be.ty) ? this.wide(be) : this.toWide(this.value(be), be.ty);
+    switch (op) {
+      case '+': return add64(this, a, b);
+      case '-': return sub64(this, a, b);
+      case '&': return bitwise64(this, 'and', a, b);
+      case '|': return bitwise64(this, 'or', a, b);
+      case '^': return bitwise64(this, 'xor', a, b);
+      case '*': case '/': case '%': return mulDiv64(this, op, signed, a, b);
+      default: return unsupported(`64-bit ${op}`);
+    }
+  }
+
+  /** A 32-bit value (extended as its type says) widened to 64 bits. */
+  private toWide(v: Val, from: Type): W {
+    if (!isWordScalar(from)) return unsupported('wide conversion');
+    return { lo: v, hi: signedOf(from) ? this.def((d) => ({ op: 'bin', k: 'sar', d, a: v, b: imm(31) })) : imm(0) };
+  }
+
+  /** A 64-bit value converted to a type of at most 32 bits. */
+  private fromWide(w: W, from: Type, to: Type): Val {
+    if (to.k === 'int' && to.rank === 0) {
+      return this.def((d) => ({ op: 'set', cc: 'ne', d, a: this.def((t) => ({ op: 'bin', k: 'or', d: t, a: w.lo, b: w.hi })), b: imm(0) }));
+    }
+    const word: Type = { k: 'int', size: 4, signed: signedOf(from), rank: 3 };
+    return this.convert(w.lo, word, to);
+  }
+
+  /** A comparison or ! as 0 or 1, through branches (a 64-bit one compares in several steps). */
+  private truth(e: Expr): Val {
+    const d = this.newV();
+    const t = this.newBlock(), f = this.newBlock(), join = this.newBlock();
+    this.cond(e, t.id, f.id);
+    this.enter(t);
+    this.emit({ op: 'mov', d, a: imm(1) });
+    this.end({ t: 'jmp', to: join.id });
+    this.enter(f);
+    this.emit({ op: 'mov', d, a: imm(0) });
+    this.end({ t: 'jmp', to: join.id });
+    this.enter(join);
+    return vreg(d);
+  }
+
+  private load64(a: Addr): W {
+    const word = (disp: number): Val => this.def((d) => ({ op: 'load', d, addr: { ...a, disp }, size: 4, signed: false }));
+    const lo = word(a.disp);
+    return { lo, hi: word((a.disp + 4) | 0) };
+  }
+
+  private store64(a: Addr, w: W): void {
+    this.emit({ op: 'store', addr: a, a: w.lo, size: 4 });
+    this.emit({ op: 'store', addr: { ...a, disp: (a.disp + 4) | 0 }, a: w.hi, size: 4 });
+  }
+
+  private copyW(w: W): W {
+    return { lo: this.def((d) => ({ op: 'mov', d, a: w.lo })), hi: this.def((d) => ({ op: 'mov', d, a: w.hi })) };
+  }
+
+  /** Sets a register pair; the high word is read before the low word is written when it is that word. */
+  private writeWide(pair: [V, V], w: W): void {
+    const hi = w.hi.k === 'v' && w.hi.v === pair[0] ? this.def((d) => ({ op: 'mov', d, a: w.hi })) : w.hi;
+    this.emit({ op: 'mov', d: pair[0], a: w.lo });
+    this.emit({ op: 'mov', d: pair[1], a: hi });
+  }
+
+  private readW(lv: LValue): W {
+    if (lv.k === 'wreg') return { lo: vreg(lv.lo), hi: vreg(lv.hi) };
+    if (lv.k === 'reg') return unsupported('32-bit lvalue read as 64 bits');
+    return this.load64(lv.addr);
+  }
+
+  /** Writes w to a `long long` lvalue; returns the expression's value (a copy) when wanted. */
+  private writeW(lv: LValue, w: W, want: boolean): W | undefined {
+    if (lv.k === 'wreg') {
+      this.writeWide([lv.lo, lv.hi], w);
+      return want ? this.copyW({ lo: vreg(lv.lo), hi: vreg(lv.hi) }) : undefined;
+    }
+    if (lv.k === 'reg') return unsupported('32-bit lvalue written as 64 bits');
+    this.store64(lv.addr, w);
+    return want ? w : undefined;
+  }
+
+  /** =, op= and ++/-- on a `long long` lvalue. */
+  private update64(e: Extract<Expr, { e: 'assign' | 'opassign' | 'incdec' }>, want: boolean): W | undefined {
+    const lv = this.lvalue(e.a);
+    if (e.e === 'assign') return this.writeW(lv, this.wide(e.b), want);
+    let old = this.readW(lv);
+    if (e.e === 'opassign') {
+      if (!isWide(e.opTy)) return unsupported('64-bit lvalue with a narrower operation');
+      return this.writeW(lv, this.binary64(e.op, old, e.b, signedOf(e.opTy)), want);
+    }
+    if (want && e.post && lv.k === 'wreg') old = this.copyW(old);
+    const r = this.writeW(lv, add64(this, old, constW(e.delta)), want && !e.post);
+    return want ? (e.post ? old : r) : undefined;
   }
 
   private binary(op: Extract<Expr, { e: 'bin' }>['op'], a: Val, b: Val, ty: Type): Val {
@@ -487,7 +697,7 @@ class Lowerer {
   lvalueAddr(e: Expr): Addr {
     switch (e.e) {
       case 'var':
-        if (this.varReg(e.v) !== undefined) return unsupported('address of a register variable');
+        if (this.varReg(e.v) !== undefined || this.wideReg(e.v) !== undefined) return unsupported('address of a register variable');
         return e.v.kind === 'local' ? { frame: true, disp: e.v.off, scale: 1 } : { sym: e.v.asm, disp: 0, scale: 1 };
       case 'str': return { sym: e.label, disp: 0, scale: 1 };
       case 'member': {
@@ -554,6 +764,8 @@ class Lowerer {
     if (e.e === 'var') {
       const r = this.varReg(e.v);
       if (r !== undefined) return { k: 'reg', v: r, ty: e.ty };
+      const pair = this.wideReg(e.v);
+      if (pair !== undefined) return { k: 'wreg', lo: pair[0], hi: pair[1], ty: e.ty };
     }
     if (e.e === 'bitfield') return unsupported('bit-field');
     const a = this.lvalueAddr(e);
@@ -568,12 +780,14 @@ class Lowerer {
   }
 
   private read(lv: LValue): Val {
+    if (lv.k === 'wreg') return unsupported('64-bit lvalue read as 32 bits');
     if (lv.k === 'reg') return vreg(lv.v);
     return this.def((d) => this.loadIns(d, lv.addr, lv.ty));
   }
 
   /** Writes v (already of the lvalue's type) and returns the value the expression has. */
   private write(lv: LValue, v: Val, want: boolean): Val | undefined {
+    if (lv.k === 'wreg') return unsupported('64-bit lvalue written as 32 bits');
     if (lv.k === 'reg') {
       this.emit({ op: 'mov', d: lv.v, a: v });
       // A copy, so that a later write to the variable does not change this value.
@@ -593,7 +807,13 @@ class Lowerer {
   }
 
   private opassign(e: Extract<Expr, { e: 'opassign' }>, want: boolean): Val | undefined {
-    if (!isWordScalar(e.ty) || !isWordScalar(e.opTy)) return unsupported('64-bit compound assignment');
+    if (isWide(e.opTy)) {
+      // Computed in 64 bits into a narrower lvalue (int x; x += 1LL).
+      const lv = this.lvalue(e.a);
+      const r = this.binary64(e.op, this.toWide(this.read(lv), e.a.ty), e.b, signedOf(e.opTy));
+      return this.write(lv, this.fromWide(r, e.opTy, e.a.ty), want);
+    }
+    if (!isWordScalar(e.ty) || !isWordScalar(e.opTy)) return unsupported('struct compound assignment');
     const lv = this.lvalue(e.a);
     const cur = this.convert(this.read(lv), e.a.ty, e.opTy);
     const b = this.value(e.b);
@@ -603,7 +823,7 @@ class Lowerer {
   }
 
   private incdec(e: Extract<Expr, { e: 'incdec' }>, want: boolean): Val | undefined {
-    if (!isWordScalar(e.ty)) return unsupported('64-bit ++');
+    if (!isWordScalar(e.ty)) return unsupported('struct ++');
     const lv = this.lvalue(e.a);
     let old = this.read(lv);
     if (want && e.post && lv.k === 'reg') old = this.def((d) => ({ op: 'mov', d, a: old }));
@@ -654,25 +874,55 @@ class Lowerer {
     return { value: result === undefined ? undefined : vreg(result) };
   }
 
-  private call(e: Extract<Expr, { e: 'call' }>): Val | undefined {
-    const ret = e.fty.ret;
-    if (ret.k === 'struct' || (ret.k === 'int' && ret.size === 8)) return unsupported('wide call result');
+  /**
+   * Arguments right to left, as -O0 pushes them; a `long long` one becomes two words, low first
+   * (so that it is pushed high word first).
+   */
+  private callArgs(e: Extract<Expr, { e: 'call' }>): { args: Val[]; wide: boolean } {
     const fnExpr = e.fn;
     if (fnExpr.e === 'addr' && fnExpr.a.e === 'var' && fnExpr.a.v.name === 'setjmp') return unsupported('setjmp');
-    // Arguments right to left, as -O0 pushes them.
-    const args: Val[] = new Array(e.args.length);
+    const parts: Val[][] = new Array(e.args.length);
+    let wide = false;
     for (let i = e.args.length - 1; i >= 0; i--) {
       const a = e.args[i]!;
-      if (!isWordScalar(a.ty)) return unsupported('wide argument');
-      args[i] = this.value(a);
+      if (isWide(a.ty)) {
+        const w = this.wide(a);
+        parts[i] = [w.lo, w.hi];
+        wide = true;
+        continue;
+      }
+      if (!isWordScalar(a.ty)) return unsupported('struct argument');
+      parts[i] = [this.value(a)];
     }
-    const inlined = this.tryInline(e, args);
+    return { args: parts.flat(), wide };
+  }
+
+  private callee(e: Extract<Expr, { e: 'call' }>): Val {
+    const fnExpr = e.fn;
+    return fnExpr.e === 'addr' && fnExpr.a.e === 'var' && fnExpr.a.v.kind === 'global'
+      ? { k: 'i', n: 0, sym: fnExpr.a.v.asm } : this.value(fnExpr);
+  }
+
+  /** A call of a function returning `long long` (in edx:eax). Such functions are not inlined. */
+  private call64(e: Extract<Expr, { e: 'call' }>): W {
+    const { args } = this.callArgs(e);
+    const lo = this.newV(), hi = this.newV();
+    this.emit({ op: 'call', d: lo, d2: hi, fn: this.callee(e), args });
+    return { lo: vreg(lo), hi: vreg(hi) };
+  }
+
+  private call(e: Extract<Expr, { e: 'call' }>): Val | undefined {
+    const ret = e.fty.ret;
+    if (ret.k === 'struct') return unsupported('struct call result');
+    if (isWide(ret)) { this.call64(e); return undefined; }
+    const { args, wide } = this.callArgs(e);
+    // The inliner maps arguments to parameters one to one (a callee with a long long one is not inlined anyway).
+    const inlined = wide ? undefined : this.tryInline(e, args);
     if (inlined) {
       const r = inlined.value;
       return r && ret.k === 'int' && ret.size < 4 ? this.narrow(r, ret) : r;
     }
-    const fn: Val = fnExpr.e === 'addr' && fnExpr.a.e === 'var' && fnExpr.a.v.kind === 'global'
-      ? { k: 'i', n: 0, sym: fnExpr.a.v.asm } : this.value(fnExpr);
+    const fn = this.callee(e);
     if (ret.k === 'void') {
       this.emit({ op: 'call', d: undefined, fn, args });
       return undefined;
@@ -754,7 +1004,7 @@ function inlinable(f: FuncDef, prefix: string, callees: ReadonlyMap<string, Func
   // Provisionally no, so that functions calling each other do not ask about each other forever.
   inlinableMemo.set(f, false);
   ok = false;
-  if (f.isStatic && !f.ty.variadic && f.retPtrOff === undefined && size(f.body) <= INLINE_LIMIT) {
+  if (f.isStatic && !f.ty.variadic && f.retPtrOff === undefined && !isWide(f.ty.ret) && size(f.body) <= INLINE_LIMIT) {
     const taken = addressTaken(f.body);
     const vars = [...f.params, ...localsOf(f.body)];
     if (vars.every((v) => isWordScalar(v.ty) && !taken.has(v)) && !usesMemoryLocals(f.body)) {

@@ -12,7 +12,7 @@
  * - threadJumps: branches to empty blocks go straight to where those jump.
  */
 import {
-  insDef, insUses, mapTermUses, mapUses, NOT_CC, successors, termUses, vreg,
+  insDef, insDef2, insUses, mapTermUses, mapUses, NOT_CC, successors, termUses, vreg,
   type Block, type Cc, type Ins, type IrFunction, type Term, type V, type Val,
 } from './ir.js';
 
@@ -105,6 +105,8 @@ export function liveness(fn: IrFunction): { liveIn: Map<number, V[]>; liveOut: M
       for (const x of insUses(i)) use(x);
       const d = insDef(i);
       if (d !== undefined && definedIn[d] !== stamp) { definedIn[d] = stamp; defs.push(d); }
+      const d2 = insDef2(i);
+      if (d2 !== undefined && definedIn[d2] !== stamp) { definedIn[d2] = stamp; defs.push(d2); }
     }
     for (const x of termUses(b.term)) use(x);
     exposed.push(up);
@@ -267,20 +269,64 @@ function exprKey(i: Ins): string | undefined {
   }
 }
 
+/**
+ * The registers whose redefinition invalidates an available expression key: those it names
+ * as `v<n> ` or ends with as `v<n>` (bin/un/ext/set operands) and the bare numbers ` <n> ` (lea
+ * bases and indices). Purely textual, as a scan of every key for each definition would be, so
+ * that the index gives the same answers (including harmless extra matches on constants).
+ */
+function keyMentions(k: string): V[] {
+  const out: V[] = [];
+  const n = k.length;
+  for (let p = 0; p < n; p++) {
+    const c = k.charCodeAt(p);
+    if (c !== 118 /* v */ && c !== 32 /* space */) continue;
+    let q = p + 1;
+    while (q < n && k.charCodeAt(q) >= 48 && k.charCodeAt(q) <= 57) q++;
+    // A run of digits, without a leading zero (String(d) has none), ended by a space (or, after
+    // a v, by the end of the key).
+    if (q === p + 1 || (k.charCodeAt(p + 1) === 48 && q > p + 2)) continue;
+    if ((q < n && k.charCodeAt(q) === 32) || (q === n && c === 118)) out.push(Number(k.slice(p + 1, q)));
+  }
+  return out;
+}
+
+/** A map from a register to the keys to look at when it is redefined. */
+class KeyIndex<K> {
+  private readonly m = new Map<V, K[]>();
+  add(v: V, k: K): void {
+    const l = this.m.get(v);
+    if (l) l.push(k); else this.m.set(v, [k]);
+  }
+  take(v: V): K[] {
+    const l = this.m.get(v);
+    if (!l) return [];
+    this.m.delete(v);
+    return l;
+  }
+}
+
 export function localValues(fn: IrFunction): void {
   // Registers defined more than once (C variables) can be copies' sources only within the block
   // and up to their next definition; the maps below are cleared of them at each definition.
+  // Indexed by register, so a definition costs what it invalidates, not the size of the maps
+  // (a long block, such as one of long long arithmetic, would otherwise take quadratic time).
   for (const b of fn.blocks) {
     const copy = new Map<V, Val>();
     const avail = new Map<string, V>();
     const setOf = new Map<V, Extract<Ins, { op: 'set' }>>();
+    const copiesOf = new KeyIndex<V>(), keysNaming = new KeyIndex<string>(), keysValued = new KeyIndex<string>(), setsReading = new KeyIndex<V>();
     const get = (x: Val): Val => (x.k === 'v' ? copy.get(x.v) ?? x : x);
     const kill = (d: V): void => {
       copy.delete(d);
-      for (const [k, v] of copy) if (v.k === 'v' && v.v === d) copy.delete(k);
-      for (const [k, v] of avail) if (v === d || k.includes(`v${d} `) || k.endsWith(`v${d}`) || k.includes(` ${d} `)) avail.delete(k);
+      for (const k of copiesOf.take(d)) { const v = copy.get(k); if (v?.k === 'v' && v.v === d) copy.delete(k); }
+      for (const k of keysNaming.take(d)) avail.delete(k);
+      for (const k of keysValued.take(d)) if (avail.get(k) === d) avail.delete(k);
       setOf.delete(d);
-      for (const [k, s] of setOf) if ((s.a.k === 'v' && s.a.v === d) || (s.b.k === 'v' && s.b.v === d)) setOf.delete(k);
+      for (const k of setsReading.take(d)) {
+        const st = setOf.get(k);
+        if (st && ((st.a.k === 'v' && st.a.v === d) || (st.b.k === 'v' && st.b.v === d))) setOf.delete(k);
+      }
     };
     const out: Ins[] = [];
     for (const i0 of b.ins) {
@@ -292,10 +338,22 @@ export function localValues(fn: IrFunction): void {
         if (prev !== undefined && prev !== d) i = { op: 'mov', d, a: vreg(prev) };
       }
       if (d !== undefined) kill(d);
+      const d2 = insDef2(i);
+      if (d2 !== undefined) kill(d2);
       out.push(i);
-      if (i.op === 'mov' && d !== undefined && !(i.a.k === 'v' && i.a.v === d)) copy.set(d, i.a);
-      else if (key !== undefined && d !== undefined && !insUses(i).includes(d)) avail.set(key, d);
-      if (i.op === 'set' && !insUses(i).includes(i.d)) setOf.set(i.d, i);
+      if (i.op === 'mov' && d !== undefined && !(i.a.k === 'v' && i.a.v === d)) {
+        copy.set(d, i.a);
+        if (i.a.k === 'v') copiesOf.add(i.a.v, d);
+      } else if (key !== undefined && d !== undefined && !insUses(i).includes(d)) {
+        avail.set(key, d);
+        keysValued.add(d, key);
+        for (const v of keyMentions(key)) keysNaming.add(v, key);
+      }
+      if (i.op === 'set' && !insUses(i).includes(i.d)) {
+        setOf.set(i.d, i);
+        if (i.a.k === 'v') setsReading.add(i.a.v, i.d);
+        if (i.b.k === 'v') setsReading.add(i.b.v, i.d);
+      }
     }
     b.ins = out;
     let t = mapTermUses(b.term, get);
@@ -333,6 +391,10 @@ export function deadCode(fn: IrFunction): void {
       if (d !== undefined && isPure(i) && (!live(d) || (i.op === 'mov' && i.a.k === 'v' && i.a.v === d))) continue;
       // A call's unused result need not be kept anywhere.
       if (i.op === 'call' && d !== undefined && !live(d)) i.d = undefined;
+      if (i.op === 'call' && i.d2 !== undefined) {
+        if (!live(i.d2)) i.d2 = undefined;
+        else liveAt[i.d2] = 0;
+      }
       if (d !== undefined) liveAt[d] = 0;
       for (const x of insUses(i)) liveAt[x] = stamp;
       keep.push(i);
@@ -375,6 +437,8 @@ export function coalesceCopies(fn: IrFunction): void {
       for (const u of insUses(i)) uses[u]!++;
       const d = insDef(i);
       if (d !== undefined) defs[d]!++;
+      const d2 = insDef2(i);
+      if (d2 !== undefined) defs[d2]!++;
     }
     for (const u of termUses(b.term)) uses[u]!++;
   }
@@ -414,6 +478,8 @@ export function hoistInvariants(fn: IrFunction): void {
   for (const b of fn.blocks) for (const i of b.ins) {
     const d = insDef(i);
     if (d !== undefined) defCount[d]!++;
+    const d2 = insDef2(i);
+    if (d2 !== undefined) defCount[d2]!++;
   }
   const byId = blockMap(fn);
   // Hoisting moves instructions, never edges: one flow graph serves every loop.
@@ -432,6 +498,8 @@ export function hoistInvariants(fn: IrFunction): void {
     for (const x of body) for (const i of byId.get(x)!.ins) {
       const d = insDef(i);
       if (d !== undefined) definedInLoop.add(d);
+      const d2 = insDef2(i);
+      if (d2 !== undefined) definedInLoop.add(d2);
     }
     let moved = true;
     while (moved) {

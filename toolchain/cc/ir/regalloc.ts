@@ -97,6 +97,7 @@ function liveRanges(fn: IrFunction): { ranges: Range[] } {
       for (const [u, cost] of spillCosts(i)) touch(u, pos, cost);
       const d = insDef(i);
       if (d !== undefined) touch(d, pos, i.op === 'mov' && (i.a.k === 'i' || i.a.k === 'v') ? 0.5 : 1);
+      if (i.op === 'call' && i.d2 !== undefined) touch(i.d2, pos, 1);
       if (i.op === 'call') calls.push(pos);
       if (i.op === 'div') divs.push(pos);
       pos += 2;
