@@ -6,7 +6,7 @@
  * then the service. Both do the same host work: what the vCPU saves, the thread pays. Expected
  * values are computed here from the profile's figures, never taken from an earlier run.
  *
- * The profile is fairness.test.ts's synthetic one: every figure distinct and not round.
+ * The profile is the fairness tests' synthetic one (fairness-profile.ts).
  *
  * How we checked that each charging constant of these paths is pinned (each change made by hand,
  * the test run, seen to fail, the change reverted): in vmm/profile.ts, mmioDeviceCycles or
@@ -35,23 +35,10 @@ import { assemble } from '../../toolchain/as/assemble.js';
 import { VirtualClock } from '../../vmm/clock.js';
 import { ExitCostTable, inKernelMmioCost, ioeventfdKickCycles, loadProfile, validateProfile, type CostProfile, type VirtioIo } from '../../vmm/profile.js';
 import { Vm } from '../../vmm/vm.js';
+import { fairnessProfile } from './fairness-profile.js';
 
 const base = loadProfile('nehalem-2011');
-const profile = (virtioIo: VirtioIo): CostProfile => validateProfile({
-  ...base,
-  name: 'fairness',
-  cpuHz: 2_500_000_000,
-  cyclesPerInstruction: 1.25,
-  exitCycles: { io: 2111, mmio: 3222, hlt: 1999, vmcall: 2333, cpuid: 2444, 'external-interrupt': 2555, 'interrupt-window': 2666, preemption: 2777, shutdown: 0 },
-  userspaceExitExtraCycles: 6007,
-  portIoDeviceCycles: 511,
-  mmioDeviceCycles: 1499,
-  interruptInjectionCycles: 503,
-  hypercallCycles: 307,
-  indirectExitCycles: 41,
-  disk: { latencyNsPerRequest: 7003, nsPerByte: 0.7 },
-  virtioIo,
-}, 'fairness');
+const profile = (virtioIo: VirtioIo): CostProfile => fairnessProfile(virtioIo);
 const P = profile('vcpu');
 const Q = profile('iothread');
 const cyc = (ns: number): number => Math.ceil((ns * P.cpuHz) / 1e9);

@@ -38,22 +38,10 @@ import { assemble } from '../../toolchain/as/assemble.js';
 import { VirtualClock } from '../../vmm/clock.js';
 import { ExitCostTable, exitCost, loadProfile, validateProfile, type CostProfile } from '../../vmm/profile.js';
 import { Vm } from '../../vmm/vm.js';
+import { fairnessProfile } from './fairness-profile.js';
 
 const base = loadProfile('nehalem-2011');
-const P: CostProfile = validateProfile({
-  ...base,
-  name: 'fairness',
-  cpuHz: 2_500_000_000,
-  cyclesPerInstruction: 1.25,
-  exitCycles: { io: 2111, mmio: 3222, hlt: 1999, vmcall: 2333, cpuid: 2444, 'external-interrupt': 2555, 'interrupt-window': 2666, preemption: 2777, shutdown: 0 },
-  userspaceExitExtraCycles: 6007,
-  portIoDeviceCycles: 511,
-  mmioDeviceCycles: 1499,
-  interruptInjectionCycles: 503,
-  hypercallCycles: 307,
-  indirectExitCycles: 41,
-  disk: { latencyNsPerRequest: 7003, nsPerByte: 0.7 },
-}, 'fairness');
+const P: CostProfile = fairnessProfile();
 
 /** From first principles: nanoseconds of device time to cycles, rounded up once. */
 const cyc = (ns: number): number => Math.ceil((ns * P.cpuHz) / 1e9);
