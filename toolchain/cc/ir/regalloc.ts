@@ -94,12 +94,12 @@ function liveRanges(fn: IrFunction): { ranges: Range[] } {
     weight[v]! += w * cost;
   };
   const touchHere = (v: V, cost: number): void => touch(v, pos, cost);
-  for (const b of fn.blocks) {
+  for (const [k, b] of fn.blocks.entries()) {
     stamp++;
     w = 8 ** Math.min(depth.get(b.id) ?? 0, 6);
     // Live on entry: from just before the first instruction (odd positions are between
     // instructions), so it conflicts with a value the first instruction defines.
-    for (const v of liveIn.get(b.id)!) begin(v, pos - 1);
+    for (const v of liveIn[k]!) begin(v, pos - 1);
     for (const i of b.ins) {
       spillCosts(i, touchHere);
       const d = insDef(i);
@@ -110,7 +110,7 @@ function liveRanges(fn: IrFunction): { ranges: Range[] } {
       pos += 2;
     }
     for (const u of termUses(b.term)) touch(u, pos, b.term.t === 'br' ? 0.5 : 0.25);
-    for (const v of liveOut.get(b.id)!) open(v, pos)[1] = pos + 1;
+    for (const v of liveOut[k]!) open(v, pos)[1] = pos + 1;
     pos += 2;
   }
   // In register order (allocate sorts them by weight, ties by register).
