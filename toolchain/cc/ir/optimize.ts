@@ -318,6 +318,7 @@ class KeyIndex<K> {
     const l = this.m.get(v);
     if (l) l.push(k); else this.m.set(v, [k]);
   }
+  clear(): void { if (this.m.size) this.m.clear(); }
   take(v: V): K[] {
     const l = this.m.get(v);
     if (!l) return [];
@@ -331,23 +332,29 @@ export function localValues(fn: IrFunction): void {
   // and up to their next definition; the maps below are cleared of them at each definition.
   // Indexed by register, so a definition costs what it invalidates, not the size of the maps
   // (a long block, such as one of long long arithmetic, would otherwise take quadratic time).
+  // One set of maps for the function, emptied at each block (most blocks are short: making
+  // seven maps per block was a good part of the pass's cost).
+  const copy = new Map<V, Val>();
+  const avail = new Map<string, V>();
+  const setOf = new Map<V, Extract<Ins, { op: 'set' }>>();
+  const copiesOf = new KeyIndex<V>(), keysNaming = new KeyIndex<string>(), keysValued = new KeyIndex<string>(), setsReading = new KeyIndex<V>();
+  const get = (x: Val): Val => (x.k === 'v' ? copy.get(x.v) ?? x : x);
+  const kill = (d: V): void => {
+    copy.delete(d);
+    for (const k of copiesOf.take(d)) { const v = copy.get(k); if (v?.k === 'v' && v.v === d) copy.delete(k); }
+    for (const k of keysNaming.take(d)) avail.delete(k);
+    for (const k of keysValued.take(d)) if (avail.get(k) === d) avail.delete(k);
+    setOf.delete(d);
+    for (const k of setsReading.take(d)) {
+      const st = setOf.get(k);
+      if (st && ((st.a.k === 'v' && st.a.v === d) || (st.b.k === 'v' && st.b.v === d))) setOf.delete(k);
+    }
+  };
   for (const b of fn.blocks) {
-    const copy = new Map<V, Val>();
-    const avail = new Map<string, V>();
-    const setOf = new Map<V, Extract<Ins, { op: 'set' }>>();
-    const copiesOf = new KeyIndex<V>(), keysNaming = new KeyIndex<string>(), keysValued = new KeyIndex<string>(), setsReading = new KeyIndex<V>();
-    const get = (x: Val): Val => (x.k === 'v' ? copy.get(x.v) ?? x : x);
-    const kill = (d: V): void => {
-      copy.delete(d);
-      for (const k of copiesOf.take(d)) { const v = copy.get(k); if (v?.k === 'v' && v.v === d) copy.delete(k); }
-      for (const k of keysNaming.take(d)) avail.delete(k);
-      for (const k of keysValued.take(d)) if (avail.get(k) === d) avail.delete(k);
-      setOf.delete(d);
-      for (const k of setsReading.take(d)) {
-        const st = setOf.get(k);
-        if (st && ((st.a.k === 'v' && st.a.v === d) || (st.b.k === 'v' && st.b.v === d))) setOf.delete(k);
-      }
-    };
+    if (copy.size) copy.clear();
+    if (avail.size) avail.clear();
+    if (setOf.size) setOf.clear();
+    copiesOf.clear(); keysNaming.clear(); keysValued.clear(); setsReading.clear();
     const out: Ins[] = [];
     for (const i0 of b.ins) {
       let i = simplify(mapUses(i0, get));
