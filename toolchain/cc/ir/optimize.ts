@@ -61,97 +61,117 @@ export function removeUnreachable(fn: IrFunction): void {
 
 /** A set of registers as a bit string (liveness is the optimizer's hottest loop). */
 export type Bits = Uint32Array;
-export const setBit = (s: Bits, v: V): void => { s[v >>> 5]! |= 1 << (v & 31); };
-export function forEachBit(s: Bits, f: (v: V) => void): void {
-  for (let w = 0; w < s.length; w++) {
-    let x = s[w]!;
-    while (x !== 0) {
-      const b = 31 - Math.clz32(x & -x);
-      f(w * 32 + b);
-      x &= x - 1;
-    }
-  }
-}
 
 /**
- * Per block: which registers are live on entry and on exit, each an ascending list.
+ * Per block, by position in fn.blocks: which registers are live on entry and on exit, each an
+ * ascending list.
  *
  * Only a register some block reads before defining it can be live across a block boundary;
  * most registers are temporaries born and dead within one block. The bit strings of the
  * fixpoint cover just those "global" registers (numbered densely in ascending order), which
- * keeps them a few words long in functions with thousands of registers.
+ * keeps them a few words long in functions with thousands of registers. Runs three times per
+ * function at -O2, so it builds flat arrays, not a list, set or closure per block.
  */
-export function liveness(fn: IrFunction): { liveIn: Map<number, V[]>; liveOut: Map<number, V[]> } {
+export function liveness(fn: IrFunction): { liveIn: V[][]; liveOut: V[][] } {
   const blocks = fn.blocks;
   const n = blocks.length;
-  const index = new Map<number, number>();
-  for (let k = 0; k < n; k++) index.set(blocks[k]!.id, k);
+  const index = new Int32Array(blockIdLimit(fn)).fill(-1);
+  for (let k = 0; k < n; k++) index[blocks[k]!.id] = k;
   // Stamps (block index + 1) instead of per-block sets: defined here / already listed as used here.
   const definedIn = new Int32Array(fn.nextV);
   const usedIn = new Int32Array(fn.nextV);
-  const exposed: V[][] = [];
-  const defined: V[][] = [];
   const isGlobal = new Uint8Array(fn.nextV);
+  // Block k's upward-exposed uses are exposed[exposedAt[k] .. exposedAt[k + 1]), its definitions likewise.
+  const exposed: V[] = [], exposedAt = new Int32Array(n + 1);
+  const defined: V[] = [], definedAt = new Int32Array(n + 1);
   for (let k = 0; k < n; k++) {
     const b = blocks[k]!, stamp = k + 1;
-    const up: V[] = [], defs: V[] = [];
-    const use = (x: V): void => {
-      if (definedIn[x] === stamp || usedIn[x] === stamp) return;
-      usedIn[x] = stamp;
-      up.push(x);
-      isGlobal[x] = 1;
-    };
     for (const i of b.ins) {
-      for (const x of insUses(i)) use(x);
+      for (const x of insUses(i)) {
+        if (definedIn[x] === stamp || usedIn[x] === stamp) continue;
+        usedIn[x] = stamp;
+        exposed.push(x);
+        isGlobal[x] = 1;
+      }
       const d = insDef(i);
-      if (d !== undefined && definedIn[d] !== stamp) { definedIn[d] = stamp; defs.push(d); }
+      if (d !== undefined && definedIn[d] !== stamp) { definedIn[d] = stamp; defined.push(d); }
       const d2 = insDef2(i);
-      if (d2 !== undefined && definedIn[d2] !== stamp) { definedIn[d2] = stamp; defs.push(d2); }
+      if (d2 !== undefined && definedIn[d2] !== stamp) { definedIn[d2] = stamp; defined.push(d2); }
     }
-    for (const x of termUses(b.term)) use(x);
-    exposed.push(up);
-    defined.push(defs);
+    for (const x of termUses(b.term)) {
+      if (definedIn[x] === stamp || usedIn[x] === stamp) continue;
+      usedIn[x] = stamp;
+      exposed.push(x);
+      isGlobal[x] = 1;
+    }
+    exposedAt[k + 1] = exposed.length;
+    definedAt[k + 1] = defined.length;
   }
   const globals: V[] = [];
   const bit = new Int32Array(fn.nextV);
   for (let v = 0; v < fn.nextV; v++) if (isGlobal[v]) { bit[v] = globals.length; globals.push(v); }
   const words = (globals.length + 31) >>> 5;
-  const mask = (list: V[], onlyGlobal: boolean): Bits => {
-    const s = new Uint32Array(words);
-    for (const v of list) if (!onlyGlobal || isGlobal[v]) setBit(s, bit[v]!);
-    return s;
-  };
-  const use = exposed.map((l) => mask(l, false));
-  const def = defined.map((l) => mask(l, true));
-  const liveIn = use.map((u) => Uint32Array.from(u));
-  const liveOut = blocks.map(() => new Uint32Array(words));
-  const succ = blocks.map((b) => successors(b.term).map((s) => index.get(s)).filter((x): x is number => x !== undefined));
+  // Block k's bit string is words [k * words, (k + 1) * words) of each.
+  const use = new Uint32Array(n * words), def = new Uint32Array(n * words);
+  for (let k = 0; k < n; k++) {
+    const base = k * words;
+    for (let p = exposedAt[k]!; p < exposedAt[k + 1]!; p++) setBitAt(use, base, bit[exposed[p]!]!);
+    for (let p = definedAt[k]!; p < definedAt[k + 1]!; p++) {
+      const v = defined[p]!;
+      if (isGlobal[v]) setBitAt(def, base, bit[v]!);
+    }
+  }
+  const liveIn = Uint32Array.from(use);
+  const liveOut = new Uint32Array(n * words);
+  // Block k's successors (as block positions) are succ[succAt[k] .. succAt[k + 1]).
+  const succ: number[] = [], succAt = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) {
+    for (const s of successors(blocks[k]!.term)) {
+      const x = s < index.length ? index[s]! : -1;
+      if (x >= 0) succ.push(x);
+    }
+    succAt[k + 1] = succ.length;
+  }
   let changed = true;
   while (changed) {
     changed = false;
     for (let k = n - 1; k >= 0; k--) {
-      const out = liveOut[k]!, inn = liveIn[k]!, d = def[k]!, u = use[k]!;
-      const ss = succ[k]!;
+      const base = k * words, s0 = succAt[k]!, s1 = succAt[k + 1]!;
       for (let w = 0; w < words; w++) {
         let o = 0;
-        for (const s of ss) o |= liveIn[s]![w]!;
-        out[w] = o;
-        const x = (u[w]! | (o & ~d[w]!)) >>> 0;
-        if (x !== inn[w]) { inn[w] = x; changed = true; }
+        for (let p = s0; p < s1; p++) o |= liveIn[succ[p]! * words + w]!;
+        liveOut[base + w] = o;
+        const x = (use[base + w]! | (o & ~def[base + w]!)) >>> 0;
+        if (x !== liveIn[base + w]) { liveIn[base + w] = x; changed = true; }
       }
     }
   }
-  const list = (s: Bits): V[] => {
+  const list = (s: Bits, base: number): V[] => {
     const out: V[] = [];
-    forEachBit(s, (g) => out.push(globals[g]!));
+    for (let w = 0; w < words; w++) {
+      let x = s[base + w]!;
+      while (x !== 0) {
+        out.push(globals[w * 32 + 31 - Math.clz32(x & -x)]!);
+        x &= x - 1;
+      }
+    }
     return out;
   };
-  const inMap = new Map<number, V[]>(), outMap = new Map<number, V[]>();
+  const inLists: V[][] = [], outLists: V[][] = [];
   for (let k = 0; k < n; k++) {
-    inMap.set(blocks[k]!.id, list(liveIn[k]!));
-    outMap.set(blocks[k]!.id, list(liveOut[k]!));
+    inLists.push(list(liveIn, k * words));
+    outLists.push(list(liveOut, k * words));
   }
-  return { liveIn: inMap, liveOut: outMap };
+  return { liveIn: inLists, liveOut: outLists };
+}
+
+const setBitAt = (s: Bits, base: number, v: V): void => { s[base + (v >>> 5)]! |= 1 << (v & 31); };
+
+/** One more than the largest block id (ids are small integers, so arrays can be indexed by them). */
+function blockIdLimit(fn: IrFunction): number {
+  let m = 0;
+  for (const b of fn.blocks) if (b.id >= m) m = b.id + 1;
+  return m;
 }
 
 // ---- local values ----------------------------------------------------------------------------------
@@ -298,6 +318,7 @@ class KeyIndex<K> {
     const l = this.m.get(v);
     if (l) l.push(k); else this.m.set(v, [k]);
   }
+  clear(): void { if (this.m.size) this.m.clear(); }
   take(v: V): K[] {
     const l = this.m.get(v);
     if (!l) return [];
@@ -311,23 +332,29 @@ export function localValues(fn: IrFunction): void {
   // and up to their next definition; the maps below are cleared of them at each definition.
   // Indexed by register, so a definition costs what it invalidates, not the size of the maps
   // (a long block, such as one of long long arithmetic, would otherwise take quadratic time).
+  // One set of maps for the function, emptied at each block (most blocks are short: making
+  // seven maps per block was a good part of the pass's cost).
+  const copy = new Map<V, Val>();
+  const avail = new Map<string, V>();
+  const setOf = new Map<V, Extract<Ins, { op: 'set' }>>();
+  const copiesOf = new KeyIndex<V>(), keysNaming = new KeyIndex<string>(), keysValued = new KeyIndex<string>(), setsReading = new KeyIndex<V>();
+  const get = (x: Val): Val => (x.k === 'v' ? copy.get(x.v) ?? x : x);
+  const kill = (d: V): void => {
+    copy.delete(d);
+    for (const k of copiesOf.take(d)) { const v = copy.get(k); if (v?.k === 'v' && v.v === d) copy.delete(k); }
+    for (const k of keysNaming.take(d)) avail.delete(k);
+    for (const k of keysValued.take(d)) if (avail.get(k) === d) avail.delete(k);
+    setOf.delete(d);
+    for (const k of setsReading.take(d)) {
+      const st = setOf.get(k);
+      if (st && ((st.a.k === 'v' && st.a.v === d) || (st.b.k === 'v' && st.b.v === d))) setOf.delete(k);
+    }
+  };
   for (const b of fn.blocks) {
-    const copy = new Map<V, Val>();
-    const avail = new Map<string, V>();
-    const setOf = new Map<V, Extract<Ins, { op: 'set' }>>();
-    const copiesOf = new KeyIndex<V>(), keysNaming = new KeyIndex<string>(), keysValued = new KeyIndex<string>(), setsReading = new KeyIndex<V>();
-    const get = (x: Val): Val => (x.k === 'v' ? copy.get(x.v) ?? x : x);
-    const kill = (d: V): void => {
-      copy.delete(d);
-      for (const k of copiesOf.take(d)) { const v = copy.get(k); if (v?.k === 'v' && v.v === d) copy.delete(k); }
-      for (const k of keysNaming.take(d)) avail.delete(k);
-      for (const k of keysValued.take(d)) if (avail.get(k) === d) avail.delete(k);
-      setOf.delete(d);
-      for (const k of setsReading.take(d)) {
-        const st = setOf.get(k);
-        if (st && ((st.a.k === 'v' && st.a.v === d) || (st.b.k === 'v' && st.b.v === d))) setOf.delete(k);
-      }
-    };
+    if (copy.size) copy.clear();
+    if (avail.size) avail.clear();
+    if (setOf.size) setOf.clear();
+    copiesOf.clear(); keysNaming.clear(); keysValued.clear(); setsReading.clear();
     const out: Ins[] = [];
     for (const i0 of b.ins) {
       let i = simplify(mapUses(i0, get));
@@ -378,11 +405,11 @@ export function deadCode(fn: IrFunction): void {
   const { liveOut } = liveness(fn);
   const liveAt = new Int32Array(fn.nextV);
   let stamp = 0;
-  for (const b of fn.blocks) {
+  for (const [k, b] of fn.blocks.entries()) {
     // live[v] === stamp: v is live at this point of this block's backward walk.
     stamp++;
     const live = (v: V): boolean => liveAt[v] === stamp;
-    for (const x of liveOut.get(b.id)!) liveAt[x] = stamp;
+    for (const x of liveOut[k]!) liveAt[x] = stamp;
     for (const x of termUses(b.term)) liveAt[x] = stamp;
     const keep: Ins[] = [];
     for (let k = b.ins.length - 1; k >= 0; k--) {

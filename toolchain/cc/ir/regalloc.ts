@@ -41,14 +41,14 @@ interface Range { v: V; segs: Segment[]; weight: number; crossesCall: boolean; i
 /**
  * What keeping each operand of i in memory instead of a register costs, in instructions (about):
  * most instructions take a memory operand for free, while addresses, stored values, pushed
- * arguments and shift counts need the value in a register.
+ * arguments and shift counts need the value in a register. Reported operand by operand, in
+ * operand order, to `f` (called for every instruction: no list is built).
  */
-function spillCosts(i: Ins): [V, number][] {
-  const out: [V, number][] = [];
-  const val = (x: Val, cost: number): void => { if (x.k === 'v') out.push([x.v, cost]); };
+function spillCosts(i: Ins, f: (v: V, cost: number) => void): void {
+  const val = (x: Val, cost: number): void => { if (x.k === 'v') f(x.v, cost); };
   const addr = (a: Addr): void => {
-    if (a.base !== undefined) out.push([a.base, 1]);
-    if (a.index !== undefined) out.push([a.index, 1]);
+    if (a.base !== undefined) f(a.base, 1);
+    if (a.index !== undefined) f(a.index, 1);
   };
   switch (i.op) {
     case 'mov': case 'ext': val(i.a, 0.25); break;
@@ -60,41 +60,48 @@ function spillCosts(i: Ins): [V, number][] {
     case 'store': addr(i.addr); val(i.a, 1); break;
     case 'call': val(i.fn, 0.25); for (const x of i.args) val(x, 1); break;
   }
-  return out;
 }
 
-/** The live segments of every register, and the weight of each. */
+/**
+ * The live segments of every register, and the weight of each. Indexed by register in arrays,
+ * not maps (a function has thousands of registers, each touched at every use).
+ */
 function liveRanges(fn: IrFunction): { ranges: Range[] } {
   const { liveIn, liveOut } = liveness(fn);
-  const segs = new Map<V, Segment[]>();
-  const weight = new Map<V, number>();
+  const segs: (Segment[] | undefined)[] = new Array(fn.nextV);
+  const weight = new Float64Array(fn.nextV);
+  // The segment a register has open in the current block: openSeg[v], valid when openIn[v] is the block's stamp.
+  const openSeg: (Segment | undefined)[] = new Array(fn.nextV);
+  const openIn = new Int32Array(fn.nextV);
   const calls: number[] = [];
   const divs: number[] = [];
   // A use or definition inside a loop counts as often as the loop nest suggests it runs.
   const depth = new Map<number, number>();
   for (const l of fn.loops) for (const id of l.body) depth.set(id, (depth.get(id) ?? 0) + 1);
-  let pos = 0;
-  for (const b of fn.blocks) {
-    const w = 8 ** Math.min(depth.get(b.id) ?? 0, 6);
-    const open = new Map<V, Segment>();
-    const begin = (v: V, p: number): Segment => {
-      const s: Segment = [p, p];
-      open.set(v, s);
-      let list = segs.get(v);
-      if (!list) { list = []; segs.set(v, list); }
-      list.push(s);
-      return s;
-    };
-    const touch = (v: V, p: number, cost: number): void => {
-      const s = open.get(v) ?? begin(v, p);
-      if (p > s[1]) s[1] = p;
-      weight.set(v, (weight.get(v) ?? 0) + w * cost);
-    };
+  let pos = 0, stamp = 0, w = 1;
+  const begin = (v: V, p: number): Segment => {
+    const s: Segment = [p, p];
+    openSeg[v] = s;
+    openIn[v] = stamp;
+    const list = segs[v];
+    if (list) list.push(s); else segs[v] = [s];
+    return s;
+  };
+  const open = (v: V, p: number): Segment => (openIn[v] === stamp ? openSeg[v]! : begin(v, p));
+  const touch = (v: V, p: number, cost: number): void => {
+    const s = open(v, p);
+    if (p > s[1]) s[1] = p;
+    weight[v]! += w * cost;
+  };
+  const touchHere = (v: V, cost: number): void => touch(v, pos, cost);
+  for (const [k, b] of fn.blocks.entries()) {
+    stamp++;
+    w = 8 ** Math.min(depth.get(b.id) ?? 0, 6);
     // Live on entry: from just before the first instruction (odd positions are between
     // instructions), so it conflicts with a value the first instruction defines.
-    for (const v of liveIn.get(b.id)!) begin(v, pos - 1);
+    for (const v of liveIn[k]!) begin(v, pos - 1);
     for (const i of b.ins) {
-      for (const [u, cost] of spillCosts(i)) touch(u, pos, cost);
+      spillCosts(i, touchHere);
       const d = insDef(i);
       if (d !== undefined) touch(d, pos, i.op === 'mov' && (i.a.k === 'i' || i.a.k === 'v') ? 0.5 : 1);
       if (i.op === 'call' && i.d2 !== undefined) touch(i.d2, pos, 1);
@@ -103,15 +110,34 @@ function liveRanges(fn: IrFunction): { ranges: Range[] } {
       pos += 2;
     }
     for (const u of termUses(b.term)) touch(u, pos, b.term.t === 'br' ? 0.5 : 0.25);
-    for (const v of liveOut.get(b.id)!) (open.get(v) ?? begin(v, pos))[1] = pos + 1;
+    for (const v of liveOut[k]!) open(v, pos)[1] = pos + 1;
     pos += 2;
   }
-  const ranges: Range[] = [...segs].map(([v, list]) => ({
-    v, segs: list, weight: weight.get(v) ?? 0,
-    crossesCall: calls.some((p) => list.some(([s, e]) => s < p && p < e)),
-    intoDiv: divs.some((p) => list.some(([s, e]) => s < p && p <= e)),
-  }));
+  // In register order (allocate sorts them by weight, ties by register).
+  const ranges: Range[] = [];
+  for (let v = 0; v < fn.nextV; v++) {
+    const list = segs[v];
+    if (list === undefined) continue;
+    ranges.push({
+      v, segs: list, weight: weight[v]!,
+      crossesCall: list.some(([s, e]) => firstAfter(calls, s) < e),
+      intoDiv: list.some(([s, e]) => firstAfter(divs, s) <= e),
+    });
+  }
   return { ranges };
+}
+
+/**
+ * The first of the ascending positions after `s` (Infinity if none): a binary search, as a long
+ * function has thousands of ranges and hundreds of calls.
+ */
+function firstAfter(sorted: number[], s: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! > s) hi = mid; else lo = mid + 1;
+  }
+  return lo < sorted.length ? sorted[lo]! : Infinity;
 }
 
 /** The segments one register holds, sorted and disjoint (touching ends allowed). */
