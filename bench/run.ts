@@ -2,12 +2,13 @@
  * `npm run bench`: runs the benchmarks and writes JSON under bench/results/. Wall-clock
  * figures about the emulator itself; virtual-time results belong to `vamos bench paper`.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { writeResult } from './results.js';
 import { cpuBench } from './cpu.js';
 import { traceBench } from './trace.js';
 import { devicesBench } from './devices.js';
 import { identityIommuDma } from './iommu-dma.js';
-import { ccBench } from './cc.js';
 import { guestBench } from './guest.js';
 import { paperBench } from './paper.js';
 import { redisBench } from './redis.js';
@@ -49,13 +50,9 @@ console.log(`virtio-blk 4 KiB random write IOPS: ${k(direct.blkRandWriteIops)} (
 console.log(`virtio-net packets per second: ${k(direct.netPps)} (behind the IOMMU ${k(behindIommu.netPps)})   target >= 500k`);
 console.log(`wrote ${devicesFile}`);
 
-const cc = ccBench();
-const ccFile = writeResult('cc', cc);
-console.log(`vamos cc: ${Math.round(cc.linesPerSecond)} C lines/s end to end, ${Math.round(cc.compileOnlyLinesPerSecond)} without assembling and linking   target >= 50,000`);
-for (const [name, p] of Object.entries(cc.programs)) {
-  console.log(`  ${name.padEnd(8)} vamos ${p.vamosMs.toFixed(1)} ms, native gcc -O2 ${p.nativeMs.toFixed(1)} ms: ratio ${p.ratio.toFixed(0)}`);
-}
-console.log(`wrote ${ccFile}`);
+// In a process of its own (bench/cc-main.ts says why).
+const ccRun = spawnSync(process.execPath, [fileURLToPath(new URL('./cc-main.js', import.meta.url))], { stdio: 'inherit' });
+if (ccRun.status !== 0) throw new Error(`bench/cc-main.js failed (exit ${ccRun.status ?? ccRun.signal})`);
 
 const guest = guestBench();
 const guestFile = writeResult('guest', guest);
