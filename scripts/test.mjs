@@ -43,10 +43,19 @@ function pruneStale(dir) {
 }
 pruneStale(testsOut);
 
-// tests/x.test.ts -> dist/tests/x.test.js; a folder tests/os/ -> dist/tests/os/.
-const args = process.argv.slice(2).map((a) => {
+// tests/x.test.ts -> dist/tests/x.test.js; a folder tests/os/ -> its compiled *.test.js files
+// (named as a folder, tap would also run the helper modules beside them).
+function testFiles(dir) {
+  return readdirSync(dir).sort().flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? testFiles(path) : name.endsWith('.test.js') ? [relative(root, path)] : [];
+  });
+}
+const args = process.argv.slice(2).flatMap((a) => {
   const m = /^(?:\.\/)?(tests(?:\/.*)?)$/.exec(a.split('\\').join('/'));
-  return m === null ? a : join('dist', m[1].replace(/\.ts$/, '.js'));
+  if (m === null) return [a];
+  const compiled = join('dist', m[1].replace(/\.ts$/, '.js'));
+  return existsSync(join(root, compiled)) && statSync(join(root, compiled)).isDirectory() ? testFiles(join(root, compiled)) : [compiled];
 });
 // One job more than there are cores: several files spend much of their time waiting on child
 // processes (npm, gcc, redis, curl) and sockets, and with one job per core the suite kept about 1.4
