@@ -8,12 +8,13 @@ import type { BlockBackend } from '../devices/virtio/blk/backend.js';
 import type { NetBackend } from '../devices/virtio/net/backend.js';
 import { buildKernel } from '../guest-os/os-build.js';
 import { osMachine, type OsMachine } from '../testing/os.js';
-import { ioeventfdKickCycles, type CostProfile } from '../vmm/profile.js';
+import type { CostProfile } from '../vmm/profile.js';
 import { DEFAULT_MEM } from '../vmm/vm.js';
 import type { TraceRecorder } from '../vmm/trace/recorder.js';
 import { dbServerImage, engineModuleImage, type Placement, type Transport } from './build.js';
-import { VirtioModchan, type ModuleEndpoint } from '../devices/virtio/modchan/device.js';
+import { VirtioModchan } from '../devices/virtio/modchan/device.js';
 import { HostThreads } from '../devices/virtio/mmio/host-threads.js';
+import { channelKickCycles, lateEndpoint } from './host/channel.js';
 import { ImageModule } from './host/image-module.js';
 import { ModuleRegistry } from './host/registry.js';
 
@@ -83,14 +84,9 @@ export function dbMachine(cfg: DbMachineConfig): DbMachine {
   // to the VM's hypercall table): the endpoint looks the registry up at each call.
   let registryRef: ModuleRegistry | undefined;
   const threads = new HostThreads(undefined, cfg.hostThreads ?? 1);
-  const endpoint: ModuleEndpoint = {
-    name: 'vamos-engine',
-    invoke: (op, request, cap) => {
-      const handle = registryRef!.handleOf('vamos-engine')!;
-      return registryRef!.invoke(handle, op, request, cap);
-    },
-  };
-  const channel = !guestEngine && transport === 'virtio' ? new VirtioModchan({ endpoint, threads, kickCycles: cfg.profile.virtioIo === 'iothread' ? ioeventfdKickCycles(cfg.profile) : undefined }) : undefined;
+  const channel = !guestEngine && transport === 'virtio'
+    ? new VirtioModchan({ endpoint: lateEndpoint('vamos-engine', () => registryRef), threads, kickCycles: channelKickCycles(cfg.profile) })
+    : undefined;
   const machine = osMachine({
     trace: cfg.trace,
     programs: ['init'],

@@ -8,12 +8,38 @@
 import { VirtioModchan, type ModuleEndpoint } from '../../devices/virtio/modchan/device.js';
 import { HostThreads } from '../../devices/virtio/mmio/host-threads.js';
 import type { VirtualClock } from '../../vmm/clock.js';
+import { ioeventfdKickCycles, type CostProfile } from '../../vmm/profile.js';
 import type { ModuleRegistry } from './registry.js';
 
 export function registryEndpoint(registry: ModuleRegistry, name: string): ModuleEndpoint {
   const handle = registry.handleOf(name);
   if (handle === undefined) throw new Error(`module channel: no module '${name}' is registered`);
   return { name, invoke: (op, request, cap) => registry.invoke(handle, op, request, cap) };
+}
+
+/**
+ * An endpoint for a channel made before its VM (the device sits in a slot) and so before the
+ * registry, which binds to the VM: it finds the module when each operation arrives.
+ */
+export function lateEndpoint(name: string, registry: () => ModuleRegistry | undefined): ModuleEndpoint {
+  return {
+    name,
+    invoke: (op, request, cap) => {
+      const r = registry();
+      const handle = r?.handleOf(name);
+      if (r === undefined || handle === undefined) throw new Error(`module channel: no module '${name}' is registered`);
+      return r.invoke(handle, op, request, cap);
+    },
+  };
+}
+
+/**
+ * The channel's notification on this profile: an ioeventfd whose exit is light when virtio work
+ * runs on an I/O thread (`virtioIo: "iothread"`, docs/cost-model.md), else undefined (the
+ * synchronous MMIO exit), as for virtio-blk on the same profile.
+ */
+export function channelKickCycles(profile: CostProfile): number | undefined {
+  return profile.virtioIo === 'iothread' ? ioeventfdKickCycles(profile) : undefined;
 }
 
 export interface ModuleChannelOptions {

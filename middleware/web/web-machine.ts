@@ -12,9 +12,10 @@ import { osMachine } from '../../testing/os.js';
 import type { CostProfile } from '../../vmm/profile.js';
 import type { TraceRecorder } from '../../vmm/trace/recorder.js';
 import type { Placement, Transport } from '../build.js';
-import { VirtioModchan, type ModuleEndpoint } from '../../devices/virtio/modchan/device.js';
+import { VirtioModchan } from '../../devices/virtio/modchan/device.js';
 import { HostThreads } from '../../devices/virtio/mmio/host-threads.js';
 import { memFor, type DbMachine, type IommuMode } from '../db-machine.js';
+import { channelKickCycles, lateEndpoint } from '../host/channel.js';
 import { ImageModule, MODULE_MEM_DEFAULT } from '../host/image-module.js';
 import { ModuleRegistry } from '../host/registry.js';
 import { filesModuleImage, webServerImage } from './build.js';
@@ -68,11 +69,9 @@ export function webMachine(cfg: WebMachineConfig): WebMachine {
   // after: the endpoint finds the module at each call (as db-machine.ts does).
   let registryRef: ModuleRegistry | undefined;
   const threads = new HostThreads(undefined, 1);
-  const endpoint: ModuleEndpoint = {
-    name: FILES_MODULE,
-    invoke: (op, request, cap) => registryRef!.invoke(registryRef!.handleOf(FILES_MODULE)!, op, request, cap),
-  };
-  const channel = transport === 'virtio' ? new VirtioModchan({ endpoint, threads }) : undefined;
+  const channel = transport === 'virtio'
+    ? new VirtioModchan({ endpoint: lateEndpoint(FILES_MODULE, () => registryRef), threads, kickCycles: channelKickCycles(cfg.profile) })
+    : undefined;
   const machine = osMachine({
     trace: cfg.trace,
     programs: ['init'],
