@@ -61,5 +61,8 @@ const args = process.argv.slice(2).flatMap((a) => {
 // processes (npm, gcc, redis, curl) and sockets, and with one job per core the suite kept about 1.4
 // of 2 cores busy (563 s against 398 s with 3 jobs on the 2-core machine, docs/testing.md).
 const jobs = args.some((a) => /^(-j|--jobs)/.test(a)) ? [] : [`--jobs=${availableParallelism() + 1}`];
-const tap = spawnSync(process.execPath, [join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...jobs, ...args], { stdio: 'inherit', cwd: root });
+// The compiler's audit (docs/jit.md, "Invalidation"): any guest RAM write that skips
+// GuestMemory.written under compiled code fails the test that made it.
+const env = { ...process.env, VAMOS_JIT_AUDIT: process.env.VAMOS_JIT_AUDIT ?? '1' };
+const tap = spawnSync(process.execPath, [join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...jobs, ...args], { stdio: 'inherit', cwd: root, env });
 process.exit(tap.status ?? 1);

@@ -34,6 +34,7 @@ export class TestMemory {
     if (at + len > this.mem.ramSize) throw new Error(`TestMemory: cannot allocate ${len} bytes: RAM is ${this.mem.ramSize} bytes`);
     this.next = at + len;
     this.mem.ram.fill(0, at, at + len);
+    this.mem.written(at, len);
     return at;
   }
 
@@ -47,6 +48,7 @@ export class TestMemory {
 
   write(addr: number, bytes: Uint8Array): void {
     this.mem.ram.set(bytes, addr);
+    this.mem.written(addr, bytes.length);
   }
 
   read(addr: number, len: number): Uint8Array {

@@ -115,6 +115,8 @@ export function writeBootInfo(mem: GuestMemory, info: BootInfo): void {
   });
   mem.ram.set(cmd, CMDLINE_ADDR);
   mem.ram[CMDLINE_ADDR + cmd.length] = 0;
+  mem.written(BOOT_INFO_ADDR, BOOT_INFO_SIZE);
+  mem.written(CMDLINE_ADDR, cmd.length + 1);
 }
 
 /** What a block in guest memory says (tests, debugging); undefined when the magic is missing. */

@@ -7,7 +7,7 @@
  * vCPU state that compiled code reads and writes (registers, lazy flags, TLBs, the code-line
  * map; layout in vmm/cpu/jit-state.ts). The memory is never grown, so every view stays valid.
  */
-import { STATE_BYTES } from './cpu/jit-state.js';
+import { CODE_LINE_SHIFT, S_CODEMAP, STATE_BYTES } from './cpu/jit-state.js';
 
 export const ROM_SIZE = 0x10000;
 export const ROM_BASE = 0xffff0000;
@@ -30,6 +30,13 @@ export class GuestMemory {
   readonly wasm: WebAssembly.Memory;
   /** The whole backing buffer, including the state area above RAM. */
   readonly buffer: ArrayBuffer;
+  /** The code-line map in the state area (jit-state.ts): non-zero where compiled code was made from. */
+  private readonly codeLines: Uint8Array;
+  /**
+   * Told of each code line that a writer outside the vCPU changed (the vCPU's compiler drops
+   * the code made from it). Set by the vCPU; one vCPU per memory (its registers live here too).
+   */
+  onCodeWrite: ((pa: number) => void) | null = null;
 
   constructor(readonly ramSize: number) {
     if (!Number.isInteger(ramSize) || ramSize < MIN_RAM || ramSize > MAX_RAM || ramSize % 4096 !== 0) {
@@ -46,6 +53,24 @@ export class GuestMemory {
     this.ram32 = new Int32Array(buf, 0, ramSize >>> 2);
     this.rom = new Uint8Array(ROM_SIZE);
     this.rom32 = new Int32Array(this.rom.buffer);
+    this.codeLines = new Uint8Array(buf, ramSize + S_CODEMAP, ramSize >>> CODE_LINE_SHIFT);
+  }
+
+  /**
+   * Every writer of RAM other than the vCPU (device DMA, hypercall and module responses, image
+   * and boot-information loaders) reports the range it changed here, after writing, before the
+   * vCPU runs again: compiled code made from those bytes is dropped, as QEMU's memory API does
+   * for DMA. The vCPU's own stores report themselves (mmu.ts). A writer that skips this leaves
+   * stale compiled code behind; `VAMOS_JIT_AUDIT=1` (on in the test suite) checks every region
+   * against RAM at each run and fails loudly on such a write (docs/jit.md, "Invalidation").
+   */
+  written(pa: number, len: number): void {
+    if (this.onCodeWrite === null || len <= 0) return;
+    const m = this.codeLines;
+    const first = Math.max(0, pa) >>> CODE_LINE_SHIFT;
+    const last = Math.min(this.ramSize, pa + len) - 1;
+    if (last < 0) return;
+    for (let l = first; l <= last >>> CODE_LINE_SHIFT; l++) if (m[l] !== 0) this.onCodeWrite(l << CODE_LINE_SHIFT);
   }
 
   /** True when [pa, pa+len) is entirely RAM. */

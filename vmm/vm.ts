@@ -254,6 +254,7 @@ export class Vm {
       end = Math.max(end, s.paddr + s.memSize);
     }
     loadImage(kernel, this.mem.ram, 'kernel');
+    this.mem.written(0, this.mem.ramSize);
     writeBootInfo(this.mem, {
       memSize: this.mem.ramSize, cmdline, kernelEntry: kernel.entry, kernelEnd: (end + 0xfff) & ~0xfff,
       bootDevice: BOOT_NO_DEVICE,

@@ -34,7 +34,7 @@ export class PhysicalDma implements Dma {
   private readonly ram: Uint8Array;
   private readonly view: DataView;
 
-  constructor(mem: GuestMemory) {
+  constructor(private readonly mem: GuestMemory) {
     this.ram = mem.ram;
     this.view = new DataView(mem.ram.buffer, mem.ram.byteOffset, mem.ram.byteLength);
   }
@@ -53,10 +53,11 @@ export class PhysicalDma implements Dma {
   write(addr: number, data: Uint8Array): void {
     this.check(addr, data.length, true);
     this.ram.set(data, addr);
+    this.mem.written(addr, data.length);
   }
 
   read16(addr: number): number { this.check(addr, 2, false); return this.view.getUint16(addr, true); }
   read32(addr: number): number { this.check(addr, 4, false); return this.view.getUint32(addr, true); }
-  write16(addr: number, v: number): void { this.check(addr, 2, true); this.view.setUint16(addr, v, true); }
-  write32(addr: number, v: number): void { this.check(addr, 4, true); this.view.setUint32(addr, v >>> 0, true); }
+  write16(addr: number, v: number): void { this.check(addr, 2, true); this.view.setUint16(addr, v, true); this.mem.written(addr, 2); }
+  write32(addr: number, v: number): void { this.check(addr, 4, true); this.view.setUint32(addr, v >>> 0, true); this.mem.written(addr, 4); }
 }

@@ -45,7 +45,7 @@ export class IommuDma implements Dma {
 
   write(addr: number, data: Uint8Array): void {
     const pa = this.resolve(addr, data.length, true);
-    if (pa >= 0) this.ram.set(data, pa);
+    if (pa >= 0) { this.ram.set(data, pa); this.iommu.mem.written(pa, data.length); }
     else this.scatter(addr, data);
   }
 
@@ -65,13 +65,13 @@ export class IommuDma implements Dma {
 
   write16(addr: number, v: number): void {
     const pa = this.resolve(addr, 2, true);
-    if (pa >= 0) this.view.setUint16(pa, v, true);
+    if (pa >= 0) { this.view.setUint16(pa, v, true); this.iommu.mem.written(pa, 2); }
     else this.scatter(addr, new Uint8Array([v & 0xff, (v >>> 8) & 0xff]));
   }
 
   write32(addr: number, v: number): void {
     const pa = this.resolve(addr, 4, true);
-    if (pa >= 0) this.view.setUint32(pa, v >>> 0, true);
+    if (pa >= 0) { this.view.setUint32(pa, v >>> 0, true); this.iommu.mem.written(pa, 4); }
     else this.scatter(addr, new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]));
   }
 
@@ -133,6 +133,7 @@ export class IommuDma implements Dma {
     for (let i = 0, at = 0; at < data.length; i++, off = 0) {
       const n = Math.min(PAGE_SIZE - off, data.length - at);
       this.ram.set(data.subarray(at, at + n), frames[i]! + off);
+      this.iommu.mem.written(frames[i]! + off, n);
       at += n;
     }
   }

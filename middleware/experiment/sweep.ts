@@ -8,6 +8,7 @@
  * open the very same bytes (the engine and its on-disk format are the same code in both).
  */
 import { MemoryBackend } from '../../devices/virtio/blk/backend.js';
+import { OverlayBackend } from '../../devices/virtio/blk/overlay.js';
 import { loadProfile, type CostProfile } from '../../vmm/profile.js';
 import type { Placement, Transport } from '../build.js';
 import type { WorkloadSpec } from '../workload/driver.js';
@@ -155,7 +156,8 @@ export function comparePoint(c: SweepConfig, base: Uint8Array, task: SweepTask):
   const { profile, iommu, poolPages } = task;
   const transport = task.transport ?? 'vmcall';
   const run = (placement: Placement): PointResult => {
-    const volume = new MemoryBackend(c.volumeSectors, false, base);
+    // Copy-on-write over the loaded volume: each run writes a few hundred KiB of its 64 MiB.
+    const volume = base.length === c.volumeSectors * 512 ? new OverlayBackend(base) : new MemoryBackend(c.volumeSectors, false, base);
     const trace = task.traceDir !== undefined
       ? { path: tracePaths(task.traceDir)[placement], label: `${placement === 'guest' ? 'baseline' : `VAMOS (${transport})`} pool=${poolPages} iommu=${iommu}` }
       : undefined;

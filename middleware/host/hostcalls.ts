@@ -123,6 +123,7 @@ export class HostCalls {
         this.counters.writes++;
         this.counters.bytesWritten += bytes;
       } else {
+        this.mem.written(buf, bytes); // before: a read that fails halfway may have changed some
         v.read(sector, view);
         this.counters.reads++;
         this.counters.bytesRead += bytes;
@@ -138,6 +139,7 @@ export class HostCalls {
     const cycles = this.callStart + this.callCycles + instructionCycles;
     const ns = BigInt(Math.floor((cycles * 1e9) / this.profile.cpuHz));
     new DataView(this.mem.ram.buffer).setBigUint64(addr, ns, true);
+    this.mem.written(addr, 8);
     return 0;
   }
 

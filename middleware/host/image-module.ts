@@ -74,6 +74,7 @@ export class ImageModule implements HypervisorModule {
     const heapEnd = this.stackTop - MODULE_STACK;
     if (heapBase >= heapEnd) throw new Error(`${source}: image (ends at 0x${end.toString(16)}) leaves no room for heap and stack in ${memSize} bytes`);
     loadImage(opts.image, this.mem.ram, source);
+    this.mem.written(0, this.mem.ramSize);
     const call = opts.image.symbols.find((s) => s.name === '__modrt_call');
     if (call === undefined) throw new Error(`${source}: no __modrt_call symbol (link middleware/runtime/modrt.s)`);
     this.callEntry = call.value;
@@ -98,6 +99,8 @@ export class ImageModule implements HypervisorModule {
     const args = [op, this.requestAt, request.length, this.responseAt, response.length];
     const sp = this.stackTop - 4 * args.length;
     args.forEach((v, k) => { this.mem.ram32[(sp >>> 2) + k] = v | 0; });
+    this.mem.written(this.requestAt, request.length);
+    this.mem.written(sp, 4 * args.length);
     this.cpu.regs[ESP] = sp;
     this.cpu.eip = this.callEntry;
     const r = this.execute();

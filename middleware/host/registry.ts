@@ -142,7 +142,10 @@ export class ModuleRegistry {
       return { value: bad, device };
     }
     const r = this.invoke(handle, op, mem.ram.subarray(reqGpa, reqGpa + reqLen), respCap);
-    if (r.status > 0) mem.ram.set(r.response.subarray(0, r.status), respGpa);
+    if (r.status > 0) {
+      mem.ram.set(r.response.subarray(0, r.status), respGpa);
+      mem.written(respGpa, r.status);
+    }
     return { value: r.status, cycles: r.cycles, device };
   }
 

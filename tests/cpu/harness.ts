@@ -92,8 +92,10 @@ export class Machine {
 
   // ---- physical memory ---------------------------------------------------------------------
 
+  /** Host writes report themselves (GuestMemory.written), as every writer outside the vCPU must. */
   load(pa: number, bytes: Uint8Array): void {
     this.mem.ram.set(bytes, pa);
+    this.mem.written(pa, bytes.length);
   }
 
   /** Assembles `source` for virtual address `va` and loads it at physical `pa` (default va). */
@@ -108,7 +110,7 @@ export class Machine {
   r32(pa: number): number {
     return (this.mem.ram[pa]! | (this.mem.ram[pa + 1]! << 8) | (this.mem.ram[pa + 2]! << 16) | (this.mem.ram[pa + 3]! << 24)) >>> 0;
   }
-  w8(pa: number, v: number): void { this.mem.ram[pa] = v; }
+  w8(pa: number, v: number): void { this.mem.ram[pa] = v; this.mem.written(pa, 1); }
   w16(pa: number, v: number): void { this.w8(pa, v); this.w8(pa + 1, v >>> 8); }
   w32(pa: number, v: number): void { for (let k = 0; k < 4; k++) this.w8(pa + k, v >>> (8 * k)); }
 

@@ -11,6 +11,7 @@
  */
 import { ISA, type InsnDef } from '../isa/table.js';
 import { lengthOf, reservedBits } from '../isa/encoding.js';
+import { lowering } from './jit-lower.js';
 
 const MEM_EA =
   '((((w & 0x8000) !== 0 ? R[(w >>> 12) & 7] : 0) + ((w & 0x80000) !== 0 ? R[(w >>> 16) & 7] << ((w >>> 20) & 3) : 0) + cmem[p + 1]) >>> 0)';
@@ -57,7 +58,12 @@ export function expandCase(d: InsnDef, jit = false): string {
   lines.push(`  ${body}`);
   if (!d.branch) lines.push(`  eip = ${next};`);
   // A hot stop is not a STOP: the vCPU goes on at once (cpu.ts step), so it must not hide one.
-  else if (jit) lines.push(`  if (++HOT[(eip >>> 2) & ${HOT_MASK}] > HT && budget !== 0) { c.hotStop = true; budget = 0; }`);
+  // Also after an instruction only the interpreter runs (pushf, cli, in...): the code after it
+  // starts a region of its own once hot, instead of being interpreted up to the next hot branch
+  // target (irq_save's `pushf` made the kernel interpret 20 instructions per call).
+  if (jit && (d.branch || lowering(d) === 'interpreted')) {
+    lines.push(`  if (++HOT[(eip >>> 2) & ${HOT_MASK}] > HT && budget !== 0) { c.hotStop = true; budget = 0; }`);
+  }
   lines.push('  break;', '}');
   return lines.join('\n');
 }

@@ -524,7 +524,7 @@ export class Vcpu extends Mmu {
         st[f + 4] = this.fcf; st[f + 5] = this.fof; st[f + 6] = this.fbits;
         inState = true;
       }
-      const n = e.region.fn!(Math.min(budget - done, 0x3fffffff), e.block, 0);
+      const n = jit.enter(Math.min(budget - done, 0x3fffffff), e.block, 0, e.region.slot);
       this.eip = st[S_EIP >> 2] >>> 0;
       if (n > 0) {
         // Regions may have chained across pages: the interpreter's cached code page is the page

@@ -6,16 +6,20 @@
  * - stores by the vCPU itself (interpreter and regions) check the code-line map in the state
  *   area and call `invalidateAt` before they change a line that compiled code was made from,
  *   so self-modifying code sees its new instructions at once;
- * - every other writer of guest memory (device DMA, image loading, hypervisor writes, tests)
- *   runs between two `run()` calls. The first entry of a region in each run compares the
- *   region's instruction words with memory and drops it when they differ. No writer has to
- *   remember to notify the JIT.
+ * - every other writer of guest memory (device DMA, image loading, hypervisor writes) reports
+ *   the bytes it changed with `GuestMemory.written`, which checks the same map. Until this
+ *   session regions were instead compared word by word with memory at their first entry in
+ *   each run; on the database's exit-heavy runs that cost more than the compiled code saved.
+ *   The comparison remains as an audit (`VAMOS_JIT_AUDIT=1`, on in the test suite): it throws
+ *   on compiled code that changed with no report, so a writer that forgot to report fails the
+ *   tests instead of running stale code.
  */
 import { HOT_MASK, HOT_THRESHOLD } from './codegen.js';
 import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, S_GEN, S_SLOT_GEN } from './jit-state.js';
 import { buildRegion } from './jit-region.js';
 import { moduleFor } from './jit-modules.js';
 import type { Mode } from './jit-emit.js';
+import { Code, I32, Op, moduleBytes } from './wasm-encoder.js';
 
 export type CpuMode = 'interp' | 'jit';
 
@@ -31,12 +35,40 @@ let defaultThreshold = HOT_THRESHOLD;
  */
 export function setDefaultHotThreshold(n: number): void { defaultThreshold = n; }
 
+/**
+ * Audit mode (docs/jit.md, "Invalidation"): every region is compared with memory at its first
+ * entry in each run() and an unreported change throws. Off by default (it costs a pass over the
+ * region's words per run); the test suite turns it on through the environment.
+ */
+let defaultAudit = typeof process !== 'undefined' && process.env?.VAMOS_JIT_AUDIT === '1';
+export function setDefaultJitAudit(on: boolean): void { defaultAudit = on; }
+
+/** Compiled code changed under the compiler with no report: a RAM writer skipped GuestMemory.written. */
+export class JitAuditError extends Error {}
+
 /** run(budget, block, retired before) → retired after (docs/jit.md). */
 export type RegionFn = (budget: number, block: number, n: number) => number;
+/** enter(budget, block, retired before, table slot): the region in that slot, called from JavaScript. */
+export type EnterFn = (budget: number, block: number, n: number, slot: number) => number;
+
+/**
+ * The one function JavaScript calls regions through: it tail-calls the region in the given
+ * table slot. Calling each region's export directly went through V8's generic JS-to-Wasm
+ * wrapper until that export had been called often enough for a specific one (6% of the
+ * database load's time); one shared entry point gets its specific wrapper at once.
+ */
+const ENTER_BYTES = moduleBytes([
+  // Function 1 only gives the module the regions' type (index 0) for the indirect call.
+  { params: [I32, I32, I32], results: [I32], locals: [], body: new Code().op(Op.unreachable) },
+  {
+    params: [I32, I32, I32, I32], results: [I32], locals: [], export: 'enter',
+    body: new Code().get(0).get(1).get(2).get(3).op(Op.return_call_indirect).u32(0).u32(0),
+  },
+]);
 
 export class Region {
   lastUse = 0;
-  /** The run (Jit.gen) in which the region's words were last compared with memory. */
+  /** The run (Jit.gen) in which the region's words were last compared with memory (audit mode). */
   checked: number;
   /** The entries registered for this region (one per block start). */
   readonly entries: Entry[] = [];
@@ -89,8 +121,12 @@ export class Jit {
   private readonly maps: Map<number, Entry>[] = [];
   private readonly byLine = new Map<number, Region[]>();
   private readonly invalidations = new Map<number, number>();
-  /** Incremented by every run(): regions are re-checked once per run (see above). */
+  /**
+   * The audit's run generation: incremented by every run() in audit mode, so that regions are
+   * compared with memory once per run (and chained to only after that); constant otherwise.
+   */
   gen = 0;
+  readonly audit = defaultAudit;
   private clock = 0;
   readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0, compileErrors: 0, chains: 0 };
   /** Optional host timer (benchmarks only: nothing in the simulation reads the wall clock). */
@@ -102,8 +138,18 @@ export class Jit {
   compileMs = 0;
 
   /** The functions of the live regions, one slot each: chained regions call through it. */
-  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_SLOTS });
+  /**
+   * Grown as regions are compiled (doubling, up to MAX_SLOTS) rather than made full-size at once:
+   * V8 copies an imported table's entries into every instance that imports it, so instantiating
+   * a region cost 690 µs against an 8,192-slot table and 25 µs against a 256-slot one (measured
+   * on this machine; linear in the table's size).
+   */
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 64, maximum: MAX_SLOTS });
+  /** Slots of dropped regions, reused first; slots from nextSlot up were never used. */
   private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
+  /** Runs the region in a slot (ENTER_BYTES). */
+  readonly enter: EnterFn;
   /** The state area as i32 words (entry cache, slot generations, run generation). */
   private readonly st: Int32Array;
 
@@ -115,16 +161,18 @@ export class Jit {
     private readonly ramSize: number, private readonly wasmMemory: WebAssembly.Memory,
     private readonly refill: (va: number, write: number) => number) {
     for (let m = 0; m < MODES; m++) this.maps.push(new Map());
-    for (let k = MAX_SLOTS - 1; k >= 0; k--) this.freeSlots.push(k);
     this.st = new Int32Array(wasmMemory.buffer, ramSize, (S_SLOT_GEN >> 2) + MAX_SLOTS);
     for (let k = 0; k < ENTRY_CACHE_SIZE; k++) this.st[(S_ENTRY_CACHE >> 2) + 4 * k] = -1;
     this.st.fill(-1, S_SLOT_GEN >> 2, (S_SLOT_GEN >> 2) + MAX_SLOTS);
     this.st[S_GEN >> 2] = 0;
     this.st[S_CHAINS >> 2] = 0;
+    const entry = new WebAssembly.Instance(moduleFor(ENTER_BYTES), { e: { m: wasmMemory, t: this.table, p: 0, r: refill } });
+    this.enter = entry.exports.enter as EnterFn;
   }
 
-  /** A new run(): regions must be checked again before another region may chain to them. */
+  /** A new run(): in audit mode, regions must be checked again before another region may chain to them. */
   newRun(): void {
+    if (!this.audit) return;
     this.gen++;
     this.st[S_GEN >> 2] = this.gen | 0;
   }
@@ -148,9 +196,10 @@ export class Jit {
     const r = e.region;
     if (r.fn === null) return null;
     if (r.checked !== this.gen) {
-      if (!this.verify(r)) {
-        this.drop(r, true);
-        return null;
+      const changed = this.changedWord(r);
+      if (changed >= 0) {
+        throw new JitAuditError(`jit audit: compiled code at physical 0x${(changed * 4).toString(16)} changed with no report `
+          + '(a writer of guest RAM outside the vCPU must call GuestMemory.written)');
       }
       r.checked = this.gen;
       this.st[(S_SLOT_GEN >> 2) + r.slot] = this.gen | 0;
@@ -169,10 +218,11 @@ export class Jit {
     e.region.cached.add(k);
   }
 
-  private verify(r: Region): boolean {
+  /** The word index of the first of r's instruction words that memory no longer holds, or -1. */
+  private changedWord(r: Region): number {
     const ram = this.ram32, idx = r.wordIdx, val = r.wordVal;
-    for (let k = 0; k < idx.length; k++) if (ram[idx[k]] !== val[k]) return false;
-    return true;
+    for (let k = 0; k < idx.length; k++) if (ram[idx[k]] !== val[k]) return idx[k];
+    return -1;
   }
 
   private addEntry(r: Region, pa: number, va: number, block: number): Entry {
@@ -193,7 +243,7 @@ export class Jit {
     const code = tooOften ? null : buildRegion(this.ram32, m, va, pa);
     let inst: WebAssembly.Instance | null = null;
     if (code !== null) {
-      if (this.freeSlots.length === 0) this.evict();
+      this.reserveSlot();
       try {
         inst = new WebAssembly.Instance(moduleFor(code.bytes), { e: { m: this.wasmMemory, t: this.table, p: pa & ~4095, r: this.refill } });
       } catch {
@@ -287,6 +337,14 @@ export class Jit {
     } else {
       this.stats.evicted++;
     }
+  }
+
+  /** Makes sure freeSlots has a slot: a new one (growing the table when needed), else by eviction. */
+  private reserveSlot(): void {
+    if (this.freeSlots.length > 0) return;
+    if (this.nextSlot === MAX_SLOTS) { this.evict(); return; }
+    if (this.nextSlot === this.table.length) this.table.grow(Math.min(this.table.length, MAX_SLOTS - this.table.length));
+    this.freeSlots.push(this.nextSlot++);
   }
 
   /** Drops the least recently used half of the compiled regions (at least one; never the newest). */

@@ -103,6 +103,8 @@ export class Mmu extends LazyFlags {
     this.userTlb = new Tlb(mem.buffer, state + S_TLB_USER);
     this.tlb = this.kernelTlb;
     this.codeMap = new Uint8Array(mem.buffer, state + S_CODEMAP, mem.ramSize >>> CODE_LINE_SHIFT);
+    // Writers outside the vCPU (DMA, loaders) report to the same hook as the vCPU's stores.
+    mem.onCodeWrite = (pa) => { this.codeWritten(pa); };
   }
 
   /** A store is about to change RAM at [pa, pa+size): drop compiled code made from it. */
