@@ -16,8 +16,8 @@
  */
 import { HOT_MASK, HOT_THRESHOLD } from './codegen.js';
 import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, S_GEN, S_SLOT_GEN } from './jit-state.js';
-import { buildRegion } from './jit-region.js';
-import { moduleFor } from './jit-modules.js';
+import { buildRegion, type RegionCode } from './jit-region.js';
+import { findBuilt, keepBuilt, moduleFor } from './jit-modules.js';
 import type { Mode } from './jit-emit.js';
 import { Code, I32, Op, moduleBytes } from './wasm-encoder.js';
 
@@ -240,12 +240,13 @@ export class Jit {
     const m: Mode = { paging: mode !== 0, cpl: mode === 2 ? 3 : 0, ramSize: this.ramSize };
     const key = pa * MODES + mode;
     const tooOften = (this.invalidations.get(key) ?? 0) >= MAX_INVALIDATIONS;
-    const code = tooOften ? null : buildRegion(this.ram32, m, va, pa);
+    const code = tooOften ? null : this.build(m, mode, va, pa);
     let inst: WebAssembly.Instance | null = null;
     if (code !== null) {
       this.reserveSlot();
       try {
-        inst = new WebAssembly.Instance(moduleFor(code.bytes), { e: { m: this.wasmMemory, t: this.table, p: pa & ~4095, r: this.refill } });
+        const module = code.module ?? moduleFor(code.bytes);
+        inst = new WebAssembly.Instance(module, { e: { m: this.wasmMemory, t: this.table, p: pa & ~4095, r: this.refill } });
       } catch {
         // A module V8 refuses is a compiler bug: the code stays interpreted (exact, slower),
         // and the count shows up in the stats (the lockstep tests require it to be zero).
@@ -289,6 +290,26 @@ export class Jit {
     if (t0 !== undefined) this.compileMs += this.timer!() - t0;
     if (this.stats.codeBytes > this.limitBytes) this.evict();
     return entry;
+  }
+
+  /**
+   * buildRegion's region for (mode, va) at pa, or the same region built earlier in this process
+   * from a page holding the same words (jit-modules.ts), moved to this page, with its module.
+   */
+  private build(m: Mode, mode: number, va: number, pa: number): (RegionCode & { module?: WebAssembly.Module }) | null {
+    const pbase = (pa & ~4095) >>> 2;
+    const hit = findBuilt<RegionCode>(this.ram32, pbase, mode, va, this.ramSize);
+    if (hit !== undefined) {
+      const words = pbase - hit.pbase, lines = words / ((1 << CODE_LINE_SHIFT) / 4); // whole pages: exact
+      const c = hit.code;
+      return { ...c, wordIdx: c.wordIdx.map((w) => w + words), lines: c.lines.map((l) => l + lines), module: hit.module };
+    }
+    const code = buildRegion(this.ram32, m, va, pa);
+    if (code === null) return null;
+    let module: WebAssembly.Module;
+    try { module = moduleFor(code.bytes); } catch { return code; } // compile() counts the error
+    if (code.wordIdx.every((w) => w >= pbase && w < pbase + 1024)) keepBuilt(this.ram32, pbase, mode, va, this.ramSize, code, module);
+    return { ...code, module };
   }
 
   /** A store is about to change RAM at pa, in a line compiled code was made from. */

@@ -30,21 +30,28 @@ export const Op = {
 
 /** A growable byte buffer with the encodings of the binary format. */
 export class Bytes {
-  private buf = new Uint8Array(1024);
+  // Small at first: a module is built from a dozen buffers, most of them a few bytes long.
+  private buf = new Uint8Array(64);
   length = 0;
 
+  /** Room for `n` more bytes. */
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
+
   byte(b: number): this {
-    if (this.length === this.buf.length) {
-      const n = new Uint8Array(this.buf.length * 2);
-      n.set(this.buf);
-      this.buf = n;
-    }
+    if (this.length === this.buf.length) this.reserve(1);
     this.buf[this.length++] = b;
     return this;
   }
 
   bytes(bs: ArrayLike<number>): this {
-    for (let k = 0; k < bs.length; k++) this.byte(bs[k]);
+    this.reserve(bs.length);
+    if (bs instanceof Uint8Array) { this.buf.set(bs, this.length); this.length += bs.length; return this; }
+    for (let k = 0; k < bs.length; k++) this.buf[this.length++] = bs[k];
     return this;
   }
 
