@@ -233,7 +233,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
     helper('of'),
     leaveFunction(state, entryVa & ~4095),
     outFunction(mode, entryVa & ~4095),
-  ]);
+  ], `r${entryVa.toString(16).padStart(8, '0')}m${mode.paging ? (mode.cpl === 0 ? 1 : 2) : 0}`);
 
   const words = new Map<number, number>();
   let insns = 0;
