@@ -195,7 +195,9 @@ for (const mode of MODES) {
 
 /**
  * A loop laid out from `before` bytes before virtual 0x201000 (frames F1 and FA), at ring 0 or 3;
- * faults go to the counting handler, which maps the second page back. Loops end in an exit.
+ * faults and interrupts go to the counting handler, which maps the second page back. Loops end
+ * in an exit. Virtual 0x400000 + k * 0x1000 uses TLB slot k: 0 is the first code page's, 1 the
+ * second's.
  */
 function directed(src: string, before: number, stack: number, ring3: boolean): Setup {
   return (m) => {
@@ -204,7 +206,7 @@ function directed(src: string, before: number, stack: number, ring3: boolean): S
     pt.map(0x201000, FA, CODE_FLAGS);
     pt.map(0x400000, FD0, CODE_FLAGS);
     pt.map(0x401000, FD1, CODE_FLAGS);
-    pt.map(0x402000, FDN, CODE_FLAGS);
+    for (let k = 2; k < 16; k++) pt.map(0x400000 + k * 0x1000, FDN, CODE_FLAGS); // TLB slots 2-15
     const bytes = asm(src, 0x201000 - before);
     m.load(F1 + 0x1000 - before, bytes.subarray(0, before));
     m.load(FA, bytes.subarray(before));
@@ -227,6 +229,7 @@ function directed(src: string, before: number, stack: number, ring3: boolean): S
     m.cpu.eip = 0x201000 - before;
     m.cpu.regs[4] = stack;
     m.cpu.ksp = KSTACK;
+    m.setEflags(0x200); // lockstep() injects interrupts
     if (ring3) m.cpu.setPrivilege(3);
   };
 }
@@ -260,6 +263,43 @@ t.test('a loop through a straddling instruction stays compiled', async (t) => {
     const st = b.cpu.jit!.stats;
     t.ok(st.regionInsns > 14000, `the loop ran compiled (${st.regionInsns} instructions)`);
     t.ok(st.slowExits < 100, `no slow exit per iteration (${st.slowExits} in 3,000 iterations)`);
+  }
+});
+
+t.test('a loop running on into the next page, evicting either code page every eighth iteration', async (t) => {
+  // The block at l runs on into the next page: through a straddling cmp, or after a 12-byte
+  // store that ends at the page end (no page-end instruction, so nothing translates the first
+  // page again on the way). On the next page, every eighth iteration a load evicts the first
+  // code page: the branch back must find it in the TLB, else the interpreter walks; four
+  // iterations later, another evicts the second (its first instruction's fetch walks). Back to
+  // l by `jne l` (a block of the region), or by `jmp edx` (through the entry cache).
+  // (pages 0x400000 + 2k * 0x1000 use TLB slot 2k, 0x401000 + 2k * 0x1000 slot 2k + 1)
+  const evict = 'mov edx, ecx\nand edx, 7\nshl edx, 13\nmov edx, [edx + 0x400000]\n' +
+    'mov edx, ecx\nadd edx, 4\nand edx, 7\nshl edx, 13\nmov edx, [edx + 0x401000]';
+  // At l, the iteration after the first page's eviction loads from 0x400000 (its TLB slot), the
+  // others from pages of even slots: had compiled code skipped the walk for l's page, that load
+  // would hit where the interpreter walks.
+  const touch = 'mov edx, ecx\nadd edx, 1\nand edx, 7\nshl edx, 13\nmov esi, [edx + 0x400000]';
+  const head = {
+    straddling: `mov ecx, 3000\nl:\n${touch}\nrol eax, 1\nadd eax, ecx\ncmp eax, [0x402008]\nadc ebx, eax`,
+    'ending at the page end': `mov ecx, 3000\nl:\n${touch}\nrol eax, 1\nmov [0x402010], 5\nadd eax, ecx`,
+  };
+  // l at 0x200fd4 (rol at 0x200ff4, add at the page end, cmp straddling) or at 0x200fd0 (the
+  // 12-byte store at 0x200ff4 ending at the page end)
+  const before = { straddling: 52, 'ending at the page end': 56 };
+  // (`jmp edx` loops for ever: a branch on the next page would end the block before it)
+  const back = { 'jne l': 'dec ecx\njne l', 'jmp edx': 'dec ecx\nmov edx, l\njmp edx' };
+  for (const ring3 of [false, true]) {
+    for (const [layout, h] of Object.entries(head)) {
+      for (const [how, tail] of Object.entries(back)) {
+        const loop = `${h}\n${evict}\n${tail}\ndone:\nvmcall\njmp done\n`;
+        const [a, b] = pair(directed(loop, before[layout as keyof typeof before], 0x7f000, ring3));
+        const problem = lockstep(a, b, budgetsFrom(11), 60);
+        t.equal(problem, null, problem ?? `${layout}, ${how}, ring ${ring3 ? 3 : 0}: identical`);
+        t.ok(a.cpu.tlbMisses > 700, `both pages walked again every eighth iteration (${a.cpu.tlbMisses} misses)`);
+        t.ok(b.cpu.jit!.stats.regionInsns > 15000, `compiled code ran (${b.cpu.jit!.stats.regionInsns} of ${b.cpu.retired})`);
+      }
+    }
   }
 });
 

@@ -15,9 +15,15 @@ import { Code, Op } from './wasm-encoder.js';
 export const FN_REFILL = 0;
 export const FN_LEAVE = 4;
 export const FN_OUT = 5;
-/** The same two helpers for exits right after a page-end instruction (no cached code page). */
-export const FN_LEAVE_FRESH = 6;
-export const FN_OUT_FRESH = 7;
+/**
+ * The interpreter's cached code page at a point of compiled code (statically known): the
+ * region's page, none (right after a page-end instruction), or the next page (a block that ran
+ * on past the page end). Each has its own `leave` and `out` helpers (FN_LEAVE[cached], FN_OUT[cached]).
+ */
+export const Cached = { Page: 0, None: 1, Next: 2 } as const;
+export type CachedPage = (typeof Cached)[keyof typeof Cached];
+const FN_LEAVES = [FN_LEAVE, 6, 8];
+const FN_OUTS = [FN_OUT, 7, 9];
 /** The imported global holding the physical base of the region's page (wasm-encoder.ts). */
 export const PAGE_PA_GLOBAL = 0;
 /**
@@ -66,10 +72,10 @@ export class Emitter {
   /** Memory accesses of the current instruction emitted so far (only the first may refill the TLB). */
   accesses = 0;
   /**
-   * Exits emitted now follow a page-end instruction: the interpreter then has no cached code
-   * page, so they store none and chain only through the TLB (FN_LEAVE_FRESH, FN_OUT_FRESH).
+   * The interpreter's cached code page for exits emitted now: they store it for the vCPU, and
+   * chain without a TLB lookup only to targets on it.
    */
-  fresh = false;
+  cached: CachedPage = Cached.Page;
   private readonly state: number;
   private readonly tlb: number;
 
@@ -108,7 +114,7 @@ export class Emitter {
    */
   exitTo(eip: number): void {
     this.leave(() => { this.c.i32(eip); }, false, 0);
-    this.c.get(L.budget).i32(eip).op(Op.return_call).u32(this.fresh ? FN_OUT_FRESH : FN_OUT);
+    this.c.get(L.budget).i32(eip).op(Op.return_call).u32(FN_OUTS[this.cached]);
   }
 
   /** Leaves (the state stored, the retired count on the stack). */
@@ -119,7 +125,7 @@ export class Emitter {
     eip();
     c.i32(slow ? 1 : 0).get(L.n);
     if (unretired > 0) c.i32(unretired).op(Op.i32_sub);
-    c.get(L.nEntry).op(Op.call).u32(this.fresh ? FN_LEAVE_FRESH : FN_LEAVE);
+    c.get(L.nEntry).op(Op.call).u32(FN_LEAVES[this.cached]);
   }
 
   /** Leaves at the current instruction, which the interpreter then runs (fault, miss, MMIO...). */
@@ -135,7 +141,7 @@ export class Emitter {
     if (this.remaining !== 1) throw new Error('exitDynamic: not the last instruction of its block');
     this.c.set(L.eipOut);
     this.leave(() => { this.c.get(L.eipOut); }, false, 0);
-    this.c.get(L.budget).get(L.eipOut).op(Op.return_call).u32(this.fresh ? FN_OUT_FRESH : FN_OUT);
+    this.c.get(L.budget).get(L.eipOut).op(Op.return_call).u32(FN_OUTS[this.cached]);
   }
 
   /**
@@ -149,20 +155,24 @@ export class Emitter {
    */
   fetchCheck(va: number, frame2: number): void {
     if (!this.mode.paging) return;
-    const c = this.c;
-    const check = (vpn: number, frame: () => void): void => {
-      const s = (vpn & 255) << 2;
-      c.i32(0).mem(Op.i32_load, 2, this.tlb + TLB_READ + s).i32(vpn).op(Op.i32_ne);
-      c.i32(0).mem(Op.i32_load, 2, this.tlb + TLB_FRAME + s);
-      frame();
-      c.op(Op.i32_ne).op(Op.i32_or);
-    };
-    check(va >>> 12, () => { c.op(Op.global_get).u32(PAGE_PA_GLOBAL); });
+    this.tlbMismatch(va >>> 12, -1);
     if (frame2 >= 0) {
-      check((va >>> 12) + 1, () => { c.i32(frame2); });
-      c.op(Op.i32_or);
+      this.tlbMismatch((va >>> 12) + 1, frame2);
+      this.c.op(Op.i32_or);
     }
     this.if(); this.slowExit(); this.end();
+  }
+
+  /**
+   * Pushes 1 when the current ring's TLB does not map page `vpn` to `frame` (-1: the region's
+   * page) for reading, as the interpreter's instruction fetch would find it; 0 on a hit.
+   */
+  tlbMismatch(vpn: number, frame: number): void {
+    const c = this.c, s = (vpn & 255) << 2;
+    c.i32(0).mem(Op.i32_load, 2, this.tlb + TLB_READ + s).i32(vpn).op(Op.i32_ne);
+    c.i32(0).mem(Op.i32_load, 2, this.tlb + TLB_FRAME + s);
+    if (frame < 0) c.op(Op.global_get).u32(PAGE_PA_GLOBAL); else c.i32(frame);
+    c.op(Op.i32_ne).op(Op.i32_or);
   }
 
   /**

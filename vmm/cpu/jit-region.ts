@@ -26,7 +26,7 @@ import {
   CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, FLAG_FIELDS, S_CHAINS, S_EIP, S_ENTRY_CACHE, S_FLAGS, S_GEN, S_PAGE_PA, S_PAGE_VA,
   S_REGS, S_SLOT_GEN, S_SLOW, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_READ,
 } from './jit-state.js';
-import { Emitter, FLAGS, I32_LOCALS, I64_LOCALS, L, PAGE_PA_GLOBAL, PAGE_END, type Mode } from './jit-emit.js';
+import { Cached, Emitter, FLAGS, I32_LOCALS, I64_LOCALS, L, PAGE_PA_GLOBAL, PAGE_END, type CachedPage, type Mode } from './jit-emit.js';
 import { UNKNOWN, emitCond, helperBody } from './jit-flags.js';
 import { load, lowering, loadTop, push, type DInsn, type Lowering, PLAIN_LOWER } from './jit-lower.js';
 import { Code, I32, I64, Op, moduleBytes, type FuncDef } from './wasm-encoder.js';
@@ -42,7 +42,12 @@ interface RInsn extends DInsn {
   readonly pageEnd: boolean;
   /** Some of its words are on the next virtual page, found at run time in frame `frame2`. */
   readonly straddles: boolean;
+  /** It is on the next virtual page (a block ran on past the page end), compiled from `frame2`. */
+  readonly onNext: boolean;
 }
+
+/** The interpreter's cached code page once `i` has retired. */
+const cachedAfter = (i: RInsn): CachedPage => (i.pageEnd ? Cached.None : i.onNext ? Cached.Next : Cached.Page);
 
 interface Block {
   start: number;
@@ -70,7 +75,7 @@ export interface RegionCode {
  * beyond the page come from `p2` (word index of the next virtual page's frame, or -1 when it is
  * not known at compile time: then an instruction straddling into it is not compiled).
  */
-function decodeAt(ram32: Int32Array, pbase: number, p2: number, va: number): RInsn | null {
+function decodeAt(ram32: Int32Array, pbase: number, p2: number, va: number, onNext = false): RInsn | null {
   const off = va & 4095;
   const first = pbase + (off >> 2);
   const def = BY_OPCODE[ram32[first] & 255];
@@ -86,7 +91,7 @@ function decodeAt(ram32: Int32Array, pbase: number, p2: number, va: number): RIn
   if (!r.ok) return null;
   return {
     addr: va, len: r.length, def: r.insn.def, ops: r.insn.operands, words,
-    pageEnd: off > PAGE_END, straddles: off + r.length > 4096,
+    pageEnd: off > PAGE_END, straddles: off + r.length > 4096, onNext,
   };
 }
 
@@ -130,7 +135,10 @@ function discover(ram32: Int32Array, pbase: number, p2: number, entry: number): 
     const b: Block = { start, insns: [], term: 'stop', next: start };
     let pc = start;
     for (;;) {
-      const i = decodeAt(ram32, pbase, p2, pc);
+      // A block may run on into the next page (its frame known: p2), not to its end or beyond.
+      const onNext = !samePage(pc, entry);
+      if (onNext && (p2 < 0 || (pc >>> 12) !== (entry >>> 12) + 1 || (pc & 4095) > PAGE_END)) { b.term = 'fall'; b.next = pc; break; }
+      const i = onNext ? decodeAt(ram32, p2, -1, pc, true) : decodeAt(ram32, pbase, p2, pc);
       const kind = i ? lowering(i.def) : 'interpreted';
       if (!i || kind === 'interpreted') { b.term = 'stop'; b.next = pc; break; }
       // Direct branches to a misaligned target raise #GP: the interpreter does that.
@@ -139,8 +147,6 @@ function discover(ram32: Int32Array, pbase: number, p2: number, entry: number): 
       total++;
       pc = (pc + i.len) >>> 0;
       if (kind !== 'plain') { b.term = kind; b.next = pc; break; }
-      // Off the page's end: leave for the next page (chaining goes on there if it can).
-      if (!samePage(pc, entry)) { b.term = 'fall'; b.next = pc; break; }
       if (b.insns.length >= MAX_BLOCK_INSNS || blocks.has(pc) || total >= MAX_INSNS) { b.term = 'fall'; b.next = pc; break; }
     }
     if (b.insns.length === 0) {
@@ -186,17 +192,25 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   for (let k = 0; k < K; k++) c.u32(k);
   c.u32(K + 1);
 
-  // After a page-end instruction the interpreter caches no code page, so its next fetch
-  // translates even on this page: such an instruction always leaves (e.fresh: the exits say
-  // "no cached page", and chaining checks the TLB for every target).
+  // Branches follow the interpreter's fetch (e.cached: its cached code page). On the region's
+  // page they go to the target block. After a page-end instruction it caches no page, so its
+  // next fetch translates even on this page: such an instruction always leaves (chaining checks
+  // the TLB for every target). From the next page, a target block on the region's page is
+  // entered if the whole block fits the budget (else the interpreter goes on from the next
+  // page's cached page) and the TLB gives the region's frame (the interpreter's fetch
+  // translates it; a miss leaves, and the interpreter walks).
   const target = (t: number): void => {
-    const j = e.fresh ? undefined : index.get(t);
-    if (j !== undefined) e.goto(j);
-    else e.exitTo(t);
+    const j = index.get(t);
+    if (j !== undefined && e.cached === Cached.Page) { e.goto(j); return; }
+    if (j === undefined || e.cached !== Cached.Next) { e.exitTo(t); return; }
+    c.get(L.n).i32(blocks[j].insns.length).op(Op.i32_add).get(L.budget).op(Op.i32_gt_s);
+    e.if(); e.exit(t, false, 0); e.end();
+    if (mode.paging) { e.tlbMismatch(t >>> 12, -1); e.if(); e.exit(t, false, 0); e.end(); }
+    e.goto(j);
   };
   /** Continues at the run-time address in local tgt: a predicted block, else leave. */
   const dynamic = (predict: readonly number[]): void => {
-    for (const t of e.fresh ? [] : predict) {
+    for (const t of e.cached === Cached.Page ? predict : []) {
       c.get(L.tgt).i32(t).op(Op.i32_eq);
       e.if(); e.goto(index.get(t)!); e.end();
     }
@@ -210,8 +224,9 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
     e.block = k;
     e.extra = 0;
     e.kfop = UNKNOWN;
-    // Blocks are entered by a branch or fall-through from instructions not at the page end.
-    e.fresh = false;
+    // Blocks are entered from the dispatcher, a chain, or a branch that found the region's page
+    // where the interpreter's fetch would (see target).
+    e.cached = Cached.Page;
     const len = b.insns.length;
     c.get(L.n).i32(len).op(Op.i32_add).get(L.budget).op(Op.i32_gt_s);
     e.if(); e.exit(b.start, false, 0); e.end();
@@ -222,11 +237,17 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
       e.accesses = 0;
       const kind = lowering(i.def);
       const next = (i.addr + i.len) >>> 0;
-      // Exits before the instruction retires: is the last retired one at the page end?
-      e.fresh = j > 0 && b.insns[j - 1].pageEnd;
-      if (i.pageEnd) e.fetchCheck(i.addr, i.straddles ? p2 << 2 : -1);
+      // Exits before the instruction retires: the cached page is the last retired one's.
+      e.cached = j > 0 ? cachedAfter(b.insns[j - 1]) : Cached.Page;
+      if (i.pageEnd) {
+        e.fetchCheck(i.addr, i.straddles ? p2 << 2 : -1);
+      } else if (i.onNext && e.cached !== Cached.Next && mode.paging) {
+        // The first instruction on the next page: the interpreter's fetch translates it.
+        e.tlbMismatch(i.addr >>> 12, p2 << 2);
+        e.if(); e.slowExit(); e.end();
+      }
       // Exits after it (branch targets) follow it.
-      const after = (): void => { e.fresh = i.pageEnd; };
+      const after = (): void => { e.cached = cachedAfter(i); };
       switch (kind) {
         case 'plain': PLAIN_LOWER[i.def.op]!(e, i); break;
         case 'jmp': after(); target(relTarget(i)); break;
@@ -272,7 +293,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
         case 'interpreted': throw new Error('unreachable: interpreted instruction in a region');
       }
     });
-    e.fresh = b.insns[len - 1].pageEnd;
+    e.cached = cachedAfter(b.insns[len - 1]);
     if (b.term === 'fall') target(b.next);
     else if (b.term === 'stop') e.exit(b.next, true, 0);
   });
@@ -292,10 +313,15 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
     },
     helper('cf'),
     helper('of'),
-    leaveFunction(state, entryVa & ~4095),
-    outFunction(mode, entryVa & ~4095),
-    // FN_LEAVE_FRESH, FN_OUT_FRESH: for exits after a page-end instruction (no cached page)
-    ...(blocks.some((b) => b.insns.some((i) => i.pageEnd)) ? [leaveFunction(state, null), outFunction(mode, null)] : []),
+    // leave and out for each cached page (jit-emit.ts Cached): the region's, none, the next
+    leaveFunction(state, { va: entryVa & ~4095, pa: null }),
+    outFunction(mode, { va: entryVa & ~4095, pa: null }),
+    ...(blocks.some((b) => b.insns.some((i) => i.pageEnd || i.onNext)) ? [
+      leaveFunction(state, null),
+      outFunction(mode, null),
+      leaveFunction(state, { va: ((entryVa & ~4095) + 4096) | 0, pa: p2 << 2 }),
+      outFunction(mode, { va: ((entryVa & ~4095) + 4096) | 0, pa: p2 << 2 }),
+    ] : []),
   ]);
 
   const words = new Map<number, number>();
@@ -315,19 +341,27 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
 /**
  * leave(regs[8], flags[7], eip, slow, n, nEntry) → n: stores the state for the vCPU, and the
  * region's code page when it retired an instruction (n ≠ nEntry): that page is the one the
- * interpreter would have cached last. With pageVa null (exits right after a page-end
- * instruction) it stores "no cached page" (1) instead, as the interpreter has then.
+ * interpreter would have cached last: `page` (pa null: the region's, from the imported global),
+ * or with page null (exits right after a page-end instruction) "no cached page" (1).
  */
-function leaveFunction(state: number, pageVa: number | null): FuncDef {
+interface CodePage { va: number; pa: number | null }
+
+/** Pushes the physical base of `page` (the region's page from the imported global). */
+function pagePa(c: Code, page: CodePage): void {
+  if (page.pa === null) c.op(Op.global_get).u32(PAGE_PA_GLOBAL);
+  else c.i32(page.pa);
+}
+
+function leaveFunction(state: number, page: CodePage | null): FuncDef {
   const leave = new Code();
   for (let r = 0; r < 8; r++) leave.i32(0).get(r).mem(Op.i32_store, 2, state + S_REGS + 4 * r);
   FLAG_FIELDS.forEach((_, k) => { leave.i32(0).get(8 + k).mem(Op.i32_store, 2, state + S_FLAGS + 4 * k); });
   leave.i32(0).get(15).mem(Op.i32_store, 2, state + S_EIP);
   leave.i32(0).get(16).mem(Op.i32_store, 2, state + S_SLOW);
   leave.get(17).get(18).op(Op.i32_ne).op(Op.if).byte(0x40);
-  leave.i32(0).i32(pageVa ?? 1).mem(Op.i32_store, 2, state + S_PAGE_VA);
-  if (pageVa === null) leave.i32(0).i32(0);
-  else leave.i32(0).op(Op.global_get).u32(PAGE_PA_GLOBAL);
+  leave.i32(0).i32(page?.va ?? 1).mem(Op.i32_store, 2, state + S_PAGE_VA);
+  leave.i32(0);
+  if (page === null) leave.i32(0); else pagePa(leave, page);
   leave.mem(Op.i32_store, 2, state + S_PAGE_PA);
   leave.op(Op.end).get(17);
   return { params: new Array(19).fill(I32), results: [I32], locals: [], body: leave };
@@ -340,10 +374,10 @@ function leaveFunction(state: number, pageVa: number | null): FuncDef {
  * of instruction fetch: the page being executed (the interpreter's cached page) is taken as it
  * is; another page must hit the TLB with the record's frame (a miss goes to the dispatcher and
  * the interpreter, which walks). Otherwise returns n to the dispatcher. The state is in memory
- * already (`leave`); the next region loads it. With pageVa null (after a page-end instruction,
- * when the interpreter has no cached page) every target must hit the TLB.
+ * already (`leave`); the next region loads it. `page` is the interpreter's cached page; with
+ * page null (after a page-end instruction, when it has none) every target must hit the TLB.
  */
-function outFunction(mode: Mode, pageVa: number | null): FuncDef {
+function outFunction(mode: Mode, page: CodePage | null): FuncDef {
   const state = mode.ramSize;
   const tlb = state + (mode.cpl === 0 ? S_TLB_KERNEL : S_TLB_USER);
   const modeKey = !mode.paging ? 0 : mode.cpl === 0 ? 1 : 2;
@@ -354,10 +388,12 @@ function outFunction(mode: Mode, pageVa: number | null): FuncDef {
   c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE).get(EIP).i32(modeKey).op(Op.i32_or).op(Op.i32_ne);
   fail();
   if (mode.paging) {
-    if (pageVa !== null) {
-      c.get(EIP).i32(pageVa).op(Op.i32_xor).i32(12).op(Op.i32_shr_u).op(Op.i32_eqz);
+    if (page !== null) {
+      c.get(EIP).i32(page.va).op(Op.i32_xor).i32(12).op(Op.i32_shr_u).op(Op.i32_eqz);
       c.op(Op.if).byte(0x40);
-      c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4).op(Op.global_get).u32(PAGE_PA_GLOBAL).op(Op.i32_ne);
+      c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4);
+      pagePa(c, page);
+      c.op(Op.i32_ne);
       fail();
       c.op(Op.else);
     }
@@ -366,7 +402,7 @@ function outFunction(mode: Mode, pageVa: number | null): FuncDef {
     c.get(S).mem(Op.i32_load, 2, tlb + TLB_FRAME).get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4).op(Op.i32_ne);
     c.op(Op.i32_or);
     fail();
-    if (pageVa !== null) c.op(Op.end);
+    if (page !== null) c.op(Op.end);
   }
   // slot in S
   c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 8).set(S);
