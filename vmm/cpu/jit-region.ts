@@ -7,7 +7,9 @@
  * vCPU checks, at every entry, that the entry's page still maps to the physical page the region
  * was built from (the same check the interpreter's instruction fetch makes), and nothing in the
  * region can change the mapping (no mov crN, invlpg, iret or int). Leaving the page leaves the
- * region; the vCPU chains to the next region from its dispatch loop.
+ * region; the vCPU chains to the next region from its dispatch loop. The exception: a block that
+ * reaches the page end may run on into the next page, checking the TLB where the interpreter's
+ * fetch translates (docs/jit.md, "Page ends").
  *
  * Shape of the function (a "loop + br_table" over the blocks, forward branches as direct br):
  *
