@@ -14,6 +14,7 @@ import { EFLAGS, WRITABLE_EFLAGS } from './flags.js';
 import { CR0_PG, CR0_WP, ExitSignal, GuestFault, Mmu, ShutdownSignal, VEC } from './mmu.js';
 import { Jit, defaultCpuMode, type CpuMode } from './jit.js';
 import { S_EIP, S_FLAGS, S_PAGE_PA, S_PAGE_VA, S_SLOW } from './jit-state.js';
+import { PAGE_END } from './jit-emit.js';
 
 /** IDT gate flag bits (docs/isa.md): present, DPL for `int n`, trap gate (keeps IF). */
 const GATE_PRESENT = 1, GATE_DPL_SHIFT = 1, GATE_TRAP = 8;
@@ -479,8 +480,10 @@ export class Vcpu extends Mmu {
   /**
    * Enters regions in a row (the dispatcher: one region leaving to another region's entry goes
    * straight on). Finds the physical address of eip exactly as the interpreter's fetch would,
-   * with the same side effects (none: a TLB miss, a ROM page or an instruction near the page end
-   * goes to the interpreter, which walks or fetches word by word itself).
+   * with the same side effects (none: a TLB miss or a ROM page goes to the interpreter, which
+   * walks itself). Near the page end the interpreter translates even on its cached page and
+   * caches none: there the TLB must hit and the cached page stays as it is (the region's
+   * first instruction checks the next page's frame too, when it straddles).
    */
   private runRegions(budget: number): number {
     const jit = this.jit!, st = this.jstate, f = S_FLAGS >> 2;
@@ -491,10 +494,9 @@ export class Vcpu extends Mmu {
     while (done < budget) {
       const eip = this.eip;
       const off = eip & 4095;
-      if (off > 4084) break;
       const page = eip & -4096;
       let pa: number;
-      if (this.cpage === page) {
+      if (off <= PAGE_END && this.cpage === page) {
         // The interpreter would keep fetching from the page it has cached.
         if (this.fmem !== this.ram32) break;
         pa = this.fbase * 4 + off;
@@ -508,9 +510,11 @@ export class Vcpu extends Mmu {
         }
         const base = pa - off;
         if (base + 4096 > this.ramSize) break;
-        this.cpage = page;
-        this.fmem = this.ram32;
-        this.fbase = base >>> 2;
+        if (off <= PAGE_END) {
+          this.cpage = page;
+          this.fmem = this.ram32;
+          this.fbase = base >>> 2;
+        }
       }
       const e = jit.lookup(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip);
       if (e === null) {

@@ -15,6 +15,23 @@ import { Code, Op } from './wasm-encoder.js';
 export const FN_REFILL = 0;
 export const FN_LEAVE = 4;
 export const FN_OUT = 5;
+/**
+ * The interpreter's cached code page at a point of compiled code (statically known): the
+ * region's page, none (right after a page-end instruction), or the next page (a block that ran
+ * on past the page end). Each has its own `leave` and `out` helpers (FN_LEAVE[cached], FN_OUT[cached]).
+ */
+export const Cached = { Page: 0, None: 1, Next: 2 } as const;
+export type CachedPage = (typeof Cached)[keyof typeof Cached];
+const FN_LEAVES = [FN_LEAVE, 6, 8];
+const FN_OUTS = [FN_OUT, 7, 9];
+/** The imported global holding the physical base of the region's page (wasm-encoder.ts). */
+export const PAGE_PA_GLOBAL = 0;
+/**
+ * Instructions at a page offset above this are fetched by the interpreter word by word, each
+ * word translated on its own (they may straddle into the next page), and leave no cached code
+ * page (codegen.ts, cpu.ts fetchSetup).
+ */
+export const PAGE_END = 4084;
 
 /**
  * Local indices. Locals 0-2 are the parameters: the instruction budget, the block to start at
@@ -54,6 +71,11 @@ export class Emitter {
   remaining = 0;
   /** Memory accesses of the current instruction emitted so far (only the first may refill the TLB). */
   accesses = 0;
+  /**
+   * The interpreter's cached code page for exits emitted now: they store it for the vCPU, and
+   * chain without a TLB lookup only to targets on it.
+   */
+  cached: CachedPage = Cached.Page;
   private readonly state: number;
   private readonly tlb: number;
 
@@ -92,7 +114,7 @@ export class Emitter {
    */
   exitTo(eip: number): void {
     this.leave(() => { this.c.i32(eip); }, false, 0);
-    this.c.get(L.budget).i32(eip).op(Op.return_call).u32(FN_OUT);
+    this.c.get(L.budget).i32(eip).op(Op.return_call).u32(FN_OUTS[this.cached]);
   }
 
   /** Leaves (the state stored, the retired count on the stack). */
@@ -103,7 +125,7 @@ export class Emitter {
     eip();
     c.i32(slow ? 1 : 0).get(L.n);
     if (unretired > 0) c.i32(unretired).op(Op.i32_sub);
-    c.get(L.nEntry).op(Op.call).u32(FN_LEAVE);
+    c.get(L.nEntry).op(Op.call).u32(FN_LEAVES[this.cached]);
   }
 
   /** Leaves at the current instruction, which the interpreter then runs (fault, miss, MMIO...). */
@@ -119,7 +141,38 @@ export class Emitter {
     if (this.remaining !== 1) throw new Error('exitDynamic: not the last instruction of its block');
     this.c.set(L.eipOut);
     this.leave(() => { this.c.get(L.eipOut); }, false, 0);
-    this.c.get(L.budget).get(L.eipOut).op(Op.return_call).u32(FN_OUT);
+    this.c.get(L.budget).get(L.eipOut).op(Op.return_call).u32(FN_OUTS[this.cached]);
+  }
+
+  /**
+   * Instruction fetch of a page-end instruction at `va`, as the interpreter does it: each word
+   * is translated on its own (no cached page), so the current ring's TLB must give the region's
+   * frame for `va`'s page and, when the instruction straddles, the frame `frame2` (its bytes
+   * were compiled from there) for the next page. A miss or another frame leaves before the
+   * instruction (the interpreter then walks, faults or fetches the new bytes itself). A hit
+   * changes nothing, so the interpreter's fetch would have had no side effect either. Paging
+   * off, the pages are the region's and the next one, both RAM (checked at compile time).
+   */
+  fetchCheck(va: number, frame2: number): void {
+    if (!this.mode.paging) return;
+    this.tlbMismatch(va >>> 12, -1);
+    if (frame2 >= 0) {
+      this.tlbMismatch((va >>> 12) + 1, frame2);
+      this.c.op(Op.i32_or);
+    }
+    this.if(); this.slowExit(); this.end();
+  }
+
+  /**
+   * Pushes 1 when the current ring's TLB does not map page `vpn` to `frame` (-1: the region's
+   * page) for reading, as the interpreter's instruction fetch would find it; 0 on a hit.
+   */
+  tlbMismatch(vpn: number, frame: number): void {
+    const c = this.c, s = (vpn & 255) << 2;
+    c.i32(0).mem(Op.i32_load, 2, this.tlb + TLB_READ + s).i32(vpn).op(Op.i32_ne);
+    c.i32(0).mem(Op.i32_load, 2, this.tlb + TLB_FRAME + s);
+    if (frame < 0) c.op(Op.global_get).u32(PAGE_PA_GLOBAL); else c.i32(frame);
+    c.op(Op.i32_ne).op(Op.i32_or);
   }
 
   /**

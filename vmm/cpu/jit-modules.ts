@@ -40,10 +40,11 @@ export function moduleFor(bytes: Uint8Array): WebAssembly.Module {
  * Regions already built in this process, so that the next VM of the same guest skips building
  * and encoding them too (in the paper's sweep, 2 of the 5 seconds its compiler spent per guest
  * configuration). buildRegion's output is a function of the mode, the RAM size, the entry's
- * virtual address and the words of the code page it decodes (the physical page only says where
- * those words are): a built region is reused when all of these match, the page compared word
- * for word, and only the physical word indices and code lines are moved to the new page.
- * Regions that read words outside their entry page are not kept.
+ * virtual address, the words of the code page it decodes (the physical page only says where
+ * those words are) and the frame the next virtual page had in the TLB (page ends run on into
+ * it): a built region is reused when all of these match, the page compared word for word, and
+ * only the physical word indices and code lines are moved to the new page. Regions that read
+ * words outside their entry page are not kept.
  */
 export interface BuiltRegion<C> {
   /** The built region, its physical indices for page `pbase` (in words). */
@@ -58,11 +59,11 @@ const built = new Map<string, BuiltRegion<unknown>[]>();
 let builtCount = 0;
 export const builtCacheStats = { hits: 0, misses: 0 };
 
-const builtKey = (mode: number, va: number, ramSize: number): string => `${mode}:${va}:${ramSize}`;
+const builtKey = (mode: number, va: number, ramSize: number, next: number): string => `${mode}:${va}:${ramSize}:${next}`;
 
 /** A region built earlier from a page that held the same words as ram32[pbase..pbase+1024). */
-export function findBuilt<C>(ram32: Int32Array, pbase: number, mode: number, va: number, ramSize: number): BuiltRegion<C> | undefined {
-  const list = built.get(builtKey(mode, va, ramSize));
+export function findBuilt<C>(ram32: Int32Array, pbase: number, mode: number, va: number, ramSize: number, next: number): BuiltRegion<C> | undefined {
+  const list = built.get(builtKey(mode, va, ramSize, next));
   if (list !== undefined) {
     for (const b of list) {
       const p = b.page;
@@ -76,8 +77,8 @@ export function findBuilt<C>(ram32: Int32Array, pbase: number, mode: number, va:
 }
 
 /** Keeps a region built from the page at ram32[pbase] (oldest dropped beyond BUILT_LIMIT). */
-export function keepBuilt<C>(ram32: Int32Array, pbase: number, mode: number, va: number, ramSize: number, code: C, module: WebAssembly.Module): void {
-  const key = builtKey(mode, va, ramSize);
+export function keepBuilt<C>(ram32: Int32Array, pbase: number, mode: number, va: number, ramSize: number, next: number, code: C, module: WebAssembly.Module): void {
+  const key = builtKey(mode, va, ramSize, next);
   const list = built.get(key) ?? [];
   list.push({ code, pbase, module, page: ram32.slice(pbase, pbase + 1024) });
   built.delete(key);

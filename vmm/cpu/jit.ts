@@ -16,7 +16,7 @@
  */
 import { HOT_MASK, HOT_THRESHOLD } from './codegen.js';
 import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, S_GEN, S_SLOT_GEN } from './jit-state.js';
-import { buildRegion, type RegionCode } from './jit-region.js';
+import { buildRegion, nextPageFrame, type RegionCode } from './jit-region.js';
 import { findBuilt, keepBuilt, moduleFor } from './jit-modules.js';
 import type { Mode } from './jit-emit.js';
 import { Code, I32, Op, moduleBytes } from './wasm-encoder.js';
@@ -298,7 +298,9 @@ export class Jit {
    */
   private build(m: Mode, mode: number, va: number, pa: number): (RegionCode & { module?: WebAssembly.Module }) | null {
     const pbase = (pa & ~4095) >>> 2;
-    const hit = findBuilt<RegionCode>(this.ram32, pbase, mode, va, this.ramSize);
+    // Page ends are compiled for the frame the TLB gives the next page now: part of the key.
+    const next = nextPageFrame(this.ram32, m, va, pbase);
+    const hit = findBuilt<RegionCode>(this.ram32, pbase, mode, va, this.ramSize, next);
     if (hit !== undefined) {
       const words = pbase - hit.pbase, lines = words / ((1 << CODE_LINE_SHIFT) / 4); // whole pages: exact
       const c = hit.code;
@@ -308,7 +310,7 @@ export class Jit {
     if (code === null) return null;
     let module: WebAssembly.Module;
     try { module = moduleFor(code.bytes); } catch { return code; } // compile() counts the error
-    if (code.wordIdx.every((w) => w >= pbase && w < pbase + 1024)) keepBuilt(this.ram32, pbase, mode, va, this.ramSize, code, module);
+    if (code.wordIdx.every((w) => w >= pbase && w < pbase + 1024)) keepBuilt(this.ram32, pbase, mode, va, this.ramSize, next, code, module);
     return { ...code, module };
   }
 
