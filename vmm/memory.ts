@@ -30,8 +30,11 @@ export class GuestMemory {
   readonly wasm: WebAssembly.Memory;
   /** The whole backing buffer, including the state area above RAM. */
   readonly buffer: ArrayBuffer;
-  /** The code-line map in the state area (jit-state.ts): non-zero where compiled code was made from. */
-  private readonly codeLines: Uint8Array;
+  /**
+   * The code-line map in the state area (jit-state.ts): one byte per 128 bytes of RAM, non-zero
+   * where compiled code was made from. The vCPU's stores and `written` both check it.
+   */
+  readonly codeMap: Uint8Array;
   /**
    * Told of each code line that a writer outside the vCPU changed (the vCPU's compiler drops
    * the code made from it). Set by the vCPU; one vCPU per memory (its registers live here too).
@@ -53,7 +56,7 @@ export class GuestMemory {
     this.ram32 = new Int32Array(buf, 0, ramSize >>> 2);
     this.rom = new Uint8Array(ROM_SIZE);
     this.rom32 = new Int32Array(this.rom.buffer);
-    this.codeLines = new Uint8Array(buf, ramSize + S_CODEMAP, ramSize >>> CODE_LINE_SHIFT);
+    this.codeMap = new Uint8Array(buf, ramSize + S_CODEMAP, ramSize >>> CODE_LINE_SHIFT);
   }
 
   /**
@@ -66,7 +69,7 @@ export class GuestMemory {
    */
   written(pa: number, len: number): void {
     if (this.onCodeWrite === null || len <= 0) return;
-    const m = this.codeLines;
+    const m = this.codeMap;
     const first = Math.max(0, pa) >>> CODE_LINE_SHIFT;
     const last = Math.min(this.ramSize, pa + len) - 1;
     if (last < 0) return;

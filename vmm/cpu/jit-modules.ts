@@ -38,8 +38,8 @@ export function moduleFor(bytes: Uint8Array): WebAssembly.Module {
 
 /**
  * Regions already built in this process, so that the next VM of the same guest skips building
- * and encoding them too (in the paper's sweep, 2 of the 5 seconds its compiler spent per guest
- * configuration). buildRegion's output is a function of the mode, the RAM size, the entry's
+ * and encoding them too (in a one-profile paper sweep, about 2 of the 5.3 seconds spent
+ * compiling regions). buildRegion's output is a function of the mode, the RAM size, the entry's
  * virtual address, the words of the code page it decodes (the physical page only says where
  * those words are) and the frame the next virtual page had in the TLB (page ends run on into
  * it): a built region is reused when all of these match, the page compared word for word, and

@@ -169,9 +169,9 @@ function discover(ram32: Int32Array, pbase: number, p2: number, entry: number): 
   return [...blocks.values()];
 }
 
-export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entryPa: number): RegionCode | null {
+export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entryPa: number,
+  p2 = nextPageFrame(ram32, mode, entryVa, (entryPa & ~4095) >>> 2)): RegionCode | null {
   const pbase = (entryPa & ~4095) >>> 2;
-  const p2 = nextPageFrame(ram32, mode, entryVa, pbase);
   const blocks = discover(ram32, pbase, p2, entryVa);
   if (blocks === null) return null;
   const index = new Map<number, number>();

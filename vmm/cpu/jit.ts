@@ -306,7 +306,7 @@ export class Jit {
       const c = hit.code;
       return { ...c, wordIdx: c.wordIdx.map((w) => w + words), lines: c.lines.map((l) => l + lines), module: hit.module };
     }
-    const code = buildRegion(this.ram32, m, va, pa);
+    const code = buildRegion(this.ram32, m, va, pa, next);
     if (code === null) return null;
     let module: WebAssembly.Module;
     try { module = moduleFor(code.bytes); } catch { return code; } // compile() counts the error

@@ -7,7 +7,7 @@
 import type { AccessSize, VmExit } from '../exits.js';
 import type { GuestMemory } from '../memory.js';
 import { LazyFlags } from './flags.js';
-import { CODE_LINE_SHIFT, S_CODEMAP, S_REGS, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_READ, TLB_WRITE } from './jit-state.js';
+import { CODE_LINE_SHIFT, S_REGS, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_READ, TLB_WRITE } from './jit-state.js';
 
 export const VEC = { DE: 0, UD: 6, DF: 8, GP: 13, PF: 14 } as const;
 
@@ -102,7 +102,7 @@ export class Mmu extends LazyFlags {
     this.kernelTlb = new Tlb(mem.buffer, state + S_TLB_KERNEL);
     this.userTlb = new Tlb(mem.buffer, state + S_TLB_USER);
     this.tlb = this.kernelTlb;
-    this.codeMap = new Uint8Array(mem.buffer, state + S_CODEMAP, mem.ramSize >>> CODE_LINE_SHIFT);
+    this.codeMap = mem.codeMap;
     // Writers outside the vCPU (DMA, loaders) report to the same hook as the vCPU's stores.
     mem.onCodeWrite = (pa) => { this.codeWritten(pa); };
   }

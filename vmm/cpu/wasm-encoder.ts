@@ -110,6 +110,9 @@ export class Code extends Bytes {
   mem(o: number, alignLog2: number, offset: number): this { return this.byte(o).u32(alignLog2).u32(offset); }
 }
 
+/** The bytes of an ASCII name (import, export and module names). */
+const ascii = (s: string): number[] => [...s].map((ch) => ch.charCodeAt(0));
+
 export interface FuncDef {
   params: number[];
   results: number[];
@@ -139,7 +142,7 @@ export function moduleBytes(funcs: FuncDef[], moduleName?: string): Uint8Array {
   section(1, types);
 
   const imports = new Bytes().u32(4);
-  const name = (s: string): void => { imports.u32(s.length).bytes([...s].map((c) => c.charCodeAt(0))); };
+  const name = (s: string): void => { imports.u32(s.length).bytes(ascii(s)); };
   name('e'); name('m');
   imports.byte(0x02).byte(0x00).u32(0); // memory, limits: min 0, no max (matches any memory)
   name('e'); name('t');
@@ -157,7 +160,7 @@ export function moduleBytes(funcs: FuncDef[], moduleName?: string): Uint8Array {
   const exported = funcs.map((f, k) => [f.export, k + 1] as const).filter(([e]) => e !== undefined);
   const exps = new Bytes().u32(exported.length);
   for (const [e, k] of exported) {
-    exps.u32(e!.length).bytes([...e!].map((c) => c.charCodeAt(0))).byte(0x00).u32(k);
+    exps.u32(e!.length).bytes(ascii(e!)).byte(0x00).u32(k);
   }
   section(7, exps);
 
@@ -180,7 +183,6 @@ export function moduleBytes(funcs: FuncDef[], moduleName?: string): Uint8Array {
   if (moduleName !== undefined) {
     // The name section's module name (a custom section): V8 shows it in profiles
     // (wasm://wasm/NAME-hash), so `node --cpu-prof` says which guest code a sample ran.
-    const ascii = (s: string): number[] => [...s].map((ch) => ch.charCodeAt(0));
     const names = new Bytes().u32(4).bytes(ascii('name'));
     names.byte(0).sized(new Bytes().u32(moduleName.length).bytes(ascii(moduleName)));
     section(0, names);
