@@ -16,9 +16,9 @@ import { budgetsFrom, lockstep, pair, type Setup } from './jit-kit.js';
 // ---- random straight-line code in hot loops -----------------------------------------------
 
 /** Instructions a random loop body may use: everything that is not a jump or a system instruction. */
-const BODY = ISA.filter((d) => !d.branch && !d.privileged && !['pushf', 'popf', 'rdtsc', 'ud2', 'sti', 'cli'].includes(d.mnemonic));
+const BODY = ISA.filter((d) => !d.branch && !d.privileged && !['popf', 'rdtsc', 'ud2', 'sti', 'cli'].includes(d.mnemonic));
 /** ...and, rarely, the ones regions must leave to the interpreter. */
-const RARE = ISA.filter((d) => ['pushf', 'popf', 'rdtsc', 'ud2', 'outb', 'inb', 'vmcall', 'cpuid', 'int'].includes(d.mnemonic));
+const RARE = ISA.filter((d) => ['popf', 'rdtsc', 'ud2', 'outb', 'inb', 'vmcall', 'cpuid', 'int'].includes(d.mnemonic));
 
 /**
  * Registers the body may write: eax..ebx. esi and esp are the memory bases, edi counts the loop,

@@ -13,7 +13,7 @@ import { HOT_MASK, interpreter } from './codegen.js';
 import { EFLAGS, WRITABLE_EFLAGS } from './flags.js';
 import { CR0_PG, CR0_WP, ExitSignal, GuestFault, Mmu, ShutdownSignal, VEC } from './mmu.js';
 import { Jit, defaultCpuMode, type CpuMode } from './jit.js';
-import { S_EIP, S_FLAGS, S_PAGE_PA, S_PAGE_VA, S_SLOW } from './jit-state.js';
+import { S_EFLAGS_HIGH, S_EIP, S_FLAGS, S_PAGE_PA, S_PAGE_VA, S_SLOW } from './jit-state.js';
 import { PAGE_END } from './jit-emit.js';
 
 /** IDT gate flag bits (docs/isa.md): present, DPL for `int n`, trap gate (keeps IF). */
@@ -75,8 +75,8 @@ export class Vcpu extends Mmu {
   readonly cpuMode: CpuMode;
   /** Set by the JIT variant of the interpreter when it stopped at a hot branch target. */
   hotStop = false;
-  /** The JIT's hotness threshold (read by the JIT variant of the interpreter at each call). */
-  get hotThreshold(): number { return this.jit?.threshold ?? 0; }
+  /** Where the JIT variant of the interpreter stops at a hot branch target (read at each call). */
+  get hotThreshold(): number { return this.jit?.reuseThreshold ?? 0; }
   /** Hotness counters the JIT variant of the interpreter updates (the JIT's). */
   readonly hot: Int32Array | null;
   /** The state area as i32 words (lazy flags, region exit eip and slow flag). */
@@ -526,6 +526,7 @@ export class Vcpu extends Mmu {
       if (!inState) {
         st[f] = this.fop; st[f + 1] = this.fa; st[f + 2] = this.fb; st[f + 3] = this.fres;
         st[f + 4] = this.fcf; st[f + 5] = this.fof; st[f + 6] = this.fbits;
+        st[S_EFLAGS_HIGH >> 2] = this.eflagsHigh;
         inState = true;
       }
       const n = jit.enter(Math.min(budget - done, 0x3fffffff), e.block, 0, e.region.slot);

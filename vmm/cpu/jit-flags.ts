@@ -80,6 +80,20 @@ export function emitPf(c: Code, f: FlagLocals, k: number): void {
 }
 
 /**
+ * Pushes CF, PF, ZF, SF and OF as eflags bits, as flags.ts arithFlags() computes them: fbits
+ * itself when fop is NONE (statically, or selected at run time when the kind is unknown).
+ */
+export function emitArithFlags(c: Code, f: FlagLocals, k: number): void {
+  if (k === FOP.NONE) { c.get(f.fbits); return; }
+  emitCf(c, f, k);
+  emitPf(c, f, k); c.i32(2).op(Op.i32_shl).op(Op.i32_or);
+  emitZf(c, f, k); c.i32(6).op(Op.i32_shl).op(Op.i32_or);
+  emitSf(c, f, k); c.i32(7).op(Op.i32_shl).op(Op.i32_or);
+  emitOf(c, f, k); c.i32(11).op(Op.i32_shl).op(Op.i32_or);
+  if (k === UNKNOWN) c.get(f.fbits).get(f.fop).op(Op.select); // fop (NONE is 0) ? the bits above : fbits
+}
+
+/**
  * Pushes condition `cc` (index in CONDITIONS order) as 0/1. The SUB fast paths are the
  * interpreter's (flags.ts c_b, c_be, c_l, c_le); the generic forms are equal to them.
  */

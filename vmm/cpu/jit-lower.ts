@@ -11,9 +11,10 @@
  */
 import { ISA, type InsnDef } from '../isa/table.js';
 import type { Operand } from '../isa/encoding.js';
-import { FOP } from './flags.js';
+import { EFLAGS, FOP } from './flags.js';
 import { Emitter, FLAGS, L } from './jit-emit.js';
-import { UNKNOWN, emitCf, emitCond } from './jit-flags.js';
+import { UNKNOWN, emitArithFlags, emitCf, emitCond } from './jit-flags.js';
+import { S_EFLAGS_HIGH } from './jit-state.js';
 import { Op } from './wasm-encoder.js';
 
 export interface DInsn {
@@ -27,10 +28,10 @@ export interface DInsn {
  * Instructions left to the interpreter, and why. A region ends before any of them.
  * - exits, interrupt state, privilege, paging: in/out, hlt, vmcall, cpuid, sti, cli, popf,
  *   iret, int, mov crN, invlpg, lidt, lksp/sksp (design §9);
- * - rdtsc (reads the retired count mid-run; rare in hot code), pushf (rare), ud2.
+ * - rdtsc (reads the retired count mid-run; rare in hot code), ud2.
  */
 const INTERPRETED = new Set([
-  'in', 'out', 'hlt', 'vmcall', 'cpuid', 'sti', 'cli', 'popf', 'pushf', 'iret', 'int', 'invlpg',
+  'in', 'out', 'hlt', 'vmcall', 'cpuid', 'sti', 'cli', 'popf', 'iret', 'int', 'invlpg',
   'lidt', 'lksp', 'sksp', 'rdtsc', 'ud2',
 ]);
 
@@ -134,6 +135,15 @@ export function push(e: Emitter, value: () => void): void {
   c.get(L.ea).set(e.reg(4));
 }
 PLAIN[0x10] = (e, i) => { push(e, () => { e.c.get(e.reg(regA(i))); }); };
+// pushf: the interpreter's getEflags(), the arithmetic flags from the lazy record and IF/DF from
+// the state area (S_EFLAGS_HIGH: regions never change them). The kernel's irq_save runs it on
+// every lock; interpreted, it cost two dispatcher round trips per call.
+PLAIN[0x13] = (e) => {
+  push(e, () => {
+    emitArithFlags(e.c, FLAGS, e.kfop);
+    e.c.i32(0).mem(Op.i32_load, 2, e.mode.ramSize + S_EFLAGS_HIGH).op(Op.i32_or).i32(EFLAGS.RESERVED1).op(Op.i32_or);
+  });
+};
 PLAIN[0x11] = (e, i) => { push(e, () => { e.c.i32(imm(i)); }); };
 
 /** Loads [esp] into t2 (may leave the region); the caller then moves esp. */

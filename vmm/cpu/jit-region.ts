@@ -70,6 +70,11 @@ export interface RegionCode {
   blocks: number;
   /** Virtual address of each block (block k is entered with blk = k). */
   starts: number[];
+  /**
+   * The region looked at the page's last 12 bytes, so it depends on the next page's frame
+   * (page ends); otherwise it is the same whatever that frame is.
+   */
+  usesNextPage: boolean;
 }
 
 /**
@@ -125,8 +130,12 @@ function relTarget(i: DInsn): number {
   return (i.addr + i.len + rel.value) >>> 0;
 }
 
-/** Finds the blocks of a region; null when the entry instruction itself cannot be compiled. */
-function discover(ram32: Int32Array, pbase: number, p2: number, entry: number): Block[] | null {
+/**
+ * Finds the blocks of a region; null when the entry instruction itself cannot be compiled.
+ * `near.end` is set when it looked at the page's last 12 bytes or beyond, where what it finds
+ * depends on the next page's frame `p2`.
+ */
+function discover(ram32: Int32Array, pbase: number, p2: number, entry: number, near: { end: boolean }): Block[] | null {
   const blocks = new Map<number, Block>();
   const queue = [entry];
   let total = 0;
@@ -139,6 +148,7 @@ function discover(ram32: Int32Array, pbase: number, p2: number, entry: number): 
     for (;;) {
       // A block may run on into the next page (its frame known: p2), not to its end or beyond.
       const onNext = !samePage(pc, entry);
+      if (onNext || (pc & 4095) > PAGE_END) near.end = true;
       if (onNext && (p2 < 0 || (pc >>> 12) !== (entry >>> 12) + 1 || (pc & 4095) > PAGE_END)) { b.term = 'fall'; b.next = pc; break; }
       const i = onNext ? decodeAt(ram32, p2, -1, pc, true) : decodeAt(ram32, pbase, p2, pc);
       const kind = i ? lowering(i.def) : 'interpreted';
@@ -172,7 +182,8 @@ function discover(ram32: Int32Array, pbase: number, p2: number, entry: number): 
 export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entryPa: number,
   p2 = nextPageFrame(ram32, mode, entryVa, (entryPa & ~4095) >>> 2)): RegionCode | null {
   const pbase = (entryPa & ~4095) >>> 2;
-  const blocks = discover(ram32, pbase, p2, entryVa);
+  const near = { end: false };
+  const blocks = discover(ram32, pbase, p2, entryVa, near);
   if (blocks === null) return null;
   const index = new Map<number, number>();
   blocks.forEach((b, k) => index.set(b.start, k));
@@ -337,7 +348,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   const wordIdx = Int32Array.from(words.keys());
   const wordVal = Int32Array.from(words.values());
   const lines = [...new Set([...words.keys()].map((w) => w >>> (CODE_LINE_SHIFT - 2)))];
-  return { bytes, wordIdx, wordVal, lines, insns, blocks: K, starts: blocks.map((b) => b.start) };
+  return { bytes, wordIdx, wordVal, lines, insns, blocks: K, starts: blocks.map((b) => b.start), usesNextPage: near.end };
 }
 
 /**

@@ -25,6 +25,11 @@ export const S_GEN = 72;
 export const S_PAGE_VA = 76;
 export const S_PAGE_PA = 80;
 export const S_CHAINS = 84;
+/**
+ * IF and DF (the vCPU's eflagsHigh), which compiled `pushf` reads: the dispatcher writes it with
+ * the lazy flags before the first region it enters. No compiled instruction changes it.
+ */
+export const S_EFLAGS_HIGH = 88;
 /** The two TLBs (mmu.ts), each three Int32Array(256): read tags, write tags, frames. */
 export const S_TLB_KERNEL = 1024;
 export const S_TLB_USER = S_TLB_KERNEL + 3 * 1024;

@@ -17,7 +17,7 @@
 import { HOT_MASK, HOT_THRESHOLD } from './codegen.js';
 import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, S_GEN, S_SLOT_GEN } from './jit-state.js';
 import { buildRegion, nextPageFrame, type RegionCode } from './jit-region.js';
-import { findBuilt, keepBuilt, moduleFor } from './jit-modules.js';
+import { ANY_NEXT_PAGE, findBuilt, keepBuilt, moduleFor, noteWarm } from './jit-modules.js';
 import type { Mode } from './jit-emit.js';
 import { Code, I32, Op, moduleBytes } from './wasm-encoder.js';
 
@@ -66,6 +66,9 @@ const ENTER_BYTES = moduleBytes([
   },
 ]);
 
+/** A region's code, built now or reused with its module (Jit.build). */
+type BuiltCode = RegionCode & { module?: WebAssembly.Module };
+
 export class Region {
   lastUse = 0;
   /** The run (Jit.gen) in which the region's words were last compared with memory (audit mode). */
@@ -112,6 +115,10 @@ export interface JitStats {
 export const MODES = 3;
 /** Drop the least recently used half when the live regions' Wasm exceeds this. */
 export const CACHE_LIMIT_BYTES = 16 << 20;
+/** The hotness threshold for code whose region an earlier VM built (Jit.reuseThreshold). */
+export const REUSE_THRESHOLD = 100;
+/** Warm code with no built region compiles in the VM that is the WARM_VMS-th of the process to find it warm. */
+export const WARM_VMS = 3;
 /** An entry invalidated this often is left to the interpreter (code that keeps rewriting itself). */
 const MAX_INVALIDATIONS = 8;
 
@@ -131,8 +138,17 @@ export class Jit {
   readonly stats: JitStats = { regions: 0, codeBytes: 0, cacheBytes: 0, compiled: 0, compiledInsns: 0, invalidated: 0, evicted: 0, uncompilable: 0, entries: 0, regionInsns: 0, slowExits: 0, compileErrors: 0, chains: 0 };
   /** Optional host timer (benchmarks only: nothing in the simulation reads the wall clock). */
   timer: (() => number) | undefined;
-  /** Branch executions before a target compiles (read by the interpreter through the vCPU). */
+  /** Branch executions before a target compiles. */
   threshold = defaultThreshold;
+  /**
+   * Branch executions before a target compiles when an earlier VM of the process already built
+   * its region (jit-modules.ts): then compiling is one instantiation, about as cheap as
+   * interpreting the code a hundred times. The interpreter stops at this count (through the
+   * vCPU); lookup() then either reuses the built region or lets the count go on to `threshold`.
+   */
+  get reuseThreshold(): number { return Math.min(this.threshold, REUSE_THRESHOLD); }
+  /** Hash slots (as `hot`) looked up in the built-region cache without a hit since they were last hot. */
+  private readonly probed = new Uint8Array(HOT_MASK + 1);
   /** The cache's bound (tests lower it to exercise eviction). */
   limitBytes = CACHE_LIMIT_BYTES;
   compileMs = 0;
@@ -186,12 +202,25 @@ export class Jit {
   /** The entry for (mode, pa, va), compiling a region when the address is hot; null: interpret. */
   lookup(mode: number, pa: number, va: number): Entry | null {
     const h = (va >>> 2) & HOT_MASK;
-    if (this.entryCount[h] === 0 && this.hot[h] <= this.threshold) return null;
+    if (this.entryCount[h] === 0 && this.hot[h] <= this.reuseThreshold) return null;
     let e = this.maps[mode].get(pa) ?? null;
     while (e !== null && e.va !== va) e = e.next;
     if (e === null) {
-      if (this.hot[(va >>> 2) & HOT_MASK] <= this.threshold) return null;
-      e = this.compile(mode, pa, va);
+      const count = this.hot[h];
+      if (count <= this.reuseThreshold) return null;
+      const m: Mode = { paging: mode !== 0, cpl: mode === 2 ? 3 : 0, ramSize: this.ramSize };
+      let reused: BuiltCode | undefined;
+      if (count <= this.threshold && this.probed[h] === 0) {
+        // Warm, not yet hot: compile now only if an earlier VM of the process built this region.
+        reused = this.reusable(m, mode, va, pa);
+        if (reused === undefined && noteWarm(mode, va, this.ramSize) < WARM_VMS) {
+          // Count on to the full threshold before looking again (then it compiles).
+          this.probed[h] = 1;
+          this.hot[h] = this.reuseThreshold - (this.threshold - count);
+          return null;
+        }
+      }
+      e = this.compile(m, mode, pa, va, reused);
     }
     const r = e.region;
     if (r.fn === null) return null;
@@ -235,12 +264,11 @@ export class Jit {
     return e;
   }
 
-  private compile(mode: number, pa: number, va: number): Entry {
+  private compile(m: Mode, mode: number, pa: number, va: number, reused?: BuiltCode): Entry {
     const t0 = this.timer?.();
-    const m: Mode = { paging: mode !== 0, cpl: mode === 2 ? 3 : 0, ramSize: this.ramSize };
     const key = pa * MODES + mode;
     const tooOften = (this.invalidations.get(key) ?? 0) >= MAX_INVALIDATIONS;
-    const code = tooOften ? null : this.build(m, mode, va, pa);
+    const code = tooOften ? null : reused ?? this.build(m, mode, va, pa);
     let inst: WebAssembly.Instance | null = null;
     if (code !== null) {
       this.reserveSlot();
@@ -296,22 +324,31 @@ export class Jit {
    * buildRegion's region for (mode, va) at pa, or the same region built earlier in this process
    * from a page holding the same words (jit-modules.ts), moved to this page, with its module.
    */
-  private build(m: Mode, mode: number, va: number, pa: number): (RegionCode & { module?: WebAssembly.Module }) | null {
+  private build(m: Mode, mode: number, va: number, pa: number): BuiltCode | null {
+    const hit = this.reusable(m, mode, va, pa);
+    if (hit !== undefined) return hit;
     const pbase = (pa & ~4095) >>> 2;
-    // Page ends are compiled for the frame the TLB gives the next page now: part of the key.
     const next = nextPageFrame(this.ram32, m, va, pbase);
-    const hit = findBuilt<RegionCode>(this.ram32, pbase, mode, va, this.ramSize, next);
-    if (hit !== undefined) {
-      const words = pbase - hit.pbase, lines = words / ((1 << CODE_LINE_SHIFT) / 4); // whole pages: exact
-      const c = hit.code;
-      return { ...c, wordIdx: c.wordIdx.map((w) => w + words), lines: c.lines.map((l) => l + lines), module: hit.module };
-    }
     const code = buildRegion(this.ram32, m, va, pa, next);
     if (code === null) return null;
     let module: WebAssembly.Module;
     try { module = moduleFor(code.bytes); } catch { return code; } // compile() counts the error
-    if (code.wordIdx.every((w) => w >= pbase && w < pbase + 1024)) keepBuilt(this.ram32, pbase, mode, va, this.ramSize, next, code, module);
+    if (code.wordIdx.every((w) => w >= pbase && w < pbase + 1024)) {
+      keepBuilt(this.ram32, pbase, mode, va, this.ramSize, code.usesNextPage ? next : ANY_NEXT_PAGE, code, module);
+    }
     return { ...code, module };
+  }
+
+  /** The region for (mode, va) at pa built earlier in this process (jit-modules.ts), moved to this page. */
+  private reusable(m: Mode, mode: number, va: number, pa: number): BuiltCode | undefined {
+    const pbase = (pa & ~4095) >>> 2;
+    // Page ends are compiled for the frame the TLB gives the next page now: part of the key.
+    const next = nextPageFrame(this.ram32, m, va, pbase);
+    const hit = findBuilt<RegionCode>(this.ram32, pbase, mode, va, this.ramSize, next);
+    if (hit === undefined) return undefined;
+    const words = pbase - hit.pbase, lines = words / ((1 << CODE_LINE_SHIFT) / 4); // whole pages: exact
+    const c = hit.code;
+    return { ...c, wordIdx: c.wordIdx.map((w) => w + words), lines: c.lines.map((l) => l + lines), module: hit.module };
   }
 
   /** A store is about to change RAM at pa, in a line compiled code was made from. */
