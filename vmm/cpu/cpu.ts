@@ -516,8 +516,7 @@ export class Vcpu extends Mmu {
           this.fbase = base >>> 2;
         }
       }
-      const e = jit.lookup(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip);
-      if (e === null) {
+      if (!jit.find(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip)) {
         // A region left to code without one: count the target as the interpreter counts branch
         // targets (it never sees the branches that compiled code took), so it compiles when hot.
         if (done > 0) jit.hot[(eip >>> 2) & HOT_MASK]++;
@@ -529,7 +528,7 @@ export class Vcpu extends Mmu {
         st[S_EFLAGS_HIGH >> 2] = this.eflagsHigh;
         inState = true;
       }
-      const n = jit.enter(Math.min(budget - done, 0x3fffffff), e.block, 0, e.region.slot);
+      const n = jit.enter(Math.min(budget - done, 0x3fffffff), jit.found.block, 0, jit.found.slot);
       this.eip = st[S_EIP >> 2] >>> 0;
       if (n > 0) {
         // Regions may have chained across pages: the interpreter's cached code page is the page

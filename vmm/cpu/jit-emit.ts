@@ -9,21 +9,22 @@ import { UNKNOWN, type FlagLocals } from './jit-flags.js';
 import { Code, Op } from './wasm-encoder.js';
 
 /**
- * Function indices in every region module (jit-region.ts): the imported TLB refill (Mmu.refill),
- * the helper that stores the state at an exit, and the chaining helper.
+ * Function indices in every region module (jit-region.ts): the imported TLB refill (Mmu.refill)
+ * and chaining function (the vCPU's `out`, jit-chain.ts), then the region's own: `run`, the
+ * flag helpers (jit-flags.ts), and the helpers that store the state at an exit.
  */
 export const FN_REFILL = 0;
-export const FN_LEAVE = 4;
-export const FN_OUT = 5;
+export const FN_OUT = 1;
+export const FN_LEAVE = 5;
 /**
  * The interpreter's cached code page at a point of compiled code (statically known): the
  * region's page, none (right after a page-end instruction), or the next page (a block that ran
- * on past the page end). Each has its own `leave` and `out` helpers (FN_LEAVE[cached], FN_OUT[cached]).
+ * on past the page end). Each has its own `leave` helper (FN_LEAVES[cached]); `out` is told
+ * the page by its arguments.
  */
 export const Cached = { Page: 0, None: 1, Next: 2 } as const;
 export type CachedPage = (typeof Cached)[keyof typeof Cached];
-const FN_LEAVES = [FN_LEAVE, 6, 8];
-const FN_OUTS = [FN_OUT, 7, 9];
+const FN_LEAVES = [FN_LEAVE, FN_LEAVE + 1, FN_LEAVE + 2];
 /** The imported global holding the physical base of the region's page (wasm-encoder.ts). */
 export const PAGE_PA_GLOBAL = 0;
 /**
@@ -79,7 +80,11 @@ export class Emitter {
   private readonly state: number;
   private readonly tlb: number;
 
-  constructor(readonly mode: Mode) {
+  /**
+   * @param pageVa the region's virtual page
+   * @param nextPa the physical base the next virtual page was compiled for (page ends), or -1
+   */
+  constructor(readonly mode: Mode, private readonly pageVa: number, private readonly nextPa: number) {
     this.state = mode.ramSize;
     this.tlb = this.state + (mode.cpl === 0 ? S_TLB_KERNEL : S_TLB_USER);
   }
@@ -114,7 +119,19 @@ export class Emitter {
    */
   exitTo(eip: number): void {
     this.leave(() => { this.c.i32(eip); }, false, 0);
-    this.c.get(L.budget).i32(eip).op(Op.return_call).u32(FN_OUTS[this.cached]);
+    this.c.get(L.budget).i32(eip);
+    this.chain();
+  }
+
+  /** Tail-calls `out` (n, budget and eip on the stack) with the interpreter's cached page. */
+  private chain(): void {
+    const c = this.c;
+    switch (this.cached) {
+      case Cached.Page: c.i32(this.pageVa).op(Op.global_get).u32(PAGE_PA_GLOBAL); break;
+      case Cached.None: c.i32(0).i32(-1); break;
+      case Cached.Next: c.i32((this.pageVa + 4096) | 0).i32(this.nextPa); break;
+    }
+    c.op(Op.return_call).u32(FN_OUT);
   }
 
   /** Leaves (the state stored, the retired count on the stack). */
@@ -141,7 +158,8 @@ export class Emitter {
     if (this.remaining !== 1) throw new Error('exitDynamic: not the last instruction of its block');
     this.c.set(L.eipOut);
     this.leave(() => { this.c.get(L.eipOut); }, false, 0);
-    this.c.get(L.budget).get(L.eipOut).op(Op.return_call).u32(FN_OUTS[this.cached]);
+    this.c.get(L.budget).get(L.eipOut);
+    this.chain();
   }
 
   /**

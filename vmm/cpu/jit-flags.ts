@@ -15,7 +15,7 @@ export interface FlagLocals {
 }
 
 /** Function indices of the run-time helpers in every region module. */
-export const FN_CF = 2, FN_OF = 3; // after the imported refill (0) and run (1)
+export const FN_CF = 3, FN_OF = 4; // after the imported refill (0) and out (1), and run (2)
 /** Statically unknown flag kind. */
 export const UNKNOWN = -1;
 

@@ -191,7 +191,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
     .filter((b) => (b.term === 'call' || b.term === 'call-r' || b.term === 'call-m') && index.has(b.next))
     .map((b) => b.next);
 
-  const e = new Emitter(mode);
+  const e = new Emitter(mode, entryVa & ~4095, p2 >= 0 ? p2 << 2 : -1);
   const c = e.c;
   const state = mode.ramSize;
   c.get(L.n).set(L.nEntry);
@@ -326,16 +326,13 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
     },
     helper('cf'),
     helper('of'),
-    // leave and out for each cached page (jit-emit.ts Cached): the region's, none, the next
+    // leave for each cached page (jit-emit.ts Cached): the region's, none, the next
     leaveFunction(state, { va: entryVa & ~4095, pa: null }),
-    outFunction(mode, { va: entryVa & ~4095, pa: null }),
     ...(blocks.some((b) => b.insns.some((i) => i.pageEnd || i.onNext)) ? [
       leaveFunction(state, null),
-      outFunction(mode, null),
       leaveFunction(state, { va: ((entryVa & ~4095) + 4096) | 0, pa: p2 << 2 }),
-      outFunction(mode, { va: ((entryVa & ~4095) + 4096) | 0, pa: p2 << 2 }),
     ] : []),
-  ], `r${entryVa.toString(16).padStart(8, '0')}m${mode.paging ? (mode.cpl === 0 ? 1 : 2) : 0}`);
+  ], `r${entryVa.toString(16).padStart(8, '0')}m${mode.paging ? (mode.cpl === 0 ? 1 : 2) : 0}`, { table: false, chain: true });
 
   const words = new Map<number, number>();
   let insns = 0;
@@ -378,51 +375,4 @@ function leaveFunction(state: number, page: CodePage | null): FuncDef {
   leave.mem(Op.i32_store, 2, state + S_PAGE_PA);
   leave.op(Op.end).get(17);
   return { params: new Array(19).fill(I32), results: [I32], locals: [], body: leave };
-}
-
-/**
- * out(n, budget, eip) → n: after a completed block, continue at eip in another region without
- * returning to the dispatcher, when the entry cache has a record for (eip, mode) whose region
- * the dispatcher has checked in this run, and eip's page maps where the record says by the rules
- * of instruction fetch: the page being executed (the interpreter's cached page) is taken as it
- * is; another page must hit the TLB with the record's frame (a miss goes to the dispatcher and
- * the interpreter, which walks). Otherwise returns n to the dispatcher. The state is in memory
- * already (`leave`); the next region loads it. `page` is the interpreter's cached page; with
- * page null (after a page-end instruction, when it has none) every target must hit the TLB.
- */
-function outFunction(mode: Mode, page: CodePage | null): FuncDef {
-  const state = mode.ramSize;
-  const tlb = state + (mode.cpl === 0 ? S_TLB_KERNEL : S_TLB_USER);
-  const modeKey = !mode.paging ? 0 : mode.cpl === 0 ? 1 : 2;
-  const N = 0, BUDGET = 1, EIP = 2, REC = 3, S = 4;
-  const c = new Code();
-  const fail = (): void => { c.op(Op.if).byte(0x40).get(N).op(Op.return).op(Op.end); };
-  c.get(EIP).i32(2).op(Op.i32_shr_u).i32(ENTRY_CACHE_SIZE - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).set(REC);
-  c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE).get(EIP).i32(modeKey).op(Op.i32_or).op(Op.i32_ne);
-  fail();
-  if (mode.paging) {
-    if (page !== null) {
-      c.get(EIP).i32(page.va).op(Op.i32_xor).i32(12).op(Op.i32_shr_u).op(Op.i32_eqz);
-      c.op(Op.if).byte(0x40);
-      c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4);
-      pagePa(c, page);
-      c.op(Op.i32_ne);
-      fail();
-      c.op(Op.else);
-    }
-    c.get(EIP).i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).set(S);
-    c.get(S).mem(Op.i32_load, 2, tlb + TLB_READ).get(EIP).i32(12).op(Op.i32_shr_u).op(Op.i32_ne);
-    c.get(S).mem(Op.i32_load, 2, tlb + TLB_FRAME).get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 4).op(Op.i32_ne);
-    c.op(Op.i32_or);
-    fail();
-    if (page !== null) c.op(Op.end);
-  }
-  // slot in S
-  c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 8).set(S);
-  c.get(S).i32(2).op(Op.i32_shl).mem(Op.i32_load, 2, state + S_SLOT_GEN).i32(0).mem(Op.i32_load, 2, state + S_GEN).op(Op.i32_ne);
-  fail();
-  c.i32(0).i32(0).mem(Op.i32_load, 2, state + S_CHAINS).i32(1).op(Op.i32_add).mem(Op.i32_store, 2, state + S_CHAINS);
-  c.get(BUDGET).get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE + 12).get(N).get(S);
-  c.op(Op.return_call_indirect).u32(0).u32(0);
-  return { params: [I32, I32, I32], results: [I32], locals: [I32, I32], body: c };
 }

@@ -19,7 +19,7 @@ import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, 
 import { buildRegion, nextPageFrame, type RegionCode } from './jit-region.js';
 import { ANY_NEXT_PAGE, findBuilt, keepBuilt, moduleFor, noteWarm } from './jit-modules.js';
 import type { Mode } from './jit-emit.js';
-import { Code, I32, Op, moduleBytes } from './wasm-encoder.js';
+import { entryModuleBytes } from './jit-chain.js';
 
 export type CpuMode = 'interp' | 'jit';
 
@@ -50,21 +50,6 @@ export class JitAuditError extends Error {}
 export type RegionFn = (budget: number, block: number, n: number) => number;
 /** enter(budget, block, retired before, table slot): the region in that slot, called from JavaScript. */
 export type EnterFn = (budget: number, block: number, n: number, slot: number) => number;
-
-/**
- * The one function JavaScript calls regions through: it tail-calls the region in the given
- * table slot. Calling each region's export directly went through V8's generic JS-to-Wasm
- * wrapper until that export had been called often enough for a specific one (6% of the
- * database load's time); one shared entry point gets its specific wrapper at once.
- */
-const ENTER_BYTES = moduleBytes([
-  // Function 1 only gives the module the regions' type (index 0) for the indirect call.
-  { params: [I32, I32, I32], results: [I32], locals: [], body: new Code().op(Op.unreachable) },
-  {
-    params: [I32, I32, I32, I32], results: [I32], locals: [], export: 'enter',
-    body: new Code().get(0).get(1).get(2).get(3).op(Op.return_call_indirect).u32(0).u32(0),
-  },
-]);
 
 /** A region's code, built now or reused with its module (Jit.build). */
 type BuiltCode = RegionCode & { module?: WebAssembly.Module };
@@ -164,8 +149,10 @@ export class Jit {
   /** Slots of dropped regions, reused first; slots from nextSlot up were never used. */
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
-  /** Runs the region in a slot (ENTER_BYTES). */
+  /** Runs the region in a slot (jit-chain.ts). */
   readonly enter: EnterFn;
+  /** The chaining function regions of each mode import (jit-chain.ts `out`). */
+  private readonly outs: WebAssembly.ExportValue[];
   /** The state area as i32 words (entry cache, slot generations, run generation). */
   private readonly st: Int32Array;
 
@@ -182,8 +169,9 @@ export class Jit {
     this.st.fill(-1, S_SLOT_GEN >> 2, (S_SLOT_GEN >> 2) + MAX_SLOTS);
     this.st[S_GEN >> 2] = 0;
     this.st[S_CHAINS >> 2] = 0;
-    const entry = new WebAssembly.Instance(moduleFor(ENTER_BYTES), { e: { m: wasmMemory, t: this.table, p: 0, r: refill } });
+    const entry = new WebAssembly.Instance(moduleFor(entryModuleBytes(ramSize)), { e: { m: wasmMemory, t: this.table, p: 0, r: refill } });
     this.enter = entry.exports.enter as EnterFn;
+    this.outs = [entry.exports.o0, entry.exports.o1, entry.exports.o2];
   }
 
   /** A new run(): in audit mode, regions must be checked again before another region may chain to them. */
@@ -198,6 +186,29 @@ export class Jit {
    * low there is nothing to find, and an exit-heavy guest pays no map lookup per run.
    */
   private readonly entryCount = new Int32Array(HOT_MASK + 1);
+
+  /** Where find() found eip's region: its table slot and the block to start at. */
+  readonly found = { slot: 0, block: 0 };
+
+  /**
+   * Finds the region for (mode, pa, va) as lookup() does (compiling when hot), first in the entry
+   * cache: a record for this address, mode and physical page whose slot is live and checked in
+   * this run names the entry lookup() would return, since compiling, dropping and the audit keep
+   * records and entries in step (the chaining helper `out` relies on the same). False: interpret.
+   */
+  find(mode: number, pa: number, va: number): boolean {
+    const st = this.st, w = (S_ENTRY_CACHE >> 2) + 4 * ((va >>> 2) & (ENTRY_CACHE_SIZE - 1));
+    if (st[w] === (va | mode) && st[w + 1] === (pa & ~4095) && st[(S_SLOT_GEN >> 2) + st[w + 2]] === st[S_GEN >> 2]) {
+      this.found.slot = st[w + 2];
+      this.found.block = st[w + 3];
+      return true;
+    }
+    const e = this.lookup(mode, pa, va);
+    if (e === null) return false;
+    this.found.slot = e.region.slot;
+    this.found.block = e.block;
+    return true;
+  }
 
   /** The entry for (mode, pa, va), compiling a region when the address is hot; null: interpret. */
   lookup(mode: number, pa: number, va: number): Entry | null {
@@ -274,7 +285,7 @@ export class Jit {
       this.reserveSlot();
       try {
         const module = code.module ?? moduleFor(code.bytes);
-        inst = new WebAssembly.Instance(module, { e: { m: this.wasmMemory, t: this.table, p: pa & ~4095, r: this.refill } });
+        inst = new WebAssembly.Instance(module, { e: { m: this.wasmMemory, p: pa & ~4095, r: this.refill, o: this.outs[mode] } });
       } catch {
         // A module V8 refuses is a compiler bug: the code stays interpreted (exact, slower),
         // and the count shows up in the stats (the lockstep tests require it to be zero).

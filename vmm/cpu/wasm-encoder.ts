@@ -123,41 +123,50 @@ export interface FuncDef {
 }
 
 /**
- * A module importing memory `e.m`, a funcref table `e.t` (shared by all regions of a vCPU, for
- * chaining), an immutable i32 global `e.p` (global 0: the physical page the region was made
- * from, so that the bytes do not depend on it) and a function `e.r` (i32, i32) → i32 (function
- * 0: the TLB refill, jit-emit.ts), and defining `funcs` (function k + 1 has type k; the
- * import's type comes after theirs).
+ * What a module imports from `e`, besides memory `e.m`, an immutable i32 global `e.p` (global 0:
+ * the physical page a region was made from, so that its bytes do not depend on it) and the TLB
+ * refill `e.r` (i32, i32) → i32 (function 0, jit-emit.ts): the vCPU's funcref table `e.t` (the
+ * entry module, which calls regions through it), or the chaining function `e.o` (n, budget, eip,
+ * page va, page pa) → n (function 1: region modules, which then need no table; V8 copies an
+ * imported table into every instance, so instantiating cost grew with the table).
  */
-export function moduleBytes(funcs: FuncDef[], moduleName?: string): Uint8Array {
+export interface ModuleImports { table: boolean; chain: boolean }
+
+/** A module with `imports` defining `funcs` (function k has type k; the imports' types follow). */
+export function moduleBytes(funcs: FuncDef[], moduleName: string | undefined, imports: ModuleImports): Uint8Array {
   const out = new Bytes();
   out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, body: Bytes): void => { out.byte(id).sized(body); };
 
-  const types = new Bytes().u32(funcs.length + 1);
+  const types = new Bytes().u32(funcs.length + (imports.chain ? 2 : 1));
   for (const f of funcs) {
     types.byte(0x60).u32(f.params.length).bytes(f.params).u32(f.results.length).bytes(f.results);
   }
   types.byte(0x60).u32(2).bytes([I32, I32]).u32(1).bytes([I32]);
+  if (imports.chain) types.byte(0x60).u32(5).bytes([I32, I32, I32, I32, I32]).u32(1).bytes([I32]);
   section(1, types);
 
-  const imports = new Bytes().u32(4);
-  const name = (s: string): void => { imports.u32(s.length).bytes(ascii(s)); };
+  const imps = new Bytes().u32(3 + (imports.table ? 1 : 0) + (imports.chain ? 1 : 0));
+  const name = (s: string): void => { imps.u32(s.length).bytes(ascii(s)); };
   name('e'); name('m');
-  imports.byte(0x02).byte(0x00).u32(0); // memory, limits: min 0, no max (matches any memory)
-  name('e'); name('t');
-  imports.byte(0x01).byte(0x70).byte(0x00).u32(0); // table of funcref, min 0, no max
+  imps.byte(0x02).byte(0x00).u32(0); // memory, limits: min 0, no max (matches any memory)
+  if (imports.table) {
+    name('e'); name('t');
+    imps.byte(0x01).byte(0x70).byte(0x00).u32(0); // table of funcref, min 0, no max
+  }
   name('e'); name('p');
-  imports.byte(0x03).byte(I32).byte(0x00); // global i32, immutable
+  imps.byte(0x03).byte(I32).byte(0x00); // global i32, immutable
   name('e'); name('r');
-  imports.byte(0x00).u32(funcs.length); // function of the last type
-  section(2, imports);
+  imps.byte(0x00).u32(funcs.length);
+  if (imports.chain) { name('e'); name('o'); imps.byte(0x00).u32(funcs.length + 1); }
+  section(2, imps);
+  const imported = imports.chain ? 2 : 1;
 
   const fns = new Bytes().u32(funcs.length);
   funcs.forEach((_, k) => fns.u32(k));
   section(3, fns);
 
-  const exported = funcs.map((f, k) => [f.export, k + 1] as const).filter(([e]) => e !== undefined);
+  const exported = funcs.map((f, k) => [f.export, k + imported] as const).filter(([e]) => e !== undefined);
   const exps = new Bytes().u32(exported.length);
   for (const [e, k] of exported) {
     exps.u32(e!.length).bytes(ascii(e!)).byte(0x00).u32(k);
