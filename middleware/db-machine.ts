@@ -11,6 +11,7 @@ import { osMachine, type OsMachine } from '../testing/os.js';
 import type { CostProfile } from '../vmm/profile.js';
 import { DEFAULT_MEM } from '../vmm/vm.js';
 import type { TraceRecorder } from '../vmm/trace/recorder.js';
+import type { GuestMemory } from '../vmm/memory.js';
 import { dbServerImage, engineModuleImage, type Placement, type Transport } from './build.js';
 import { VirtioModchan } from '../devices/virtio/modchan/device.js';
 import { HostThreads } from '../devices/virtio/mmio/host-threads.js';
@@ -58,6 +59,8 @@ export interface DbMachine {
   volumeCounters(): { bytesRead: number; bytesWritten: number; flushes: number };
   /** The kernel's and the server's functions, for a trace's symbol table. */
   symbols(): { name: string; value: number; size: number }[];
+  /** Gives the guest's memory (and the engine module's) back for reuse: the machine is done. */
+  release(): void;
 }
 
 /**
@@ -106,6 +109,7 @@ export function dbMachine(cfg: DbMachineConfig): DbMachine {
   registryRef = registry;
   threads.attach(vm.clock);
   let volumeCounters: DbMachine['volumeCounters'];
+  let engineMemory: GuestMemory | undefined;
   if (guestEngine) {
     const disk = vm.blk[1]!; // slot 0 is the boot disk
     volumeCounters = () => disk.stats;
@@ -113,9 +117,11 @@ export function dbMachine(cfg: DbMachineConfig): DbMachine {
     const module = new ImageModule({ name: 'vamos-engine', image: engineModuleImage(), profile: cfg.profile, volume: cfg.volume, now: () => vm.clock.now });
     registry.add(module);
     volumeCounters = () => module.host.counters;
+    engineMemory = module.mem;
   }
   const symbols = (): { name: string; value: number; size: number }[] =>
     [...buildKernel().symbols, ...dbServerImage(cfg.placement, transport).symbols].filter((s) => s.kind !== 'label')
       .map(({ name, value, size }) => ({ name, value, size }));
-  return { machine, registry, channel, volumeCounters, symbols };
+  const release = (): void => { vm.mem.release(); engineMemory?.release(); };
+  return { machine, registry, channel, volumeCounters, symbols, release };
 }

@@ -152,7 +152,7 @@ export function runPoint(cfg: PointConfig): PointResult {
   exits.sort((x, y) => y.count - x.count);
   const hypercalls = exits.filter((e) => e.reason === 'vmcall').reduce((s, e) => s + e.count, 0);
   const w = cfg.workload;
-  return {
+  const result: PointResult = {
     config: { placement: cfg.placement, transport: cfg.placement === 'guest' ? 'none' : cfg.transport ?? 'vmcall', iommu: cfg.iommu, profile: cfg.profile.name, poolPages: cfg.poolPages, records: w.records, operations: ops, mix: w.mix, distribution: w.distribution, concurrency: w.concurrency, seed: w.seed },
     workload: driver.result(),
     exitsPerOp: total / ops,
@@ -170,4 +170,6 @@ export function runPoint(cfg: PointConfig): PointResult {
     console: r.console,
     stop: r.message,
   };
+  db.release(); // the result holds no reference into the guest
+  return result;
 }

@@ -44,7 +44,7 @@ export interface WebMachineConfig {
   onModuleFailure?: (line: string) => void;
 }
 
-export type WebMachine = Omit<DbMachine, 'volumeCounters'> & {
+export type WebMachine = Omit<DbMachine, 'volumeCounters' | 'release'> & {
   /** The placement's transport ('vmcall' for the baseline, which has none). */
   transport: Transport;
   /** The site volume's traffic so far (the same file layer in both placements). */
