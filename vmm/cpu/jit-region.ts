@@ -25,8 +25,7 @@
 import { decode, lengthOf } from '../isa/encoding.js';
 import { BY_OPCODE } from '../isa/table.js';
 import {
-  CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, FLAG_FIELDS, S_CHAINS, S_EIP, S_ENTRY_CACHE, S_FLAGS, S_GEN, S_PAGE_PA, S_PAGE_VA,
-  S_REGS, S_SLOT_GEN, S_SLOW, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_READ,
+  CODE_LINE_SHIFT, FLAG_FIELDS, S_EIP, S_FLAGS, S_PAGE_PA, S_PAGE_VA, S_REGS, S_SLOW, S_TLB_KERNEL, S_TLB_USER, TLB_FRAME, TLB_READ,
 } from './jit-state.js';
 import { Cached, Emitter, FLAGS, I32_LOCALS, I64_LOCALS, L, PAGE_PA_GLOBAL, PAGE_END, type CachedPage, type Mode } from './jit-emit.js';
 import { UNKNOWN, emitCond, helperBody } from './jit-flags.js';
