@@ -13,7 +13,7 @@
  * host remaps the second page (no flush) and rewrites an immediate. Paging off, ring 0 and
  * ring 3; both tiers in lockstep at random budgets.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { decodeAt } from '../../vmm/isa/encoding.js';
 import { CODE, KSTACK, PTE, asm, type Machine } from './harness.js';
@@ -199,6 +199,14 @@ for (const mode of MODES) {
  * in an exit. Virtual 0x400000 + k * 0x1000 uses TLB slot k: 0 is the first code page's, 1 the
  * second's.
  */
+/** A pair set up by `setup`, run in lockstep for 60 random budgets from `seed`, checked to agree. */
+function agree(t: Test, setup: Setup, seed: number, label: string): [Machine, Machine] {
+  const [a, b] = pair(setup);
+  const problem = lockstep(a, b, budgetsFrom(seed), 60);
+  t.equal(problem, null, problem ?? label);
+  return [a, b];
+}
+
 function directed(src: string, before: number, stack: number, ring3: boolean): Setup {
   return (m) => {
     const pt = m.paging();
@@ -257,9 +265,7 @@ t.test('a loop through a straddling instruction stays compiled', async (t) => {
     `;
   for (const ring3 of [false, true]) {
     // mov ecx (8 bytes) at 0x200ff0, add (4) at 0x200ff8: cmp [m] (8) at 0x200ffc straddles
-    const [a, b] = pair(directed(loop, 16, 0x7f000, ring3));
-    const problem = lockstep(a, b, budgetsFrom(5), 60);
-    t.equal(problem, null, problem ?? `identical, ring ${ring3 ? 3 : 0}`);
+    const [a, b] = agree(t, directed(loop, 16, 0x7f000, ring3), 5, `identical, ring ${ring3 ? 3 : 0}`);
     const st = b.cpu.jit!.stats;
     t.ok(st.regionInsns > 14000, `the loop ran compiled (${st.regionInsns} instructions)`);
     t.ok(st.slowExits < 100, `no slow exit per iteration (${st.slowExits} in 3,000 iterations)`);
@@ -293,9 +299,8 @@ t.test('a loop running on into the next page, evicting either code page every ei
     for (const [layout, h] of Object.entries(head)) {
       for (const [how, tail] of Object.entries(back)) {
         const loop = `${h}\n${evict}\n${tail}\ndone:\nvmcall\njmp done\n`;
-        const [a, b] = pair(directed(loop, before[layout as keyof typeof before], 0x7f000, ring3));
-        const problem = lockstep(a, b, budgetsFrom(11), 60);
-        t.equal(problem, null, problem ?? `${layout}, ${how}, ring ${ring3 ? 3 : 0}: identical`);
+        const setup = directed(loop, before[layout as keyof typeof before], 0x7f000, ring3);
+        const [a, b] = agree(t, setup, 11, `${layout}, ${how}, ring ${ring3 ? 3 : 0}: identical`);
         t.ok(a.cpu.tlbMisses > 700, `both pages walked again every eighth iteration (${a.cpu.tlbMisses} misses)`);
         t.ok(b.cpu.jit!.stats.regionInsns > 15000, `compiled code ran (${b.cpu.jit!.stats.regionInsns} of ${b.cpu.retired})`);
       }
@@ -329,14 +334,12 @@ t.test('the second page of a straddling instruction remapped and made absent', a
         vmcall
         jmp done
       `;
-    const [a, b] = pair((m) => {
+    const [a, b] = agree(t, (m) => {
       directed(loop, 16, 0x7f000, ring3)(m);
       if (m.pt!.pteAddr(0x201000) !== pte2) throw new Error('page-table layout changed');
       m.w32(FB, 0x402010); // in FB, the cmp reads another dword
       m.w32(FDN + 8, 0x7fffffff); m.w32(FDN + 16, 5);
-    });
-    const problem = lockstep(a, b, budgetsFrom(7), 60);
-    t.equal(problem, null, problem ?? `identical, ring ${ring3 ? 3 : 0}`);
+    }, 7, `identical, ring ${ring3 ? 3 : 0}`);
     t.ok(b.cpu.jit!.stats.regionInsns > 10000, `compiled code ran (${b.cpu.jit!.stats.regionInsns} of ${b.cpu.retired})`);
     t.ok(a.r32(COUNTER) >= 40, `the fetch faulted every 64th iteration (${a.r32(COUNTER)} faults)`);
   }
@@ -377,9 +380,7 @@ t.test('a call at the page end evicting its own page', async (t) => {
     `;
   for (const ring3 of [false, true]) {
     for (const before of [64, 60]) {
-      const [a, b] = pair(directed(call, before, 0x400800, ring3));
-      const problem = lockstep(a, b, budgetsFrom(6), 60);
-      t.equal(problem, null, problem ?? `call at -${before - 56}, ring ${ring3 ? 3 : 0}: identical`);
+      const [a, b] = agree(t, directed(call, before, 0x400800, ring3), 6, `call at -${before - 56}, ring ${ring3 ? 3 : 0}: identical`);
       t.ok(a.cpu.tlbMisses >= 1000, `two walks per iteration, the stack page and the code page again (${a.cpu.tlbMisses} misses)`);
       t.ok(b.cpu.jit!.stats.regionInsns > 3000, `compiled code ran, the call included (${b.cpu.jit!.stats.regionInsns} of ${b.cpu.retired})`);
     }

@@ -138,12 +138,12 @@ export class Jit {
   limitBytes = CACHE_LIMIT_BYTES;
   compileMs = 0;
 
-  /** The functions of the live regions, one slot each: chained regions call through it. */
   /**
-   * Grown as regions are compiled (doubling, up to MAX_SLOTS) rather than made full-size at once:
-   * V8 copies an imported table's entries into every instance that imports it, so instantiating
-   * a region cost 690 µs against an 8,192-slot table and 25 µs against a 256-slot one (measured
-   * on this machine; linear in the table's size).
+   * The functions of the live regions, one slot each: the entry module (jit-chain.ts) calls and
+   * chains through it. Grown as regions are compiled (doubling, up to MAX_SLOTS) rather than
+   * made full-size at once: V8 copies an imported table's entries into the instance that imports
+   * it (690 µs at 8,192 slots, 25 µs at 256, measured on this machine), which is now only the
+   * entry module, once per vCPU.
    */
   private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 64, maximum: MAX_SLOTS });
   /** Slots of dropped regions, reused first; slots from nextSlot up were never used. */
