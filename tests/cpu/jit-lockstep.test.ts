@@ -9,7 +9,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { ISA, type InsnDef } from '../../vmm/isa/table.js';
 import { encode, wordsToBytes, type Operand } from '../../vmm/isa/encoding.js';
-import { lowering, loweringTable, PLAIN_LOWER } from '../../vmm/cpu/jit-lower.js';
+import { lowering, loweringTable, PLAIN_LOWER, regionLowering } from '../../vmm/cpu/jit-lower.js';
 import { CODE, DATA, PTE, type Machine } from './harness.js';
 import { budgetsFrom, lockstep, pair, type Setup } from './jit-kit.js';
 
@@ -17,8 +17,11 @@ import { budgetsFrom, lockstep, pair, type Setup } from './jit-kit.js';
 
 /** Instructions a random loop body may use: everything that is not a jump or a system instruction. */
 const BODY = ISA.filter((d) => !d.branch && !d.privileged && !['popf', 'rdtsc', 'ud2', 'sti', 'cli'].includes(d.mnemonic));
-/** ...and, rarely, the ones regions must leave to the interpreter. */
-const RARE = ISA.filter((d) => ['popf', 'rdtsc', 'ud2', 'outb', 'inb', 'vmcall', 'cpuid', 'int'].includes(d.mnemonic));
+/**
+ * ...and, rarely, the ones regions must leave to the interpreter, and cli/sti, which regions at
+ * ring 0 with paging on compile when they leave IF as it is (regionLowering).
+ */
+const RARE = ISA.filter((d) => ['popf', 'rdtsc', 'ud2', 'outb', 'inb', 'vmcall', 'cpuid', 'int', 'cli', 'sti'].includes(d.mnemonic));
 
 /**
  * Registers the body may write: eax..ebx. esi and esp are the memory bases, edi counts the loop,
@@ -237,6 +240,45 @@ t.test('a guest that remaps its code page: same virtual address, other physical 
   t.ok(b.cpu.jit!.stats.compiled >= 3, `regions were compiled for both versions (${b.cpu.jit!.stats.compiled})`);
 });
 
+t.test('cli and sti at ring 0: compiled where IF stays as it is, interpreted where it changes', async (t) => {
+  // Like the kernel's irq_save nested in a section that already has interrupts off: each
+  // iteration's first cli and sti change IF (the interpreter runs them), the second ones do not.
+  const iterations = 2000;
+  const setup: Setup = (m) => {
+    m.code(`
+      mov ebp, ${iterations}
+    top:
+      pushf
+      cli
+      pushf
+      cli
+      add eax, ebp
+      pop ecx
+      add ebx, ecx
+      sti
+      add edx, 1
+      sti
+      pop ecx
+      add ebx, ecx
+      dec ebp
+      jne top
+      hlt
+    `);
+    m.installTraps({ dpl: 0 });
+    m.code('add esp, 4\niret\n', 0xf000);
+    for (let v = 32; v < 48; v++) m.gate(v, 0xf000);
+    m.paging();
+    m.setEflags(0x200);
+  };
+  const [a, b] = pair(setup);
+  const problem = lockstep(a, b, budgetsFrom(13), 200);
+  t.equal(problem, null, problem ?? 'identical');
+  // Per iteration the interpreter runs the first cli and sti and the instruction in the sti
+  // shadow (which runs alone); with the second cli and sti interpreted too, five or more.
+  const interpreted = b.cpu.retired - b.cpu.jit!.stats.regionInsns;
+  t.ok(interpreted > 3 * iterations && interpreted < 3.6 * iterations, `the unchanging cli and sti ran compiled (${interpreted} instructions interpreted in ${iterations} iterations)`);
+});
+
 t.test('calls and jumps through memory, paging off: a table of targets on two pages, one misaligned (#GP)', async (t) => {
   const [a, b] = pair((m) => {
     m.code(`
@@ -297,7 +339,15 @@ t.test('every ISA table entry is either lowered or left to the interpreter on pu
   }
   const lowered = ISA.filter((d) => lowering(d) !== 'interpreted').length;
   t.ok(lowered >= 90, `${lowered} of ${ISA.length} entries are compiled`);
-  // System instructions never are (design §9).
+  // System instructions never are (design §9)...
   for (const d of ISA) if (d.privileged || d.exits) t.equal(lowering(d), 'interpreted', `${d.mnemonic} stays interpreted`);
+  // ...except cli and sti at ring 0 with paging on, as checks that IF stays as it is.
+  const kernel = { paging: true, cpl: 0, ramSize: 1 << 20 };
+  for (const d of ISA) {
+    const mine = ['cli', 'sti'].includes(d.mnemonic);
+    t.equal(regionLowering(d, kernel), mine ? 'plain' : lowering(d), `${d.mnemonic} at ring 0, paging on`);
+    if (mine) t.ok(PLAIN_LOWER[d.op], `${d.mnemonic} has a lowering`);
+    for (const other of [{ ...kernel, paging: false }, { ...kernel, cpl: 3 }]) t.equal(regionLowering(d, other), lowering(d));
+  }
 });
 

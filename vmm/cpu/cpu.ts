@@ -498,18 +498,20 @@ export class Vcpu extends Mmu {
       let pa: number;
       if (off <= PAGE_END && this.cpage === page) {
         // The interpreter would keep fetching from the page it has cached.
-        if (this.fmem !== this.ram32) break;
+        if (this.fmem !== this.ram32) { jit.notCompiled(eip); break; } // ROM
         pa = this.fbase * 4 + off;
       } else {
         if (this.paging) {
           const vpn = eip >>> 12, s = vpn & 255, t = this.tlb;
-          if (t.read[s] !== vpn) break;
+          // A miss: the interpreter's fetch would walk here and now, so walk as it would (when
+          // the walk would fault, or would set a bit in compiled code, the interpreter does).
+          if (t.read[s] !== vpn && this.refill(eip, 0) === 0) break;
           pa = (t.frame[s] | off) >>> 0;
         } else {
           pa = eip;
         }
         const base = pa - off;
-        if (base + 4096 > this.ramSize) break;
+        if (base + 4096 > this.ramSize) { jit.notCompiled(eip); break; } // ROM (or unbacked: the interpreter stops)
         if (off <= PAGE_END) {
           this.cpage = page;
           this.fmem = this.ram32;
@@ -517,9 +519,11 @@ export class Vcpu extends Mmu {
         }
       }
       if (!jit.find(this.paging ? (this.cpl === 0 ? 1 : 2) : 0, pa, eip)) {
-        // A region left to code without one: count the target as the interpreter counts branch
-        // targets (it never sees the branches that compiled code took), so it compiles when hot.
-        if (done > 0) jit.hot[(eip >>> 2) & HOT_MASK]++;
+        // Count eip as the interpreter counts branch targets, so that it compiles when hot: code
+        // reached from compiled code (the interpreter never sees the branches regions took), and
+        // code where the interpreter resumes after an exit, an interrupt or a slow instruction
+        // (the next instruction after an MMIO access, an interrupt vector), which no branch reaches.
+        jit.hot[(eip >>> 2) & HOT_MASK]++;
         break;
       }
       if (!inState) {

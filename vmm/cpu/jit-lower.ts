@@ -12,7 +12,7 @@
 import { ISA, type InsnDef } from '../isa/table.js';
 import type { Operand } from '../isa/encoding.js';
 import { EFLAGS, FOP } from './flags.js';
-import { Emitter, FLAGS, L } from './jit-emit.js';
+import { Emitter, FLAGS, L, type Mode } from './jit-emit.js';
 import { UNKNOWN, emitArithFlags, emitCf, emitCond } from './jit-flags.js';
 import { S_EFLAGS_HIGH } from './jit-state.js';
 import { Op } from './wasm-encoder.js';
@@ -55,6 +55,22 @@ export function lowering(d: InsnDef): Lowering {
   if (d.branch) return 'interpreted';
   return PLAIN[d.op] ? 'plain' : 'interpreted';
 }
+
+/**
+ * How a region of `mode` compiles `d`: as `lowering(d)`, except `cli` and `sti` at ring 0 with
+ * paging on, which compile to a check of IF that leaves for the interpreter when the
+ * instruction would change IF, and otherwise does nothing: `cli` with IF clear and `sti` with
+ * IF set change no state at all (no shadow, no window: cpu.ts `setIF`, `sti`), so a region
+ * still never changes interrupt state (design §9). The kernel's irq_save runs `cli` on every
+ * lock, nearly always with interrupts already off; interpreted, each cost a dispatcher round
+ * trip (about 26,000 per run of the paper's sweep). Paging off, a region does not know the
+ * ring, and at ring 3 both raise #GP: those stay interpreted.
+ */
+export function regionLowering(d: InsnDef, mode: Mode): Lowering {
+  if ((d.op === OP_CLI || d.op === OP_STI) && mode.paging && mode.cpl === 0) return 'plain';
+  return lowering(d);
+}
+const OP_CLI = 0xa3, OP_STI = 0xa4;
 
 /** Per-opcode lowering of the straight-line instructions. */
 type Lower = (e: Emitter, i: DInsn) => void;
@@ -145,6 +161,13 @@ PLAIN[0x13] = (e) => {
   });
 };
 PLAIN[0x11] = (e, i) => { push(e, () => { e.c.i32(imm(i)); }); };
+// cli / sti (regionLowering): leave for the interpreter when IF would change, else nothing.
+const ifUnchanged = (e: Emitter, ifAfter: number): void => {
+  e.c.i32(0).mem(Op.i32_load, 2, e.mode.ramSize + S_EFLAGS_HIGH).i32(EFLAGS.IF).op(Op.i32_and).i32(ifAfter).op(Op.i32_ne);
+  e.if(); e.slowExit(); e.end();
+};
+PLAIN[OP_CLI] = (e) => { ifUnchanged(e, 0); };
+PLAIN[OP_STI] = (e) => { ifUnchanged(e, EFLAGS.IF); };
 
 /** Loads [esp] into t2 (may leave the region); the caller then moves esp. */
 export function loadTop(e: Emitter): void {

@@ -29,7 +29,7 @@ import {
 } from './jit-state.js';
 import { Cached, Emitter, FLAGS, I32_LOCALS, I64_LOCALS, L, PAGE_PA_GLOBAL, PAGE_END, type CachedPage, type Mode } from './jit-emit.js';
 import { UNKNOWN, emitCond, helperBody } from './jit-flags.js';
-import { load, lowering, loadTop, push, type DInsn, type Lowering, PLAIN_LOWER } from './jit-lower.js';
+import { load, loadTop, push, regionLowering, type DInsn, type Lowering, PLAIN_LOWER } from './jit-lower.js';
 import { Code, I32, I64, Op, moduleBytes, type FuncDef } from './wasm-encoder.js';
 
 export const MAX_BLOCKS = 16;
@@ -134,7 +134,7 @@ function relTarget(i: DInsn): number {
  * `near.end` is set when it looked at the page's last 12 bytes or beyond, where what it finds
  * depends on the next page's frame `p2`.
  */
-function discover(ram32: Int32Array, pbase: number, p2: number, entry: number, near: { end: boolean }): Block[] | null {
+function discover(ram32: Int32Array, mode: Mode, pbase: number, p2: number, entry: number, near: { end: boolean }): Block[] | null {
   const blocks = new Map<number, Block>();
   const queue = [entry];
   let total = 0;
@@ -150,7 +150,7 @@ function discover(ram32: Int32Array, pbase: number, p2: number, entry: number, n
       if (onNext || (pc & 4095) > PAGE_END) near.end = true;
       if (onNext && (p2 < 0 || (pc >>> 12) !== (entry >>> 12) + 1 || (pc & 4095) > PAGE_END)) { b.term = 'fall'; b.next = pc; break; }
       const i = onNext ? decodeAt(ram32, p2, -1, pc, true) : decodeAt(ram32, pbase, p2, pc);
-      const kind = i ? lowering(i.def) : 'interpreted';
+      const kind = i ? regionLowering(i.def, mode) : 'interpreted';
       if (!i || kind === 'interpreted') { b.term = 'stop'; b.next = pc; break; }
       // Direct branches to a misaligned target raise #GP: the interpreter does that.
       if ((kind === 'jmp' || kind === 'jcc' || kind === 'call') && (relTarget(i) & 3) !== 0) { b.term = 'stop'; b.next = pc; break; }
@@ -182,7 +182,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
   p2 = nextPageFrame(ram32, mode, entryVa, (entryPa & ~4095) >>> 2)): RegionCode | null {
   const pbase = (entryPa & ~4095) >>> 2;
   const near = { end: false };
-  const blocks = discover(ram32, pbase, p2, entryVa, near);
+  const blocks = discover(ram32, mode, pbase, p2, entryVa, near);
   if (blocks === null) return null;
   const index = new Map<number, number>();
   blocks.forEach((b, k) => index.set(b.start, k));
@@ -247,7 +247,7 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
       e.insnAddr = i.addr;
       e.remaining = len - j;
       e.accesses = 0;
-      const kind = lowering(i.def);
+      const kind = regionLowering(i.def, mode);
       const next = (i.addr + i.len) >>> 0;
       // Exits before the instruction retires: the cached page is the last retired one's.
       e.cached = j > 0 ? cachedAfter(b.insns[j - 1]) : Cached.Page;

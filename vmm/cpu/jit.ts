@@ -174,6 +174,15 @@ export class Jit {
     this.outs = [entry.exports.o0, entry.exports.o1, entry.exports.o2];
   }
 
+  /**
+   * Code at va stays interpreted (it could not be compiled, or it is in ROM): the interpreter
+   * stops counting it, so it no longer stops there for the dispatcher. Code sharing its hash
+   * stays interpreted too, which costs speed only.
+   */
+  notCompiled(va: number): void {
+    this.hot[(va >>> 2) & HOT_MASK] = -0x40000000;
+  }
+
   /** A new run(): in audit mode, regions must be checked again before another region may chain to them. */
   newRun(): void {
     if (!this.audit) return;
@@ -297,7 +306,7 @@ export class Jit {
       // Remember that this entry stays interpreted, and stop the interpreter stopping there.
       const r = new Region(mode, null, -1, 0, new Int32Array(0), new Int32Array(0), [], this.gen);
       entry = this.addEntry(r, pa, va, 0);
-      this.hot[(va >>> 2) & HOT_MASK] = -0x40000000;
+      this.notCompiled(va);
       this.stats.uncompilable++;
     } else {
       const slot = this.freeSlots.pop()!;
