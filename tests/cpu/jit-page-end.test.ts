@@ -386,3 +386,40 @@ t.test('a call at the page end evicting its own page', async (t) => {
     }
   }
 });
+
+/**
+ * Paging off, a region spans its page and the next (jit-region.ts discover): a loop through a
+ * branch at the page end (the engine module's memcmp had one) stays in one region instead of
+ * chaining twice per iteration. Halfway, the loop rewrites an immediate on the second page: the
+ * region made from both pages is dropped and rebuilt, and the new value is used at once.
+ */
+t.test('paging off: a loop across a page boundary stays in one region, and a write to its second page drops it', async (t) => {
+  const start = CODE + 0xfe0; // l at +0xfe8: the jne at +0xff8 is in the page's last 12 bytes
+  const loop = `
+      mov ecx, 3000
+    l:
+      add eax, ecx
+      xor ebx, eax
+      test ecx, 1
+      jne odd
+    patch:
+      add edx, 3
+    odd:
+      rol eax, 1
+      cmp ecx, 1500
+      jne same
+      mov [patch + 4], 5
+    same:
+      dec ecx
+      jne l
+    done:
+      vmcall
+      jmp done
+    `;
+  const [a, b] = agree(t, (m) => { m.code(loop, start); m.cpu.eip = start; }, 17, 'identical');
+  const st = b.cpu.jit!.report();
+  t.equal(a.cpu.regs[2], 751 * 3 + 749 * 5, 'the rewritten immediate took effect from ecx = 1498 on');
+  t.ok(st.regionInsns > 20000, `the loop ran compiled (${st.regionInsns} of ${b.cpu.retired} instructions)`);
+  t.ok(st.chains < 200, `without chaining per iteration (${st.chains} chains in 3,000 iterations)`);
+  t.ok(st.invalidated >= 1, `the write to the second page dropped the region (${st.invalidated})`);
+});

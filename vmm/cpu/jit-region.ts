@@ -79,9 +79,10 @@ export interface RegionCode {
 /**
  * Decodes the instruction at virtual `va` of the page whose words start at ram32[pbase]; words
  * beyond the page come from `p2` (word index of the next virtual page's frame, or -1 when it is
- * not known at compile time: then an instruction straddling into it is not compiled).
+ * not known at compile time: then an instruction straddling into it is not compiled). Page
+ * ends matter only with paging on (`pageEnds`; see discover).
  */
-function decodeAt(ram32: Int32Array, pbase: number, p2: number, va: number, onNext = false): RInsn | null {
+function decodeAt(ram32: Int32Array, pageEnds: boolean, pbase: number, p2: number, va: number, onNext = false): RInsn | null {
   const off = va & 4095;
   const first = pbase + (off >> 2);
   const def = BY_OPCODE[ram32[first] & 255];
@@ -97,7 +98,7 @@ function decodeAt(ram32: Int32Array, pbase: number, p2: number, va: number, onNe
   if (!r.ok) return null;
   return {
     addr: va, len: r.length, def: r.insn.def, ops: r.insn.operands, words,
-    pageEnd: off > PAGE_END, straddles: off + r.length > 4096, onNext,
+    pageEnd: pageEnds && off > PAGE_END, straddles: off + r.length > 4096, onNext,
   };
 }
 
@@ -133,12 +134,21 @@ function relTarget(i: DInsn): number {
  * Finds the blocks of a region; null when the entry instruction itself cannot be compiled.
  * `near.end` is set when it looked at the page's last 12 bytes or beyond, where what it finds
  * depends on the next page's frame `p2`.
+ *
+ * With paging off, instruction fetch has no side effect (no TLB, no walk, no fault on RAM) and
+ * the interpreter's cached code page is only a cache of the same words, so the page-end rules,
+ * which make compiled code walk and fault where the interpreter's fetch does, have nothing to
+ * reproduce: there a region spans its page and the next one, with blocks on both (a loop that
+ * straddles a page boundary, like the engine module's memcmp, stays in one region instead of
+ * chaining twice per iteration). Blocks on the next page are not entries (jit.ts registers
+ * the entry page's only).
  */
 function discover(ram32: Int32Array, mode: Mode, pbase: number, p2: number, entry: number, near: { end: boolean }): Block[] | null {
   const blocks = new Map<number, Block>();
   const queue = [entry];
   let total = 0;
-  const inPage = (t: number): boolean => samePage(t, entry) && (t & 3) === 0;
+  const twoPages = !mode.paging && p2 >= 0;
+  const inPage = (t: number): boolean => (samePage(t, entry) || (twoPages && (t >>> 12) === (entry >>> 12) + 1)) && (t & 3) === 0;
   while (queue.length > 0 && blocks.size < MAX_BLOCKS && total < MAX_INSNS) {
     const start = queue.shift()!;
     if (blocks.has(start)) continue;
@@ -149,7 +159,7 @@ function discover(ram32: Int32Array, mode: Mode, pbase: number, p2: number, entr
       const onNext = !samePage(pc, entry);
       if (onNext || (pc & 4095) > PAGE_END) near.end = true;
       if (onNext && (p2 < 0 || (pc >>> 12) !== (entry >>> 12) + 1 || (pc & 4095) > PAGE_END)) { b.term = 'fall'; b.next = pc; break; }
-      const i = onNext ? decodeAt(ram32, p2, -1, pc, true) : decodeAt(ram32, pbase, p2, pc);
+      const i = onNext ? decodeAt(ram32, mode.paging, p2, -1, pc, true) : decodeAt(ram32, mode.paging, pbase, p2, pc);
       const kind = i ? regionLowering(i.def, mode) : 'interpreted';
       if (!i || kind === 'interpreted') { b.term = 'stop'; b.next = pc; break; }
       // Direct branches to a misaligned target raise #GP: the interpreter does that.
@@ -237,7 +247,9 @@ export function buildRegion(ram32: Int32Array, mode: Mode, entryVa: number, entr
     e.extra = 0;
     e.kfop = UNKNOWN;
     // Blocks are entered from the dispatcher, a chain, or a branch that found the region's page
-    // where the interpreter's fetch would (see target).
+    // where the interpreter's fetch would (see target). (A block on the next page, paging off,
+    // may be entered from either page; there the cached page an exit reports is immaterial:
+    // see discover.)
     e.cached = Cached.Page;
     const len = b.insns.length;
     c.get(L.n).i32(len).op(Op.i32_add).get(L.budget).op(Op.i32_gt_s);

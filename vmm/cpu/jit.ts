@@ -319,7 +319,7 @@ export class Jit {
       // Every other block start becomes an entry too, unless some region already has it.
       const page = pa - (va & 4095);
       code.starts.forEach((start, k) => {
-        if (k === 0) return;
+        if (k === 0 || ((start ^ va) & ~4095) !== 0) return; // blocks on the next page (paging off) are not entries
         const bpa = page + (start & 4095);
         let x = this.maps[mode].get(bpa) ?? null;
         while (x !== null && x.va !== start) x = x.next;
