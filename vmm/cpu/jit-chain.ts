@@ -35,6 +35,7 @@ function outFunction(mode: Mode): FuncDef {
   const N = 0, BUDGET = 1, EIP = 2, PAGE_VA = 3, PAGE_PA = 4, REC = 5, S = 6;
   const c = new Code();
   const fail = (): void => { c.op(Op.if).byte(0x40).get(N).op(Op.return).op(Op.end); };
+  // entryRecord(eip) * 16
   c.get(EIP).i32(2).op(Op.i32_shr_u).i32(ENTRY_CACHE_SIZE - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).set(REC);
   c.get(REC).mem(Op.i32_load, 2, state + S_ENTRY_CACHE).get(EIP).i32(modeKey).op(Op.i32_or).op(Op.i32_ne);
   fail();

@@ -35,14 +35,24 @@ export const S_TLB_KERNEL = 1024;
 export const S_TLB_USER = S_TLB_KERNEL + 3 * 1024;
 export const TLB_READ = 0, TLB_WRITE = 1024, TLB_FRAME = 2048;
 /**
- * The entry cache: ENTRY_CACHE_SIZE records of four i32, direct-mapped by virtual address:
- * key (va | mode; -1 when empty), physical page base, table slot of the region, block index.
- * The dispatcher fills it; a region leaving to an address found here (with the same physical
- * page, by the rules of instruction fetch) tail-calls the next region without returning to JS.
+ * The entry cache: ENTRY_CACHE_SIZE records of four i32, direct-mapped by virtual address
+ * (entryRecord): key (va | mode; -1 when empty), physical page base, table slot of the region,
+ * block index. The dispatcher fills it; a region leaving to an address found here (with the
+ * same physical page, by the rules of instruction fetch) tail-calls the next region without
+ * returning to JS.
  */
 export const S_ENTRY_CACHE = 8192;
-export const ENTRY_CACHE_BITS = 12;
+export const ENTRY_CACHE_BITS = 14;
 export const ENTRY_CACHE_SIZE = 1 << ENTRY_CACHE_BITS;
+/**
+ * The record of va (jit-chain.ts computes the same in Wasm). 16,384 records, so that entries
+ * collide only 64 KiB apart: with 4,096 (16 KiB) a quarter of the dispatcher's entries in the
+ * paper's sweep were chains lost to a collision (1.40 million entries fell to 1.01 million in
+ * a set of steady-state runs; 65,536 records did no better, nor did folding in higher bits).
+ */
+export function entryRecord(va: number): number {
+  return (va >>> 2) & (ENTRY_CACHE_SIZE - 1);
+}
 /** Per table slot: the generation in which its region was last checked (-1: free). */
 export const S_SLOT_GEN = S_ENTRY_CACHE + 16 * ENTRY_CACHE_SIZE;
 export const MAX_SLOTS = 8192;

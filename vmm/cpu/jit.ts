@@ -15,7 +15,7 @@
  *   tests instead of running stale code.
  */
 import { HOT_MASK, HOT_THRESHOLD } from './codegen.js';
-import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, S_GEN, S_SLOT_GEN } from './jit-state.js';
+import { CODE_LINE_SHIFT, ENTRY_CACHE_SIZE, MAX_SLOTS, S_CHAINS, S_ENTRY_CACHE, S_GEN, S_SLOT_GEN, entryRecord } from './jit-state.js';
 import { buildRegion, nextPageFrame, type RegionCode } from './jit-region.js';
 import { ANY_NEXT_PAGE, findBuilt, keepBuilt, moduleFor, noteWarm } from './jit-modules.js';
 import type { Mode } from './jit-emit.js';
@@ -206,7 +206,7 @@ export class Jit {
    * records and entries in step (the chaining helper `out` relies on the same). False: interpret.
    */
   find(mode: number, pa: number, va: number): boolean {
-    const st = this.st, w = (S_ENTRY_CACHE >> 2) + 4 * ((va >>> 2) & (ENTRY_CACHE_SIZE - 1));
+    const st = this.st, w = (S_ENTRY_CACHE >> 2) + 4 * entryRecord(va);
     if (st[w] === (va | mode) && st[w + 1] === (pa & ~4095) && st[(S_SLOT_GEN >> 2) + st[w + 2]] === st[S_GEN >> 2]) {
       this.found.slot = st[w + 2];
       this.found.block = st[w + 3];
@@ -260,7 +260,7 @@ export class Jit {
 
   /** Writes the entry-cache record for e, so that regions leaving to its address chain to it. */
   private remember(e: Entry, mode: number, pa: number): void {
-    const k = (e.va >>> 2) & (ENTRY_CACHE_SIZE - 1), st = this.st, w = (S_ENTRY_CACHE >> 2) + 4 * k;
+    const k = entryRecord(e.va), st = this.st, w = (S_ENTRY_CACHE >> 2) + 4 * k;
     const key = e.va | mode, slot = e.region.slot;
     if (st[w] === key && st[w + 2] === slot && st[w + 3] === e.block) return;
     st[w] = key; st[w + 1] = pa & ~4095; st[w + 2] = slot; st[w + 3] = e.block;
