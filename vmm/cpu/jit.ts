@@ -229,11 +229,11 @@ export class Jit {
       const count = this.hot[h];
       if (count <= this.reuseThreshold) return null;
       const m: Mode = { paging: mode !== 0, cpl: mode === 2 ? 3 : 0, ramSize: this.ramSize };
-      let reused: BuiltCode | undefined;
+      let reused: BuiltCode | null | undefined; // null: looked for in the built-region cache, not there
       if (count <= this.threshold && this.probed[h] === 0) {
         // Warm, not yet hot: compile now only if an earlier VM of the process built this region.
-        reused = this.reusable(m, mode, va, pa);
-        if (reused === undefined && noteWarm(mode, va, this.ramSize) < WARM_VMS) {
+        reused = this.reusable(m, mode, va, pa) ?? null;
+        if (reused === null && noteWarm(mode, va, this.ramSize) < WARM_VMS) {
           // Count on to the full threshold before looking again (then it compiles).
           this.probed[h] = 1;
           this.hot[h] = this.reuseThreshold - (this.threshold - count);
@@ -284,11 +284,12 @@ export class Jit {
     return e;
   }
 
-  private compile(m: Mode, mode: number, pa: number, va: number, reused?: BuiltCode): Entry {
+  /** `reused`: the built region lookup() found, or null when it looked and found none. */
+  private compile(m: Mode, mode: number, pa: number, va: number, reused?: BuiltCode | null): Entry {
     const t0 = this.timer?.();
     const key = pa * MODES + mode;
     const tooOften = (this.invalidations.get(key) ?? 0) >= MAX_INVALIDATIONS;
-    const code = tooOften ? null : reused ?? this.build(m, mode, va, pa);
+    const code = tooOften ? null : reused ?? this.build(m, mode, va, pa, reused === undefined);
     let inst: WebAssembly.Instance | null = null;
     if (code !== null) {
       this.reserveSlot();
@@ -341,11 +342,12 @@ export class Jit {
   }
 
   /**
-   * buildRegion's region for (mode, va) at pa, or the same region built earlier in this process
-   * from a page holding the same words (jit-modules.ts), moved to this page, with its module.
+   * buildRegion's region for (mode, va) at pa, or (when `lookFirst`: the caller has not looked)
+   * the same region built earlier in this process from a page holding the same words
+   * (jit-modules.ts), moved to this page, with its module.
    */
-  private build(m: Mode, mode: number, va: number, pa: number): BuiltCode | null {
-    const hit = this.reusable(m, mode, va, pa);
+  private build(m: Mode, mode: number, va: number, pa: number, lookFirst: boolean): BuiltCode | null {
+    const hit = lookFirst ? this.reusable(m, mode, va, pa) : undefined;
     if (hit !== undefined) return hit;
     const pbase = (pa & ~4095) >>> 2;
     const next = nextPageFrame(this.ram32, m, va, pbase);
